@@ -1,0 +1,128 @@
+//! Settings from the environment (SPEC §1). Built once in `main` and passed explicitly.
+
+use std::path::PathBuf;
+
+/// Everything the service reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    pub base_url: String,
+    /// Hex-encoded; `None` means "generate once and keep it in the database".
+    pub secret_key: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+    pub mail_from: String,
+    /// HTTP worker threads; `None` lets actix pick one per core.
+    pub workers: Option<usize>,
+    pub pool_size: u32,
+}
+
+/// A setting that cannot be used as given.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+impl Settings {
+    /// Reads the variables of SPEC §1 through `get`, so tests can pass their own.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let non_empty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let database_url =
+            non_empty("DATABASE_URL").unwrap_or_else(|| "sqlite://kongress.db".to_string());
+        if crate::db::Backend::of_url(&database_url).is_none() {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                message: "must start with sqlite:// or postgres://".into(),
+            });
+        }
+        let bind = non_empty("KONGRESS_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_string());
+        let base_url = non_empty("KONGRESS_BASE_URL")
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_string();
+        let secret_key = non_empty("KONGRESS_SECRET_KEY");
+        if let Some(key) = &secret_key {
+            if key.len() < 64 || !key.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(ConfigError::Invalid {
+                    name: "KONGRESS_SECRET_KEY",
+                    message: "must be at least 64 hexadecimal characters".into(),
+                });
+            }
+        }
+        let pool_size = match non_empty("KONGRESS_POOL_SIZE") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                name: "KONGRESS_POOL_SIZE",
+                message: "must be a positive number".into(),
+            })?,
+            None => 16,
+        };
+        let workers = match non_empty("KONGRESS_WORKERS") {
+            Some(v) => Some(v.parse().map_err(|_| ConfigError::Invalid {
+                name: "KONGRESS_WORKERS",
+                message: "must be a positive number".into(),
+            })?),
+            None => None,
+        };
+        Ok(Settings {
+            database_url,
+            bind,
+            base_url,
+            secret_key,
+            smtp_url: non_empty("SMTP_URL"),
+            mail_dir: PathBuf::from(non_empty("MAIL_DIR").unwrap_or_else(|| "./outbox".into())),
+            mail_from: non_empty("MAIL_FROM")
+                .unwrap_or_else(|| "kongress <noreply@localhost>".to_string()),
+            workers,
+            pool_size,
+        })
+    }
+
+    /// Settings from the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|k| std::env::var(k).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_work_with_nothing_set() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.database_url, "sqlite://kongress.db");
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.base_url, "http://127.0.0.1:8080");
+        assert_eq!(s.mail_dir, PathBuf::from("./outbox"));
+        assert_eq!(s.mail_from, "kongress <noreply@localhost>");
+        assert!(s.smtp_url.is_none() && s.secret_key.is_none());
+    }
+
+    #[test]
+    fn base_url_follows_bind_and_loses_trailing_slash() {
+        let s = with(&[("KONGRESS_BIND", "0.0.0.0:9000")]).unwrap();
+        assert_eq!(s.base_url, "http://0.0.0.0:9000");
+        let s = with(&[("KONGRESS_BASE_URL", "https://kongress.example/")]).unwrap();
+        assert_eq!(s.base_url, "https://kongress.example");
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        assert!(with(&[("DATABASE_URL", "mysql://x")]).is_err());
+        assert!(with(&[("KONGRESS_SECRET_KEY", "abc")]).is_err());
+        assert!(with(&[("KONGRESS_SECRET_KEY", &"g".repeat(64))]).is_err());
+        assert!(with(&[("KONGRESS_SECRET_KEY", &"a1".repeat(32))]).is_ok());
+        assert!(with(&[("DATABASE_URL", "postgres://u@h/db")]).is_ok());
+    }
+}

@@ -1,0 +1,11 @@
+//! Database access: the connection type for both backends, the pool, migrations, schema and
+//! row types. Backend-specific SQL lives here and only here.
+
+pub mod connection;
+pub mod rows;
+pub mod schema;
+
+pub use connection::{
+    run_migrations, transaction, write_transaction, Backend, DbConnection, DbError, DbPool,
+    PooledConn, QueryCounter,
+};

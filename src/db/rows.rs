@@ -1,0 +1,280 @@
+//! Row types: what the tables hold, as diesel reads and writes it. Conversions into domain
+//! types happen in services.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = congresses)]
+pub struct Congress {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: String,
+    pub description: String,
+    pub venue_name: String,
+    pub venue_address: String,
+    pub time_zone: String,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub languages: String,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
+    pub capacity: Option<i32>,
+    pub confirmed_count: i32,
+    pub status: String,
+    pub guid: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = congresses)]
+pub struct NewCongress<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub subtitle: &'a str,
+    pub description: &'a str,
+    pub venue_name: &'a str,
+    pub venue_address: &'a str,
+    pub time_zone: &'a str,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub languages: &'a str,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
+    pub capacity: Option<i32>,
+    pub status: &'a str,
+    pub guid: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = congress_days)]
+pub struct CongressDay {
+    pub id: i64,
+    pub congress_id: i64,
+    pub day: NaiveDate,
+    pub label: String,
+    pub label_en: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = congress_days)]
+pub struct NewCongressDay<'a> {
+    pub congress_id: i64,
+    pub day: NaiveDate,
+    pub label: &'a str,
+    pub label_en: &'a str,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rooms)]
+pub struct Room {
+    pub id: i64,
+    pub congress_id: i64,
+    pub name: String,
+    pub capacity: Option<i32>,
+    pub accessibility_note: String,
+    pub position: i32,
+    pub guid: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = rooms)]
+pub struct NewRoom<'a> {
+    pub congress_id: i64,
+    pub name: &'a str,
+    pub capacity: Option<i32>,
+    pub accessibility_note: &'a str,
+    pub position: i32,
+    pub guid: &'a str,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tracks)]
+pub struct Track {
+    pub id: i64,
+    pub congress_id: i64,
+    pub name: String,
+    pub colour: String,
+    pub position: i32,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tracks)]
+pub struct NewTrack<'a> {
+    pub congress_id: i64,
+    pub name: &'a str,
+    pub colour: &'a str,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: i64,
+    pub congress_id: i64,
+    pub guid: String,
+    pub title: String,
+    pub subtitle: String,
+    pub abstract_: String,
+    pub description: String,
+    pub kind: String,
+    pub language: String,
+    pub track_id: Option<i64>,
+    pub room_id: Option<i64>,
+    pub slot_group_id: Option<i64>,
+    pub starts_at: Option<NaiveDateTime>,
+    pub ends_at: Option<NaiveDateTime>,
+    pub status: String,
+    pub capacity: Option<i32>,
+    pub enrolled_count: i32,
+    pub waitlisted_count: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub congress_id: i64,
+    pub guid: &'a str,
+    pub title: &'a str,
+    pub subtitle: &'a str,
+    pub abstract_: &'a str,
+    pub description: &'a str,
+    pub kind: &'a str,
+    pub language: &'a str,
+    pub track_id: Option<i64>,
+    pub room_id: Option<i64>,
+    pub slot_group_id: Option<i64>,
+    pub starts_at: Option<NaiveDateTime>,
+    pub ends_at: Option<NaiveDateTime>,
+    pub status: &'a str,
+    pub capacity: Option<i32>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = speakers)]
+pub struct Speaker {
+    pub id: i64,
+    pub congress_id: i64,
+    pub guid: String,
+    pub name: String,
+    pub organization: String,
+    pub position: String,
+    pub bio: String,
+    pub email: Option<String>,
+    pub last_seen_version: Option<i32>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = speakers)]
+pub struct NewSpeaker<'a> {
+    pub congress_id: i64,
+    pub guid: &'a str,
+    pub name: &'a str,
+    pub organization: &'a str,
+    pub position: &'a str,
+    pub bio: &'a str,
+    pub email: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = session_speakers)]
+pub struct SessionSpeaker {
+    pub session_id: i64,
+    pub speaker_id: i64,
+    pub role: String,
+    pub position: i32,
+    pub confirmation: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = categories)]
+pub struct NewCategory<'a> {
+    pub congress_id: i64,
+    pub name: &'a str,
+    pub quota: Option<i32>,
+    pub needs_approval: bool,
+    pub priority: i32,
+    pub position: i32,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = slot_groups)]
+pub struct NewSlotGroup<'a> {
+    pub congress_id: i64,
+    pub name: &'a str,
+    pub allocation_mode: &'a str,
+    pub rank_depth: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = schedule_versions)]
+pub struct ScheduleVersion {
+    pub id: i64,
+    pub congress_id: i64,
+    pub number: i32,
+    pub published_at: NaiveDateTime,
+    pub published_by: Option<i64>,
+    pub changelog: String,
+    pub snapshot: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = schedule_versions)]
+pub struct NewScheduleVersion<'a> {
+    pub congress_id: i64,
+    pub number: i32,
+    pub published_at: NaiveDateTime,
+    pub published_by: Option<i64>,
+    pub changelog: &'a str,
+    pub snapshot: &'a str,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organizers)]
+pub struct Organizer {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub created_at: NaiveDateTime,
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = organizers)]
+pub struct NewOrganizer<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub is_admin: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAuditEntry<'a> {
+    pub congress_id: Option<i64>,
+    pub organizer_id: Option<i64>,
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<i64>,
+    pub before_value: Option<&'a str>,
+    pub after_value: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}

@@ -1,0 +1,33 @@
+//! Pure domain rules: no actix, diesel or lettre in here.
+//!
+//! Everything in this module is a plain function over plain values, so the rules of SPEC §2 can
+//! be unit-tested in tables and reused by services, the scheduler and exports alike. Raw input
+//! is parsed into these types at the boundary ("parse, don't validate"); after that the types
+//! carry the guarantee.
+
+pub mod conflicts;
+pub mod email;
+pub mod ids;
+pub mod programme;
+pub mod seats;
+pub mod slug;
+pub mod time;
+
+pub use conflicts::{
+    all_conflicts, check_placement, first_overlap, participant_overlaps, Conflict, Placement,
+    Severity,
+};
+pub use email::{EmailAddress, EmailError};
+pub use ids::{
+    CategoryId, CongressId, EnrollmentId, OrganizerId, QuestionId, RegistrationId, RoomId,
+    SessionId, SlotGroupId, SpeakerId, TrackId, VersionId,
+};
+pub use seats::{
+    admit_registration, decide_seat, effective_capacity, promotions, seats_left, Admission, Quota,
+    SeatDecision, WaitlistReason,
+};
+pub use slug::{Slug, SlugError, RESERVED_SLUGS};
+pub use time::{
+    congress_days, congress_window_utc, day_range_utc, local_date_of, local_to_utc,
+    parse_time_zone, utc_to_local, LocalTimeError, TimeRange, TimeRangeError, TimeZoneError,
+};

@@ -1,0 +1,100 @@
+//! One error type for the web layer, with the rule of who is at fault: the user's mistakes are
+//! 4xx pages in their language; ours are a generic 500 page, and the cause chain goes to the log
+//! (with ids, never personal data).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::i18n::Lang;
+use crate::services::ServiceError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound(Lang),
+    #[error("bad request: {1}")]
+    BadRequest(Lang, String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl AppError {
+    /// Maps a service error for a page in `lang`.
+    pub fn from_service(lang: Lang, e: ServiceError) -> AppError {
+        match e {
+            ServiceError::NotFound => AppError::NotFound(lang),
+            ServiceError::Invalid { message, .. } => AppError::BadRequest(lang, message),
+            ServiceError::Conflict(m) => AppError::BadRequest(lang, m),
+            ServiceError::Db(e) => AppError::Internal(format!("database: {e}")),
+            ServiceError::Internal(m) => AppError::Internal(m),
+        }
+    }
+}
+
+impl From<r2d2_error::PoolError> for AppError {
+    fn from(e: r2d2_error::PoolError) -> Self {
+        AppError::Unavailable(format!("database pool: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(format!("blocking task: {e}"))
+    }
+}
+
+mod r2d2_error {
+    pub use diesel::r2d2::PoolError;
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: crate::web::PageCtx,
+    title: &'a str,
+    message: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BadRequest(..) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (lang, title, message): (Lang, &str, &str) = match self {
+            AppError::NotFound(l) => (*l, l.texts().not_found_title, l.texts().not_found_text),
+            AppError::BadRequest(l, m) => (*l, l.texts().bad_request_title, m.as_str()),
+            AppError::Internal(cause) | AppError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "request failed");
+                let l = Lang::De;
+                (l, l.texts().server_error_title, l.texts().server_error_text)
+            }
+        };
+        let page = ErrorPage {
+            ctx: crate::web::PageCtx {
+                lang,
+                t: lang.texts(),
+                switch_url: format!("/?lang={}", lang.other().code()),
+                css_url: crate::web::assets::css_url(),
+            },
+            title,
+            message,
+        };
+        match page.render() {
+            Ok(body) => HttpResponse::build(self.status_code())
+                .content_type("text/html; charset=utf-8")
+                .body(body),
+            Err(_) => HttpResponse::build(self.status_code())
+                .content_type("text/plain; charset=utf-8")
+                .body(title.to_string()),
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! German (default) and English. The catalogue is a struct, so a template that uses a message
+//! missing in one language does not compile; formatting of dates follows each language's habits.
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use serde::Serialize;
+
+mod de;
+mod en;
+
+/// The languages of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Lang {
+    De,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::De, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::De => "de",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        let code = code.trim().to_ascii_lowercase();
+        let primary = code.split(['-', '_']).next().unwrap_or("");
+        match primary {
+            "de" => Some(Lang::De),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The best match of an `Accept-Language` header, honouring q-values; German when none fits.
+    pub fn from_accept_language(header: &str) -> Lang {
+        let mut best: Option<(f32, usize, Lang)> = None;
+        for (i, part) in header.split(',').enumerate() {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("");
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(lang) = Lang::parse(tag) {
+                if q > 0.0 && best.is_none_or(|(bq, _, _)| q > bq) {
+                    best = Some((q, i, lang));
+                }
+            }
+        }
+        best.map(|(_, _, l)| l).unwrap_or(Lang::De)
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::De => &de::TEXTS,
+            Lang::En => &en::TEXTS,
+        }
+    }
+
+    /// The other language, for the switch in the header.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::De => Lang::En,
+            Lang::En => Lang::De,
+        }
+    }
+
+    /// "Mittwoch, 20. Januar 2027" / "Wednesday, 20 January 2027".
+    pub fn long_date(self, d: NaiveDate) -> String {
+        let t = self.texts();
+        let wd = t.weekdays[d.weekday().num_days_from_monday() as usize];
+        let month = t.months[d.month0() as usize];
+        match self {
+            Lang::De => format!("{wd}, {}. {month} {}", d.day(), d.year()),
+            Lang::En => format!("{wd}, {} {month} {}", d.day(), d.year()),
+        }
+    }
+
+    /// "Mi., 20.01." / "Wed 20 Jan", for tabs and compact lists.
+    pub fn short_date(self, d: NaiveDate) -> String {
+        let t = self.texts();
+        let wd = t.weekdays_short[d.weekday().num_days_from_monday() as usize];
+        match self {
+            Lang::De => format!("{wd} {:02}.{:02}.", d.day(), d.month()),
+            Lang::En => format!("{wd} {} {}", d.day(), &t.months[d.month0() as usize][..3]),
+        }
+    }
+
+    /// "20.–21. Januar 2027" style ranges for a congress's days.
+    pub fn date_range(self, first: NaiveDate, last: NaiveDate) -> String {
+        let t = self.texts();
+        if first == last {
+            return self.long_date(first);
+        }
+        let m1 = t.months[first.month0() as usize];
+        let m2 = t.months[last.month0() as usize];
+        match self {
+            Lang::De if first.month() == last.month() && first.year() == last.year() => {
+                format!("{}.–{}. {m2} {}", first.day(), last.day(), last.year())
+            }
+            Lang::De => format!(
+                "{}. {m1} {} – {}. {m2} {}",
+                first.day(),
+                first.year(),
+                last.day(),
+                last.year()
+            ),
+            Lang::En if first.month() == last.month() && first.year() == last.year() => {
+                format!("{}–{} {m2} {}", first.day(), last.day(), last.year())
+            }
+            Lang::En => format!(
+                "{} {m1} {} – {} {m2} {}",
+                first.day(),
+                first.year(),
+                last.day(),
+                last.year()
+            ),
+        }
+    }
+}
+
+/// Whether a weekday is a weekend day (for the demo's choice of weekdays).
+pub fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// Every text of the interface, one instance per language.
+pub struct Texts {
+    pub lang_name: &'static str,
+    pub switch_to: &'static str,
+    pub skip_to_content: &'static str,
+    pub site_name: &'static str,
+    pub main_nav: &'static str,
+    pub congresses: &'static str,
+    pub no_congresses: &'static str,
+    pub home: &'static str,
+    pub program: &'static str,
+    pub speakers: &'static str,
+    pub register: &'static str,
+    pub venue: &'static str,
+    pub dates: &'static str,
+    pub days: &'static str,
+    pub rooms: &'static str,
+    pub sessions: &'static str,
+    pub workshops: &'static str,
+    pub time: &'static str,
+    pub room: &'static str,
+    pub track: &'static str,
+    pub all_tracks: &'static str,
+    pub all_days: &'static str,
+    pub view: &'static str,
+    pub kind: &'static str,
+    pub language: &'static str,
+    pub filter: &'static str,
+    pub apply_filter: &'static str,
+    pub grid_view: &'static str,
+    pub list_view: &'static str,
+    pub day: &'static str,
+    pub programme_not_published: &'static str,
+    pub no_sessions_match: &'static str,
+    pub cancelled: &'static str,
+    pub seats: &'static str,
+    pub fully_booked: &'static str,
+    pub on_waitlist: &'static str,
+    pub needs_enrollment: &'static str,
+    pub speaker_role_speaker: &'static str,
+    pub speaker_role_moderator: &'static str,
+    pub speaker_role_panelist: &'static str,
+    pub kind_keynote: &'static str,
+    pub kind_talk: &'static str,
+    pub kind_panel: &'static str,
+    pub kind_workshop: &'static str,
+    pub kind_break: &'static str,
+    pub kind_social: &'static str,
+    pub kind_other: &'static str,
+    pub abstract_heading: &'static str,
+    pub description_heading: &'static str,
+    pub sessions_of_speaker: &'static str,
+    pub back_to_program: &'static str,
+    pub all_speakers: &'static str,
+    pub accessibility: &'static str,
+    pub time_zone_note: &'static str,
+    pub schedule_version: &'static str,
+    pub published_at: &'static str,
+    pub registration_open_until: &'static str,
+    pub registration_opens_at: &'static str,
+    pub registration_closed: &'static str,
+    pub view_program: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_text: &'static str,
+    pub server_error_title: &'static str,
+    pub server_error_text: &'static str,
+    pub bad_request_title: &'static str,
+    pub to_start: &'static str,
+    pub scroll_hint: &'static str,
+    pub organization: &'static str,
+    pub weekdays: [&'static str; 7],
+    pub weekdays_short: [&'static str; 7],
+    pub months: [&'static str; 12],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_negotiation() {
+        assert_eq!(Lang::from_accept_language(""), Lang::De);
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(Lang::from_accept_language("fr-FR, en;q=0.5, de;q=0.8"), Lang::De);
+        assert_eq!(Lang::from_accept_language("fr"), Lang::De);
+        assert_eq!(Lang::from_accept_language("de;q=0, en;q=0.1"), Lang::En);
+    }
+
+    #[test]
+    fn dates_in_both_languages() {
+        let d = NaiveDate::from_ymd_opt(2027, 1, 20).unwrap();
+        assert_eq!(Lang::De.long_date(d), "Mittwoch, 20. Januar 2027");
+        assert_eq!(Lang::En.long_date(d), "Wednesday, 20 January 2027");
+        let e = NaiveDate::from_ymd_opt(2027, 1, 21).unwrap();
+        assert_eq!(Lang::De.date_range(d, e), "20.–21. Januar 2027");
+        assert_eq!(Lang::En.date_range(d, e), "20–21 January 2027");
+        assert_eq!(Lang::De.short_date(d), "Mi. 20.01.");
+        assert_eq!(Lang::En.short_date(d), "Wed 20 Jan");
+    }
+}

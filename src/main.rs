@@ -1,0 +1,143 @@
+//! The `kongress` command line (SPEC §1). Nothing else lives here.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use kongress::config::Settings;
+use kongress::services::{self, audit::Actor};
+use kongress::startup;
+
+#[derive(Parser)]
+#[command(name = "kongress", version, about = "Conference management for multi-day congresses")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run pending migrations, then serve the web application.
+    Serve {
+        /// Listen address (overrides KONGRESS_BIND).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load the demo congress first if the database has no congress yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Load the demo congress and exit.
+    Demo,
+    /// Create an instance admin; the password is read from standard input.
+    CreateOrganizer {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let mut settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("kongress: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Serve { bind, demo } => {
+            if let Some(b) = bind {
+                if std::env::var("KONGRESS_BASE_URL").is_err() {
+                    settings.base_url = format!("http://{b}");
+                }
+                settings.bind = b;
+            }
+            serve(settings, demo)
+        }
+        Command::Migrate => migrate(&settings),
+        Command::Demo => load_demo(&settings).map(|_| ()),
+        Command::CreateOrganizer { email } => create_organizer(&settings, &email),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kongress: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn migrate(settings: &Settings) -> CliResult<()> {
+    let (pool, _) = startup::open_database(settings)?;
+    drop(pool);
+    println!("Migrations are up to date.");
+    Ok(())
+}
+
+/// Loads the demo when the database has no congress; prints what it did.
+fn load_demo(settings: &Settings) -> CliResult<bool> {
+    let (pool, _) = startup::open_database(settings)?;
+    let mut conn = pool.get()?;
+    if services::demo::any_congress(&mut conn)? {
+        println!("The database has a congress already; the demo congress was not loaded.");
+        return Ok(false);
+    }
+    let today = chrono::Local::now().date_naive();
+    let d = services::demo::load(&mut conn, today)?;
+    println!(
+        "Demo congress loaded: {} ({} sessions, first day {}).",
+        d.slug, d.sessions, d.first_day
+    );
+    println!("  Programme: {}/{}/program", settings.base_url, d.slug);
+    if d.organizer_password.is_empty() {
+        println!("  Organizer login: {} (password unchanged)", d.organizer_email);
+    } else {
+        println!(
+            "  Organizer login: {}  password: {}",
+            d.organizer_email, d.organizer_password
+        );
+    }
+    Ok(true)
+}
+
+fn serve(settings: Settings, demo: bool) -> CliResult<()> {
+    if demo {
+        load_demo(&settings)?;
+    }
+    let bind = settings.bind.clone();
+    let base = settings.base_url.clone();
+    let system = actix_web::rt::System::new();
+    system.block_on(async move {
+        let app = startup::build(settings)?;
+        tracing::info!(bind = %bind, port = app.port, "kongress is listening");
+        println!("kongress is listening on {base}");
+        app.server.await?;
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })
+}
+
+fn create_organizer(settings: &Settings, email: &str) -> CliResult<()> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("Password (at least {} characters):", services::organizers::MIN_PASSWORD_LEN);
+    }
+    let mut password = String::new();
+    stdin.lock().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let (pool, _) = startup::open_database(settings)?;
+    let mut conn = pool.get()?;
+    let id = services::organizers::create_organizer(&mut conn, email, password, true, Actor::Cli)?;
+    println!("Instance admin {email} created (id {id}).");
+    Ok(())
+}

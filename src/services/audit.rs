@@ -1,0 +1,61 @@
+//! The audit trail: who changed what, when.
+
+use diesel::prelude::*;
+
+use crate::db::rows::NewAuditEntry;
+use crate::db::schema::audit_log;
+use crate::db::DbConnection;
+
+/// Who made a change.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor {
+    Organizer(i64),
+    /// The command line (`kongress demo`, `import`, `create-organizer`).
+    Cli,
+    System,
+}
+
+impl Actor {
+    fn parts(self) -> (&'static str, Option<i64>) {
+        match self {
+            Actor::Organizer(id) => ("organizer", Some(id)),
+            Actor::Cli => ("cli", None),
+            Actor::System => ("system", None),
+        }
+    }
+}
+
+/// One change for the audit log; `before`/`after` are JSON of the changed fields.
+pub struct AuditEvent<'a> {
+    pub congress_id: Option<i64>,
+    pub kind: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<i64>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Writes the event in the caller's transaction.
+pub fn record(
+    conn: &mut DbConnection,
+    actor: Actor,
+    event: AuditEvent<'_>,
+) -> QueryResult<()> {
+    let (actor_name, organizer_id) = actor.parts();
+    let before = event.before.map(|v| v.to_string());
+    let after = event.after.map(|v| v.to_string());
+    diesel::insert_into(audit_log::table)
+        .values(NewAuditEntry {
+            congress_id: event.congress_id,
+            organizer_id,
+            actor: actor_name,
+            kind: event.kind,
+            entity: event.entity,
+            entity_id: event.entity_id,
+            before_value: before.as_deref(),
+            after_value: after.as_deref(),
+            created_at: super::now_utc(),
+        })
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! One function per user command. Each opens its transaction, asks the domain for a decision and
+//! writes rows (and, later, outbox entries).
+
+pub mod audit;
+pub mod demo;
+pub mod organizers;
+pub mod programme;
+pub mod publish;
+pub mod secret;
+
+/// Why a service refused or failed. The web layer maps these to 4xx pages (the user's) or a
+/// logged 5xx (ours).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input in {field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
+        ServiceError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// The current instant without sub-microsecond noise (PostgreSQL keeps microseconds), as the
+/// naive UTC value stored in TIMESTAMP columns.
+pub fn now_utc() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A random UUID (v4) as text, for guids that exports keep stable.
+pub fn new_guid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

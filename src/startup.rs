@@ -1,0 +1,96 @@
+//! Building the application from settings: pool, migrations, secret key, HTTP server. Tests call
+//! `build` with port 0 and their own database.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{web, App as ActixApp, HttpServer};
+
+use crate::config::Settings;
+use crate::db::{self, DbPool, QueryCounter};
+use crate::services::programme::ProgrammeCache;
+use crate::services::secret::ensure_secret_key;
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Settings,
+    pub programmes: ProgrammeCache,
+    pub secret_key: Vec<u8>,
+}
+
+/// A built, not yet running, application.
+pub struct App {
+    pub port: u16,
+    pub server: Server,
+    pub pool: DbPool,
+    pub state: Arc<AppState>,
+    pub queries: QueryCounter,
+}
+
+/// Failures while starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// Opens the pool and runs pending migrations; used by `serve`, `migrate` and the CLI commands.
+pub fn open_database(settings: &Settings) -> Result<(DbPool, QueryCounter), db::DbError> {
+    let (pool, counter) = db::connection::build_pool(&settings.database_url, settings.pool_size)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    Ok((pool, counter))
+}
+
+/// Builds the server bound to `settings.bind` (port 0 picks a free port).
+pub fn build(settings: Settings) -> Result<App, StartupError> {
+    let (pool, queries) = open_database(&settings)?;
+    let secret_key = {
+        let mut conn = pool.get().map_err(db::DbError::Pool)?;
+        ensure_secret_key(&mut conn, settings.secret_key.as_deref()).map_err(db::DbError::Query)?
+    };
+    let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
+        addr: settings.bind.clone(),
+        source,
+    })?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let workers = settings.workers;
+    let state = Arc::new(AppState {
+        pool: pool.clone(),
+        settings,
+        programmes: ProgrammeCache::default(),
+        secret_key,
+    });
+    let data = web::Data::from(state.clone());
+    let mut server = HttpServer::new(move || {
+        ActixApp::new()
+            .app_data(data.clone())
+            .configure(crate::web::routes)
+            .wrap(actix_web::middleware::from_fn(crate::web::security_headers))
+            .wrap(actix_web::middleware::Compress::default())
+    });
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    let server = server
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            addr: "listener".into(),
+            source,
+        })?
+        .run();
+    Ok(App {
+        port,
+        server,
+        pool,
+        state,
+        queries,
+    })
+}

@@ -1,0 +1,90 @@
+//! The HTTP surface: the single route table, extractors and one module per area.
+
+pub mod api;
+pub mod assets;
+pub mod ctx;
+pub mod public;
+pub mod views;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::web;
+
+pub use ctx::PageCtx;
+
+/// A public (no login) route: method, path pattern and a sample path for tests.
+pub struct RouteInfo {
+    pub path: &'static str,
+    pub sample: &'static str,
+}
+
+/// Every public GET route, so tests can check that each one answers (and a new route without a
+/// test entry fails `tests/routes`).
+pub const PUBLIC_ROUTES: &[RouteInfo] = &[
+    RouteInfo { path: "/", sample: "/" },
+    RouteInfo { path: "/healthz", sample: "/healthz" },
+    RouteInfo { path: "/static/{file}", sample: "/static/kongress.css" },
+    RouteInfo { path: "/api/v1/congresses", sample: "/api/v1/congresses" },
+    RouteInfo { path: "/api/v1/congresses/{slug}", sample: "/api/v1/congresses/{slug}" },
+    RouteInfo { path: "/{slug}", sample: "/{slug}" },
+    RouteInfo { path: "/{slug}/program", sample: "/{slug}/program" },
+    RouteInfo { path: "/{slug}/program.css", sample: "/{slug}/program.css" },
+    RouteInfo { path: "/{slug}/sessions/{id}", sample: "/{slug}/sessions/{session}" },
+    RouteInfo { path: "/{slug}/speakers", sample: "/{slug}/speakers" },
+    RouteInfo { path: "/{slug}/speakers/{id}", sample: "/{slug}/speakers/{speaker}" },
+];
+
+/// The one route table.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(public::index))
+        .route("/healthz", web::get().to(api::healthz))
+        .route("/static/{file}", web::get().to(assets::asset))
+        .route("/api/v1/congresses", web::get().to(api::congresses))
+        .route("/api/v1/congresses/{slug}", web::get().to(api::congress))
+        .route("/{slug}", web::get().to(public::home))
+        .route("/{slug}/program", web::get().to(public::program))
+        .route("/{slug}/program.css", web::get().to(public::program_css))
+        .route("/{slug}/sessions/{id}", web::get().to(public::session))
+        .route("/{slug}/speakers", web::get().to(public::speakers))
+        .route("/{slug}/speakers/{id}", web::get().to(public::speaker))
+        .default_service(web::to(public::not_found));
+}
+
+/// Security headers of SPEC §5 on every response, and the sticky language choice: a `?lang=`
+/// in the URL is remembered in a cookie so the next page keeps it.
+/// Used as `.wrap(from_fn(security_headers))`.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let chosen_lang = ctx::query_lang(req.query_string());
+    let secure = req.connection_info().scheme() == "https";
+    let mut res = next.call(req).await?;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if let Some(lang) = chosen_lang {
+        let cookie = format!(
+            "lang={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+            lang.code(),
+            if secure { "; Secure" } else { "" }
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
