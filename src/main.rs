@@ -9,7 +9,11 @@ use kongress::services::{self, audit::Actor};
 use kongress::startup;
 
 #[derive(Parser)]
-#[command(name = "kongress", version, about = "Conference management for multi-day congresses")]
+#[command(
+    name = "kongress",
+    version,
+    about = "Conference management for multi-day congresses"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -101,7 +105,10 @@ fn load_demo(settings: &Settings) -> CliResult<bool> {
     );
     println!("  Programme: {}/{}/program", settings.base_url, d.slug);
     if d.organizer_password.is_empty() {
-        println!("  Organizer login: {} (password unchanged)", d.organizer_email);
+        println!(
+            "  Organizer login: {} (password unchanged)",
+            d.organizer_email
+        );
     } else {
         println!(
             "  Organizer login: {}  password: {}",
@@ -130,7 +137,10 @@ fn serve(settings: Settings, demo: bool) -> CliResult<()> {
 fn create_organizer(settings: &Settings, email: &str) -> CliResult<()> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("Password (at least {} characters):", services::organizers::MIN_PASSWORD_LEN);
+        eprintln!(
+            "Password (at least {} characters):",
+            services::organizers::MIN_PASSWORD_LEN
+        );
     }
     let mut password = String::new();
     stdin.lock().read_line(&mut password)?;

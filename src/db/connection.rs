@@ -111,9 +111,9 @@ impl ManageConnection for Manager {
         match establish(&self.url) {
             Ok(c) => Ok(c),
             Err(DbError::Connect(e)) => Err(r2d2::Error::ConnectionError(e)),
-            Err(e) => Err(r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
-                e.to_string(),
-            ))),
+            Err(e) => Err(r2d2::Error::ConnectionError(
+                diesel::ConnectionError::BadConnection(e.to_string()),
+            )),
         }
     }
 

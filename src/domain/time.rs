@@ -447,7 +447,7 @@ mod tests {
 
     #[test]
     fn congress_window_spans_whole_local_days() {
-        let cases: &[(&str, &str, Option<(&str, &str)>)] = &[
+        let cases = [
             (
                 "2026-03-28",
                 "2026-03-29",

@@ -210,7 +210,10 @@ mod tests {
     fn accept_language_negotiation() {
         assert_eq!(Lang::from_accept_language(""), Lang::De);
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(Lang::from_accept_language("fr-FR, en;q=0.5, de;q=0.8"), Lang::De);
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, en;q=0.5, de;q=0.8"),
+            Lang::De
+        );
         assert_eq!(Lang::from_accept_language("fr"), Lang::De);
         assert_eq!(Lang::from_accept_language("de;q=0, en;q=0.1"), Lang::En);
     }

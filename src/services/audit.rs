@@ -36,11 +36,7 @@ pub struct AuditEvent<'a> {
 }
 
 /// Writes the event in the caller's transaction.
-pub fn record(
-    conn: &mut DbConnection,
-    actor: Actor,
-    event: AuditEvent<'_>,
-) -> QueryResult<()> {
+pub fn record(conn: &mut DbConnection, actor: Actor, event: AuditEvent<'_>) -> QueryResult<()> {
     let (actor_name, organizer_id) = actor.parts();
     let before = event.before.map(|v| v.to_string());
     let after = event.after.map(|v| v.to_string());

@@ -50,37 +50,161 @@ struct Person {
 }
 
 const PEOPLE: &[Person] = &[
-    Person { name: "Dr. Helene Brandstätter", org: "Landeshauptstadt Isarstadt", position: "Oberbürgermeisterin" },
-    Person { name: "Prof. Dr. Jonas Weidinger", org: "Hochschule Voralpen", position: "Professur für Stadtinformatik" },
-    Person { name: "Amira Haddad", org: "Open Urban Lab e. V.", position: "Geschäftsführerin" },
-    Person { name: "Tobias Kerschbaumer", org: "Stadt Lindenau", position: "Chief Digital Officer" },
-    Person { name: "Marlene Ostrowski", org: "Kreis Seewinkel", position: "Leiterin Digitalisierung" },
-    Person { name: "Emre Yıldız", org: "Stadtwerke Südtal", position: "Leiter Datenplattform" },
-    Person { name: "Sophie Lindqvist", org: "Stadt Nordhafen", position: "Smart-City-Koordinatorin" },
-    Person { name: "Benedikt Auer", org: "Bundesnetzwerk Kommunal Digital", position: "Referent Beteiligung" },
-    Person { name: "Dr. Katharina Pfeiffer", org: "Institut für Klimaanpassung", position: "Wissenschaftliche Leiterin" },
-    Person { name: "Lukas Brenninger", org: "Gemeinde Almtal", position: "Erster Bürgermeister" },
-    Person { name: "Fatma Demir", org: "Stadt Rheinfeld", position: "Datenschutzbeauftragte" },
-    Person { name: "Moritz Engelhardt", org: "Verkehrsverbund Mittelland", position: "Leiter Mobilitätsplanung" },
-    Person { name: "Ines Vogelsang", org: "Stadt Lindenau", position: "Bürgerbeteiligung" },
-    Person { name: "Paul Nguyen", org: "Civic Tech Kollektiv", position: "Softwareentwickler" },
-    Person { name: "Dr. Aylin Kaya", org: "Universität Donaueck", position: "Forschungsgruppe KI & Verwaltung" },
-    Person { name: "Friederike Hollmann", org: "Stadt Weißenbach", position: "Amtsleiterin Stadtplanung" },
-    Person { name: "Stefan Obermaier", org: "Landkreis Hügelland", position: "Klimaschutzmanager" },
-    Person { name: "Nora Castell", org: "Stadtwerke Südtal", position: "Energiewirtschaft" },
-    Person { name: "Raphael Zimmermann", org: "Kommunale Beschaffungsstelle Nord", position: "Vergabeexperte" },
-    Person { name: "Jana Wróblewska", org: "Stadt Nordhafen", position: "IT-Architektin" },
-    Person { name: "Henrik Sauer", org: "LoRa-Netz Bergland", position: "Netzbetrieb" },
-    Person { name: "Miriam Adeyemi", org: "Verein Barrierefrei Digital", position: "Beraterin" },
-    Person { name: "Clara Huber", org: "Jugendrat Isarstadt", position: "Sprecherin" },
-    Person { name: "Daniel Roth", org: "Open-Source-Büro Kommunal", position: "Leiter" },
-    Person { name: "Elif Aksoy", org: "Stadt Rheinfeld", position: "Leiterin Tiefbau" },
-    Person { name: "Valentin Gruber", org: "Evaluationsbüro Wirkung+", position: "Evaluator" },
-    Person { name: "Dr. Theresa Mahler", org: "Landesamt für Bevölkerungsschutz", position: "Referatsleiterin" },
-    Person { name: "Konstantin Berger", org: "Kreis Seewinkel", position: "Personalentwicklung" },
-    Person { name: "Leonie Schwarz", org: "Datenkooperative Süd eG", position: "Vorständin" },
-    Person { name: "Georg Lindemann", org: "Stadt Weißenbach", position: "Kämmerer" },
-    Person { name: "Yara Benali", org: "Netzwerk Frauen in der Stadtentwicklung", position: "Moderatorin" },
+    Person {
+        name: "Dr. Helene Brandstätter",
+        org: "Landeshauptstadt Isarstadt",
+        position: "Oberbürgermeisterin",
+    },
+    Person {
+        name: "Prof. Dr. Jonas Weidinger",
+        org: "Hochschule Voralpen",
+        position: "Professur für Stadtinformatik",
+    },
+    Person {
+        name: "Amira Haddad",
+        org: "Open Urban Lab e. V.",
+        position: "Geschäftsführerin",
+    },
+    Person {
+        name: "Tobias Kerschbaumer",
+        org: "Stadt Lindenau",
+        position: "Chief Digital Officer",
+    },
+    Person {
+        name: "Marlene Ostrowski",
+        org: "Kreis Seewinkel",
+        position: "Leiterin Digitalisierung",
+    },
+    Person {
+        name: "Emre Yıldız",
+        org: "Stadtwerke Südtal",
+        position: "Leiter Datenplattform",
+    },
+    Person {
+        name: "Sophie Lindqvist",
+        org: "Stadt Nordhafen",
+        position: "Smart-City-Koordinatorin",
+    },
+    Person {
+        name: "Benedikt Auer",
+        org: "Bundesnetzwerk Kommunal Digital",
+        position: "Referent Beteiligung",
+    },
+    Person {
+        name: "Dr. Katharina Pfeiffer",
+        org: "Institut für Klimaanpassung",
+        position: "Wissenschaftliche Leiterin",
+    },
+    Person {
+        name: "Lukas Brenninger",
+        org: "Gemeinde Almtal",
+        position: "Erster Bürgermeister",
+    },
+    Person {
+        name: "Fatma Demir",
+        org: "Stadt Rheinfeld",
+        position: "Datenschutzbeauftragte",
+    },
+    Person {
+        name: "Moritz Engelhardt",
+        org: "Verkehrsverbund Mittelland",
+        position: "Leiter Mobilitätsplanung",
+    },
+    Person {
+        name: "Ines Vogelsang",
+        org: "Stadt Lindenau",
+        position: "Bürgerbeteiligung",
+    },
+    Person {
+        name: "Paul Nguyen",
+        org: "Civic Tech Kollektiv",
+        position: "Softwareentwickler",
+    },
+    Person {
+        name: "Dr. Aylin Kaya",
+        org: "Universität Donaueck",
+        position: "Forschungsgruppe KI & Verwaltung",
+    },
+    Person {
+        name: "Friederike Hollmann",
+        org: "Stadt Weißenbach",
+        position: "Amtsleiterin Stadtplanung",
+    },
+    Person {
+        name: "Stefan Obermaier",
+        org: "Landkreis Hügelland",
+        position: "Klimaschutzmanager",
+    },
+    Person {
+        name: "Nora Castell",
+        org: "Stadtwerke Südtal",
+        position: "Energiewirtschaft",
+    },
+    Person {
+        name: "Raphael Zimmermann",
+        org: "Kommunale Beschaffungsstelle Nord",
+        position: "Vergabeexperte",
+    },
+    Person {
+        name: "Jana Wróblewska",
+        org: "Stadt Nordhafen",
+        position: "IT-Architektin",
+    },
+    Person {
+        name: "Henrik Sauer",
+        org: "LoRa-Netz Bergland",
+        position: "Netzbetrieb",
+    },
+    Person {
+        name: "Miriam Adeyemi",
+        org: "Verein Barrierefrei Digital",
+        position: "Beraterin",
+    },
+    Person {
+        name: "Clara Huber",
+        org: "Jugendrat Isarstadt",
+        position: "Sprecherin",
+    },
+    Person {
+        name: "Daniel Roth",
+        org: "Open-Source-Büro Kommunal",
+        position: "Leiter",
+    },
+    Person {
+        name: "Elif Aksoy",
+        org: "Stadt Rheinfeld",
+        position: "Leiterin Tiefbau",
+    },
+    Person {
+        name: "Valentin Gruber",
+        org: "Evaluationsbüro Wirkung+",
+        position: "Evaluator",
+    },
+    Person {
+        name: "Dr. Theresa Mahler",
+        org: "Landesamt für Bevölkerungsschutz",
+        position: "Referatsleiterin",
+    },
+    Person {
+        name: "Konstantin Berger",
+        org: "Kreis Seewinkel",
+        position: "Personalentwicklung",
+    },
+    Person {
+        name: "Leonie Schwarz",
+        org: "Datenkooperative Süd eG",
+        position: "Vorständin",
+    },
+    Person {
+        name: "Georg Lindemann",
+        org: "Stadt Weißenbach",
+        position: "Kämmerer",
+    },
+    Person {
+        name: "Yara Benali",
+        org: "Netzwerk Frauen in der Stadtentwicklung",
+        position: "Moderatorin",
+    },
 ];
 
 /// Workshop titles of day 2, block 1 and block 2, with their track (index into TRACKS).
@@ -153,21 +277,15 @@ pub fn load(conn: &mut DbConnection, today: NaiveDate) -> Result<DemoLoaded, Ser
     let first = demo_first_day(today);
     let second = first + Days::new(1);
     let password = random_password();
-    let organizer_id = match organizers::create_organizer(
-        conn,
-        DEMO_ORGANIZER,
-        &password,
-        false,
-        Actor::Cli,
-    ) {
-        Ok(id) => Some(id),
-        // A database that had the demo once and lost its congress keeps the organizer.
-        Err(ServiceError::Conflict(_)) => None,
-        Err(e) => return Err(e),
-    };
-    let (congress_id, session_count) = write_transaction(conn, |conn| {
-        insert_programme(conn, first, second, today)
-    })?;
+    let organizer_id =
+        match organizers::create_organizer(conn, DEMO_ORGANIZER, &password, false, Actor::Cli) {
+            Ok(id) => Some(id),
+            // A database that had the demo once and lost its congress keeps the organizer.
+            Err(ServiceError::Conflict(_)) => None,
+            Err(e) => return Err(e),
+        };
+    let (congress_id, session_count) =
+        write_transaction(conn, |conn| insert_programme(conn, first, second, today))?;
     if let Some(id) = organizer_id {
         organizers::grant_role(conn, id, congress_id, "owner")?;
     }
@@ -254,11 +372,23 @@ fn insert_programme(
 
     // Rooms: three plenary spaces, then the eleven workshop rooms.
     let mut room_specs: Vec<(&str, i32, &str)> = vec![
-        ("Großer Saal", 400, "Stufenlos erreichbar, Induktionsschleife, Plätze für Rollstühle in Reihe 1"),
+        (
+            "Großer Saal",
+            400,
+            "Stufenlos erreichbar, Induktionsschleife, Plätze für Rollstühle in Reihe 1",
+        ),
         ("Forum", 120, "Stufenlos erreichbar"),
-        ("Foyer", 300, "Stufenlos erreichbar, Stehtische und Sitzgelegenheiten"),
+        (
+            "Foyer",
+            300,
+            "Stufenlos erreichbar, Stehtische und Sitzgelegenheiten",
+        ),
     ];
-    room_specs.extend(WORKSHOP_ROOMS.iter().map(|(n, c)| (*n, *c, "Aufzug vorhanden")));
+    room_specs.extend(
+        WORKSHOP_ROOMS
+            .iter()
+            .map(|(n, c)| (*n, *c, "Aufzug vorhanden")),
+    );
     let mut room_ids = Vec::new();
     for (i, (name, cap, note)) in room_specs.iter().enumerate() {
         let g = new_guid();
@@ -366,7 +496,13 @@ fn insert_programme(
         block: Option<i64>,
         people: Vec<(usize, &'a str)>,
     }
-    let plenary = |title: &'static str, kind: &'static str, s: NaiveTime, e: NaiveTime, room: i64, people: Vec<(usize, &'static str)>, text: &str| Plan {
+    let plenary = |title: &'static str,
+                   kind: &'static str,
+                   s: NaiveTime,
+                   e: NaiveTime,
+                   room: i64,
+                   people: Vec<(usize, &'static str)>,
+                   text: &str| Plan {
         title,
         abstract_: text.to_string(),
         kind,
@@ -391,13 +527,32 @@ fn insert_programme(
     ];
     // Two short parallel talk blocks in the afternoon of day 1.
     let talks: [(&str, i64, usize, usize); 4] = [
-        ("Wärmeplanung mit offenen Daten: ein Werkstattbericht", saal, 17, 3),
-        ("Was Bürgerinnen und Bürger wirklich von Apps erwarten", forum, 12, 2),
-        ("Sensoren, die keiner wartet: Lehren aus fünf Jahren IoT", saal, 20, 0),
+        (
+            "Wärmeplanung mit offenen Daten: ein Werkstattbericht",
+            saal,
+            17,
+            3,
+        ),
+        (
+            "Was Bürgerinnen und Bürger wirklich von Apps erwarten",
+            forum,
+            12,
+            2,
+        ),
+        (
+            "Sensoren, die keiner wartet: Lehren aus fünf Jahren IoT",
+            saal,
+            20,
+            0,
+        ),
         ("Digitale Beteiligung im ländlichen Raum", forum, 7, 2),
     ];
     for (i, (title, room, speaker, track)) in talks.into_iter().enumerate() {
-        let (s, e) = if i < 2 { (hm(15, 0), hm(15, 45)) } else { (hm(15, 50), hm(16, 35)) };
+        let (s, e) = if i < 2 {
+            (hm(15, 0), hm(15, 45))
+        } else {
+            (hm(15, 50), hm(16, 35))
+        };
         plans.push(Plan {
             title,
             abstract_: format!("Ein Praxisbericht zum Thema „{title}“ mit Zeit für Fragen."),
@@ -412,7 +567,15 @@ fn insert_programme(
             people: vec![(speaker, "speaker")],
         });
     }
-    plans.push(plenary("Tagesabschluss", "other", hm(16, 45), hm(17, 15), saal, vec![(30, "moderator")], "Rückblick auf den ersten Tag und Ausblick auf die Werkstätten."));
+    plans.push(plenary(
+        "Tagesabschluss",
+        "other",
+        hm(16, 45),
+        hm(17, 15),
+        saal,
+        vec![(30, "moderator")],
+        "Rückblick auf den ersten Tag und Ausblick auf die Werkstätten.",
+    ));
     plans.push(plenary("Fuck-up Night: Was schiefging", "social", hm(19, 0), hm(21, 30), foyer, vec![(30, "moderator"), (13, "speaker"), (19, "speaker"), (24, "speaker")], "Drei Kommunen erzählen offen von Projekten, die gescheitert sind – und was sie daraus gelernt haben. Mit Buffet und Getränken."));
 
     // Day 2: welcome, two blocks of eleven parallel workshops, closing plenary.

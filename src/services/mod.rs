@@ -15,7 +15,10 @@ pub enum ServiceError {
     #[error("not found")]
     NotFound,
     #[error("invalid input in {field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("database: {0}")]

@@ -1,6 +1,8 @@
 //! Organizer accounts: argon2id password hashes, instance admins, per-congress roles.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use diesel::prelude::*;
 
@@ -26,7 +28,11 @@ pub fn hash_password(password: &str) -> Result<String, ServiceError> {
 /// Checks a password against a stored PHC string; a malformed hash never verifies.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -39,8 +45,8 @@ pub fn create_organizer(
     is_admin: bool,
     actor: Actor,
 ) -> Result<i64, ServiceError> {
-    let email = EmailAddress::parse(email)
-        .map_err(|e| ServiceError::invalid("email", e.to_string()))?;
+    let email =
+        EmailAddress::parse(email).map_err(|e| ServiceError::invalid("email", e.to_string()))?;
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(ServiceError::invalid(
             "password",

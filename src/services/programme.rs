@@ -35,10 +35,30 @@ pub struct PublishedProgramme {
 impl PublishedProgramme {
     pub fn new(number: i32, published_at: NaiveDateTime, snapshot: ProgrammeSnapshot) -> Self {
         let tz = parse_time_zone(&snapshot.congress.time_zone).unwrap_or(chrono_tz::UTC);
-        let room_index = snapshot.rooms.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-        let track_index = snapshot.tracks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
-        let speaker_index = snapshot.speakers.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-        let session_index = snapshot.sessions.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+        let room_index = snapshot
+            .rooms
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id, i))
+            .collect();
+        let track_index = snapshot
+            .tracks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id, i))
+            .collect();
+        let speaker_index = snapshot
+            .speakers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id, i))
+            .collect();
+        let session_index = snapshot
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id, i))
+            .collect();
         let mut sessions_by_speaker: HashMap<SpeakerId, Vec<usize>> = HashMap::new();
         for (i, s) in snapshot.sessions.iter().enumerate() {
             for r in &s.speakers {
@@ -80,11 +100,15 @@ impl PublishedProgramme {
     }
 
     pub fn speaker(&self, id: SpeakerId) -> Option<&crate::domain::programme::SnapshotSpeaker> {
-        self.speaker_index.get(&id).map(|&i| &self.snapshot.speakers[i])
+        self.speaker_index
+            .get(&id)
+            .map(|&i| &self.snapshot.speakers[i])
     }
 
     pub fn session(&self, id: SessionId) -> Option<&SnapshotSession> {
-        self.session_index.get(&id).map(|&i| &self.snapshot.sessions[i])
+        self.session_index
+            .get(&id)
+            .map(|&i| &self.snapshot.sessions[i])
     }
 
     pub fn sessions_of(&self, speaker: SpeakerId) -> impl Iterator<Item = &SnapshotSession> {
@@ -109,13 +133,18 @@ pub struct ProgrammeCache {
 impl ProgrammeCache {
     fn get(&self, congress_id: i64, number: i32) -> Option<Arc<PublishedProgramme>> {
         let map = self.by_congress.read().unwrap_or_else(|e| e.into_inner());
-        map.get(&congress_id).filter(|p| p.number == number).cloned()
+        map.get(&congress_id)
+            .filter(|p| p.number == number)
+            .cloned()
     }
 
     fn put(&self, congress_id: i64, p: Arc<PublishedProgramme>) {
         let mut map = self.by_congress.write().unwrap_or_else(|e| e.into_inner());
         // Never replace a newer version with an older one loaded by a slower request.
-        if map.get(&congress_id).is_none_or(|old| old.number < p.number) {
+        if map
+            .get(&congress_id)
+            .is_none_or(|old| old.number < p.number)
+        {
             map.insert(congress_id, p);
         }
     }
@@ -175,12 +204,22 @@ pub fn live_counts(
                 .or(sessions::waitlisted_count.gt(0))
                 .or(sessions::capacity.is_not_null()),
         )
-        .select((sessions::id, sessions::enrolled_count, sessions::waitlisted_count))
+        .select((
+            sessions::id,
+            sessions::enrolled_count,
+            sessions::waitlisted_count,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, enrolled, waitlisted)| {
-            (SessionId::from(id), SeatCount { enrolled, waitlisted })
+            (
+                SessionId::from(id),
+                SeatCount {
+                    enrolled,
+                    waitlisted,
+                },
+            )
         })
         .collect())
 }
@@ -193,7 +232,10 @@ pub fn live_count(conn: &mut DbConnection, session: SessionId) -> Result<SeatCou
         .first(conn)
         .optional()?;
     Ok(row
-        .map(|(enrolled, waitlisted)| SeatCount { enrolled, waitlisted })
+        .map(|(enrolled, waitlisted)| SeatCount {
+            enrolled,
+            waitlisted,
+        })
         .unwrap_or_default())
 }
 

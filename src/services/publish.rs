@@ -13,8 +13,8 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::programme::{
-    changelog, Change, ProgrammeSnapshot, SessionKind, SnapshotCongress, SnapshotDay,
-    SnapshotRole, SnapshotRoom, SnapshotSession, SnapshotSpeaker, SnapshotTrack, SpeakerRole,
+    changelog, Change, ProgrammeSnapshot, SessionKind, SnapshotCongress, SnapshotDay, SnapshotRole,
+    SnapshotRoom, SnapshotSession, SnapshotSpeaker, SnapshotTrack, SpeakerRole,
 };
 use crate::domain::seats::effective_capacity;
 use crate::domain::{CongressId, RoomId, SessionId, SpeakerId, TrackId};
@@ -84,10 +84,13 @@ pub fn build_snapshot(
         if l.confirmation == "declined" {
             continue;
         }
-        by_session.entry(l.session_id).or_default().push(SnapshotRole {
-            speaker_id: SpeakerId::from(l.speaker_id),
-            role: SpeakerRole::parse(&l.role).unwrap_or(SpeakerRole::Speaker),
-        });
+        by_session
+            .entry(l.session_id)
+            .or_default()
+            .push(SnapshotRole {
+                speaker_id: SpeakerId::from(l.speaker_id),
+                role: SpeakerRole::parse(&l.role).unwrap_or(SpeakerRole::Speaker),
+            });
     }
     let mut snapshot_sessions: Vec<SnapshotSession> = session_rows
         .into_iter()
@@ -111,7 +114,8 @@ pub fn build_snapshot(
                 capacity: s.capacity.map(|c| {
                     effective_capacity(
                         Some(c),
-                        s.room_id.and_then(|r| room_capacity.get(&r).copied().flatten()),
+                        s.room_id
+                            .and_then(|r| room_capacity.get(&r).copied().flatten()),
                     )
                     .unwrap_or(c)
                 }),
@@ -237,10 +241,10 @@ pub fn publish(
         let previous = latest_snapshot(conn, congress_id)?;
         let changes = changelog(previous.as_ref().map(|(_, s)| s), &next);
         let number = previous.as_ref().map(|(n, _)| n + 1).unwrap_or(1);
-        let snapshot_json = serde_json::to_string(&next)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let changelog_json = serde_json::to_string(&changes)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let snapshot_json =
+            serde_json::to_string(&next).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let changelog_json =
+            serde_json::to_string(&changes).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let now = now_utc();
         let organizer = match actor {
             Actor::Organizer(id) => Some(id),
@@ -258,7 +262,10 @@ pub fn publish(
             .execute(conn)?;
         diesel::update(congresses::table.find(congress_id))
             .filter(congresses::status.eq("draft"))
-            .set((congresses::status.eq("published"), congresses::updated_at.eq(now)))
+            .set((
+                congresses::status.eq("published"),
+                congresses::updated_at.eq(now),
+            ))
             .execute(conn)?;
         audit::record(
             conn,
@@ -268,7 +275,9 @@ pub fn publish(
                 kind: "schedule.published",
                 entity: "schedule_version",
                 entity_id: Some(number as i64),
-                before: previous.as_ref().map(|(n, _)| serde_json::json!({ "version": n })),
+                before: previous
+                    .as_ref()
+                    .map(|(n, _)| serde_json::json!({ "version": n })),
                 after: Some(serde_json::json!({ "version": number, "changes": changes.len() })),
             },
         )?;

@@ -23,17 +23,50 @@ pub struct RouteInfo {
 /// Every public GET route, so tests can check that each one answers (and a new route without a
 /// test entry fails `tests/routes`).
 pub const PUBLIC_ROUTES: &[RouteInfo] = &[
-    RouteInfo { path: "/", sample: "/" },
-    RouteInfo { path: "/healthz", sample: "/healthz" },
-    RouteInfo { path: "/static/{file}", sample: "/static/kongress.css" },
-    RouteInfo { path: "/api/v1/congresses", sample: "/api/v1/congresses" },
-    RouteInfo { path: "/api/v1/congresses/{slug}", sample: "/api/v1/congresses/{slug}" },
-    RouteInfo { path: "/{slug}", sample: "/{slug}" },
-    RouteInfo { path: "/{slug}/program", sample: "/{slug}/program" },
-    RouteInfo { path: "/{slug}/program.css", sample: "/{slug}/program.css" },
-    RouteInfo { path: "/{slug}/sessions/{id}", sample: "/{slug}/sessions/{session}" },
-    RouteInfo { path: "/{slug}/speakers", sample: "/{slug}/speakers" },
-    RouteInfo { path: "/{slug}/speakers/{id}", sample: "/{slug}/speakers/{speaker}" },
+    RouteInfo {
+        path: "/",
+        sample: "/",
+    },
+    RouteInfo {
+        path: "/healthz",
+        sample: "/healthz",
+    },
+    RouteInfo {
+        path: "/static/{file}",
+        sample: "/static/kongress.css",
+    },
+    RouteInfo {
+        path: "/api/v1/congresses",
+        sample: "/api/v1/congresses",
+    },
+    RouteInfo {
+        path: "/api/v1/congresses/{slug}",
+        sample: "/api/v1/congresses/{slug}",
+    },
+    RouteInfo {
+        path: "/{slug}",
+        sample: "/{slug}",
+    },
+    RouteInfo {
+        path: "/{slug}/program",
+        sample: "/{slug}/program",
+    },
+    RouteInfo {
+        path: "/{slug}/program.css",
+        sample: "/{slug}/program.css",
+    },
+    RouteInfo {
+        path: "/{slug}/sessions/{id}",
+        sample: "/{slug}/sessions/{session}",
+    },
+    RouteInfo {
+        path: "/{slug}/speakers",
+        sample: "/{slug}/speakers",
+    },
+    RouteInfo {
+        path: "/{slug}/speakers/{id}",
+        sample: "/{slug}/speakers/{speaker}",
+    },
 ];
 
 /// The one route table.
@@ -70,7 +103,10 @@ pub async fn security_headers(
              object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),

@@ -13,9 +13,7 @@ use super::PageCtx;
 use crate::db::rows;
 use crate::domain::{SessionId, SpeakerId, TrackId};
 use crate::error::AppError;
-use crate::services::programme::{
-    self, CongressSummary, PublishedProgramme, SeatCount,
-};
+use crate::services::programme::{self, CongressSummary, PublishedProgramme, SeatCount};
 use crate::startup::AppState;
 
 fn html(body: String) -> HttpResponse {
@@ -33,9 +31,15 @@ fn render(t: impl Template) -> Result<HttpResponse, AppError> {
 }
 
 /// Runs blocking database work on the thread pool with a pooled connection.
-pub async fn with_db<T, F>(state: &web::Data<AppState>, lang: crate::i18n::Lang, f: F) -> Result<T, AppError>
+pub async fn with_db<T, F>(
+    state: &web::Data<AppState>,
+    lang: crate::i18n::Lang,
+    f: F,
+) -> Result<T, AppError>
 where
-    F: FnOnce(&mut crate::db::DbConnection) -> Result<T, crate::services::ServiceError> + Send + 'static,
+    F: FnOnce(&mut crate::db::DbConnection) -> Result<T, crate::services::ServiceError>
+        + Send
+        + 'static,
     T: Send + 'static,
 {
     let pool = state.pool.clone();
@@ -52,7 +56,11 @@ struct Loaded {
     counts: HashMap<SessionId, SeatCount>,
 }
 
-async fn load(state: &web::Data<AppState>, ctx: &PageCtx, slug: String) -> Result<Loaded, AppError> {
+async fn load(
+    state: &web::Data<AppState>,
+    ctx: &PageCtx,
+    slug: String,
+) -> Result<Loaded, AppError> {
     let st = state.clone();
     let loaded = with_db(state, ctx.lang, move |conn| {
         let Some(p) = programme::latest_by_slug(conn, &st.programmes, &slug)? else {
@@ -131,9 +139,16 @@ pub async fn home(
     let now = crate::services::now_utc();
     let fmt_instant = |i: chrono::NaiveDateTime| {
         let local = i.and_utc().with_timezone(&p.tz);
-        format!("{}, {}", lang.long_date(local.date_naive()), local.format("%H:%M"))
+        format!(
+            "{}, {}",
+            lang.long_date(local.date_naive()),
+            local.format("%H:%M")
+        )
     };
-    let registration = match (congress.registration_opens_at, congress.registration_closes_at) {
+    let registration = match (
+        congress.registration_opens_at,
+        congress.registration_closes_at,
+    ) {
         (Some(o), _) if now < o => format!("{} {}", t.registration_opens_at, fmt_instant(o)),
         (_, Some(c)) if now >= c => t.registration_closed.to_string(),
         (_, Some(c)) => format!("{} {}", t.registration_open_until, fmt_instant(c)),
@@ -179,7 +194,11 @@ pub async fn home(
         room_count: p.snapshot.rooms.len(),
         speaker_count: p.snapshot.speakers.len(),
         version: p.number,
-        published: format!("{}, {}", lang.long_date(published.date_naive()), published.format("%H:%M")),
+        published: format!(
+            "{}, {}",
+            lang.long_date(published.date_naive()),
+            published.format("%H:%M")
+        ),
         congress,
         ctx,
     })
@@ -237,7 +256,10 @@ pub async fn program(
         None => None,
         Some(v) => {
             let id = v.parse::<i64>().map(TrackId::from).ok();
-            Some(id.filter(|id| p.track(*id).is_some()).ok_or(AppError::NotFound(ctx.lang))?)
+            Some(
+                id.filter(|id| p.track(*id).is_some())
+                    .ok_or(AppError::NotFound(ctx.lang))?,
+            )
         }
     };
     let list = q.view.as_deref() == Some("list");
@@ -262,7 +284,13 @@ pub async fn program(
     let day_tabs = p
         .days
         .iter()
-        .map(|d| (ctx.lang.short_date(*d), keep(&format!("day={d}")), day == Some(*d)))
+        .map(|d| {
+            (
+                ctx.lang.short_date(*d),
+                keep(&format!("day={d}")),
+                day == Some(*d),
+            )
+        })
         .collect();
     let tracks = p
         .snapshot
@@ -444,7 +472,7 @@ pub async fn speakers(
             )
         })
         .collect();
-    list.sort_by(|a, b| sort_key(&a.1).cmp(&sort_key(&b.1)));
+    list.sort_by_cached_key(|a| sort_key(&a.1));
     render(SpeakersPage {
         nav: Nav {
             slug: slug.clone(),

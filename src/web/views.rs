@@ -227,7 +227,11 @@ pub fn card(
     let seats = if s.cancelled {
         None
     } else {
-        seats_text(lang, s.capacity, counts.get(&s.id).copied().unwrap_or_default())
+        seats_text(
+            lang,
+            s.capacity,
+            counts.get(&s.id).copied().unwrap_or_default(),
+        )
     };
     Card {
         id: s.id,
@@ -365,7 +369,10 @@ mod tests {
 
     #[test]
     fn seat_texts() {
-        let c = |enrolled, waitlisted| SeatCount { enrolled, waitlisted };
+        let c = |enrolled, waitlisted| SeatCount {
+            enrolled,
+            waitlisted,
+        };
         assert_eq!(seats_text(Lang::De, None, c(0, 0)), None);
         assert_eq!(
             seats_text(Lang::De, Some(25), c(13, 0)).unwrap().0,

@@ -1,0 +1,105 @@
+//! The command line of SPEC §1, run as a real process against a test database.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::helpers::TestDb;
+
+fn kongress(db: &TestDb, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kongress"));
+    cmd.args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .env_remove("KONGRESS_SECRET_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("kongress runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn migrate_demo_and_create_organizer() {
+    let db = TestDb::new();
+    let (ok, out, err) = kongress(&db, &["migrate"], None);
+    assert!(ok, "{out}{err}");
+    let (ok, out, err) = kongress(&db, &["demo"], None);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Demo congress loaded: smart-city-2027"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Organizer login: orga@kongress.example  password: "),
+        "{out}"
+    );
+    // A second run leaves the existing congress alone.
+    let (ok, out, _) = kongress(&db, &["demo"], None);
+    assert!(ok);
+    assert!(out.contains("was not loaded"), "{out}");
+
+    let (ok, out, err) = kongress(
+        &db,
+        &["create-organizer", "--email", "admin@example.org"],
+        Some("a long enough passphrase\n"),
+    );
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("Instance admin admin@example.org created"));
+    let (ok, _, err) = kongress(
+        &db,
+        &["create-organizer", "--email", "admin@example.org"],
+        Some("a long enough passphrase\n"),
+    );
+    assert!(!ok && err.contains("exists already"), "{err}");
+    let (ok, _, err) = kongress(
+        &db,
+        &["create-organizer", "--email", "x@example.org"],
+        Some("short\n"),
+    );
+    assert!(!ok && err.contains("at least 12 characters"), "{err}");
+    let (ok, _, err) = kongress(
+        &db,
+        &["create-organizer", "--email", "not-an-email"],
+        Some("a long enough passphrase\n"),
+    );
+    assert!(!ok && err.contains("email"), "{err}");
+
+    // The stored hash is argon2id, never the password.
+    let mut conn = crate::helpers::connect(&db.url);
+    use diesel::prelude::*;
+    use kongress::db::schema::organizers;
+    let hash: String = organizers::table
+        .filter(organizers::email.eq("admin@example.org"))
+        .select(organizers::password_hash)
+        .first(&mut conn)
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$") && !hash.contains("passphrase"));
+}
+
+#[test]
+fn bad_configuration_is_reported_not_panicked() {
+    let db = TestDb::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_kongress"))
+        .arg("migrate")
+        .env("DATABASE_URL", "mysql://nope")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL"));
+    drop(db);
+}

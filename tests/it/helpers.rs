@@ -1,0 +1,165 @@
+use std::sync::Arc;
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use kongress::config::Settings;
+use kongress::db::{DbConnection, DbPool, PooledConn, QueryCounter};
+use kongress::startup::{self, AppState};
+
+/// A database of its own for one test.
+pub struct TestDb {
+    pub url: String,
+    admin_url: Option<String>,
+    name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("kongress_test_{}", uuid::Uuid::new_v4().simple());
+                let mut c = diesel::pg::PgConnection::establish(&admin_url)
+                    .expect("TEST_DATABASE_URL must reach PostgreSQL");
+                c.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(&admin_url);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    admin_url: Some(admin_url.clone()),
+                    name: Some(name),
+                    _dir: None,
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                TestDb {
+                    url,
+                    admin_url: None,
+                    name: None,
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.name.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let (Some(admin), Some(name)) = (&self.admin_url, &self.name) {
+            if let Ok(mut c) = diesel::pg::PgConnection::establish(admin) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub fn test_settings(db: &TestDb) -> Settings {
+    let mut s = Settings::from_lookup(|k| match k {
+        "DATABASE_URL" => Some(db.url.clone()),
+        "KONGRESS_BIND" => Some("127.0.0.1:0".into()),
+        _ => None,
+    })
+    .expect("test settings");
+    s.workers = Some(1);
+    s.pool_size = 4;
+    s
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub pool: DbPool,
+    pub queries: QueryCounter,
+    #[allow(dead_code)]
+    pub state: Arc<AppState>,
+    #[allow(dead_code)]
+    pub db: TestDb,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    pub fn conn(&self) -> PooledConn {
+        self.pool.get().expect("pooled connection")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GET and return (status, body).
+    pub async fn text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let s = r.status().as_u16();
+        (s, r.text().await.expect("body"))
+    }
+
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().await.expect("json body")
+    }
+
+    /// Loads the demo congress (as `kongress demo` would) and returns its slug.
+    pub fn load_demo(&self) -> String {
+        let mut conn = self.conn();
+        let today = chrono::Utc::now().date_naive();
+        kongress::services::demo::load(&mut conn, today)
+            .expect("demo loads")
+            .slug
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting; the database (and its file or PostgreSQL database) goes with `db`.
+        // The stop command is sent on the call; the future only reports completion.
+        drop(self.server.stop(false));
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db = TestDb::new();
+    let settings = test_settings(&db);
+    let app = startup::build(settings).expect("app builds");
+    let handle = app.server.handle();
+    tokio::spawn(app.server);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        base: format!("http://127.0.0.1:{}", app.port),
+        client,
+        pool: app.pool,
+        queries: app.queries,
+        state: app.state,
+        db,
+        server: handle,
+    }
+}
+
+/// A plain connection to a test database (for tests that need no server).
+pub fn connect(url: &str) -> DbConnection {
+    kongress::db::connection::establish(url).expect("connect")
+}

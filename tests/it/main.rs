@@ -1,0 +1,11 @@
+//! One integration binary: each test spawns the real server on port 0 against its own fresh
+//! database — a SQLite file in a temp dir, or, when TEST_DATABASE_URL=postgres://… is set, a
+//! new PostgreSQL database with a random name that is dropped afterwards.
+
+mod helpers;
+
+mod api;
+mod cli;
+mod programme;
+mod public_pages;
+mod schema;

@@ -1,0 +1,257 @@
+use crate::helpers::spawn_app;
+use kongress::web::PUBLIC_ROUTES;
+
+/// Ids of a session and a speaker of the demo programme, from the API.
+async fn sample_ids(app: &crate::helpers::TestApp, slug: &str) -> (i64, i64) {
+    let c = app.json(&format!("/api/v1/congresses/{slug}")).await;
+    let s = c["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| !s["speakers"].as_array().unwrap().is_empty())
+        .unwrap();
+    (
+        s["id"].as_i64().unwrap(),
+        s["speakers"][0]["id"].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn every_public_route_answers_on_the_demo_congress() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let (session, speaker) = sample_ids(&app, &slug).await;
+    for route in PUBLIC_ROUTES {
+        let path = route
+            .sample
+            .replace("{slug}", &slug)
+            .replace("{session}", &session.to_string())
+            .replace("{speaker}", &speaker.to_string());
+        let r = app.get(&path).await;
+        assert_eq!(r.status(), 200, "{} ({path})", route.path);
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+        assert!(h.contains_key("referrer-policy"));
+    }
+}
+
+#[tokio::test]
+async fn pages_show_the_programme_in_german_by_default_and_english_on_request() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let (status, home) = app.text(&format!("/{slug}")).await;
+    assert_eq!(status, 200);
+    assert!(home.contains("<html lang=\"de\">"));
+    assert!(home.contains("Smart City Kongress 2027"));
+    assert!(home.contains("Kongresszentrum Isarauen"));
+    assert!(home.contains("Zum Programm"));
+
+    let (_, en) = app.text(&format!("/{slug}?lang=en")).await;
+    assert!(en.contains("<html lang=\"en\">") && en.contains("View the programme"));
+    // The choice sticks through the cookie set on the ?lang= response.
+    let (_, next) = app.text(&format!("/{slug}/program")).await;
+    assert!(next.contains("<html lang=\"en\">"), "language cookie kept");
+
+    let fresh = reqwest::Client::new();
+    let r = fresh
+        .get(app.url(&format!("/{slug}/speakers")))
+        .header("Accept-Language", "en-GB,en;q=0.9,de;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("<h1>Speakers</h1>"));
+}
+
+#[tokio::test]
+async fn day_two_shows_eleven_parallel_workshops_in_each_slot() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let (status, page) = app.text(&format!("/{slug}/program?day=2")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Tag 2: Werkstätten"));
+    assert!(
+        !page.contains("Fuck-up Night"),
+        "day filter shows day 2 only"
+    );
+    let workshops = page.matches("k-workshop").count();
+    assert_eq!(workshops, 22, "22 workshop cards on day 2");
+    // Eleven workshop rooms plus the plenary hall and the foyer as columns.
+    assert_eq!(page.matches("class=\"rh ").count(), 13);
+    assert_eq!(page.matches("Plätzen frei").count(), 22);
+
+    // The whole programme (both days) by default, with the evening event of day 1.
+    let (_, all) = app.text(&format!("/{slug}/program")).await;
+    assert!(all.contains("Fuck-up Night") && all.contains("Tag 1: Plenum"));
+    assert_eq!(all.matches("<h2 id=\"tag-").count(), 2);
+}
+
+#[tokio::test]
+async fn program_filters_by_track_and_offers_a_list_view() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let c = app.json(&format!("/api/v1/congresses/{slug}")).await;
+    let mobility = c["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Mobilität")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let expected = c["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["track_id"].as_i64() == Some(mobility))
+        .count();
+    assert!(expected >= 3);
+    let (status, page) = app.text(&format!("/{slug}/program?track={mobility}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(page.matches("<article class=\"card").count(), expected);
+    assert!(page.contains(&format!("<option value=\"{mobility}\" selected>")));
+
+    let (_, list) = app.text(&format!("/{slug}/program?view=list")).await;
+    assert!(list.contains("class=\"grid g0 list\""));
+
+    // Unknown day or track: 404, not an empty page or a 500.
+    assert_eq!(app.text(&format!("/{slug}/program?day=9")).await.0, 404);
+    assert_eq!(
+        app.text(&format!("/{slug}/program?day=1999-01-01")).await.0,
+        404
+    );
+    assert_eq!(app.text(&format!("/{slug}/program?track=abc")).await.0, 404);
+}
+
+#[tokio::test]
+async fn session_and_speaker_pages() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let c = app.json(&format!("/api/v1/congresses/{slug}")).await;
+    let panel = c["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "panel")
+        .unwrap()
+        .clone();
+    let (status, page) = app.text(&format!("/{slug}/sessions/{}", panel["id"])).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Podium: Vom Modellprojekt in die Fläche"));
+    assert!(page.contains("13:15–14:30"), "local time in Europe/Berlin");
+    assert!(page.contains("(MEZ)") || page.contains("(CET)"));
+    assert!(page.contains("Moderation") && page.contains("Podiumsgast"));
+    assert!(
+        !page.contains("@kongress.example"),
+        "speaker emails are private"
+    );
+
+    let moderator = &panel["speakers"][0];
+    let (status, sp) = app
+        .text(&format!("/{slug}/speakers/{}", moderator["id"]))
+        .await;
+    assert_eq!(status, 200);
+    assert!(sp.contains(moderator["name"].as_str().unwrap()));
+    assert!(sp.contains("Podium: Vom Modellprojekt in die Fläche"));
+
+    let workshop = c["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "workshop")
+        .unwrap();
+    let (_, w) = app
+        .text(&format!("/{slug}/sessions/{}", workshop["id"]))
+        .await;
+    assert!(w.contains("Plätzen frei") && w.contains("Anmeldung zur Werkstatt"));
+}
+
+#[tokio::test]
+async fn unknown_things_get_a_proper_404_page() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    for path in [
+        "/no-such-congress".to_string(),
+        "/no-such-congress/program".into(),
+        format!("/{slug}/sessions/999999"),
+        format!("/{slug}/sessions/abc"),
+        format!("/{slug}/speakers/999999"),
+        format!("/{slug}/nothing-here"),
+        "/static/missing.css".into(),
+        "/a/b/c/d".into(),
+    ] {
+        let (status, body) = app.text(&path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(body.contains("Seite nicht gefunden"), "{path}");
+    }
+    let (status, body) = app.text("/nowhere?lang=en").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn index_lists_only_published_congresses() {
+    let app = spawn_app().await;
+    let (status, empty) = app.text("/").await;
+    assert_eq!(status, 200);
+    assert!(empty.contains("Zurzeit ist kein Kongress veröffentlicht."));
+    let slug = app.load_demo();
+    let (_, page) = app.text("/").await;
+    assert!(page.contains(&format!("href=\"/{slug}\"")));
+}
+
+#[tokio::test]
+async fn user_text_is_escaped() {
+    use diesel::prelude::*;
+    use kongress::db::schema::sessions;
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    {
+        let mut conn = app.conn();
+        diesel::update(sessions::table.filter(sessions::kind.eq("keynote")))
+            .set(sessions::title.eq("<script>alert(1)</script> & Co"))
+            .execute(&mut *conn)
+            .unwrap();
+        let id: i64 = kongress::db::schema::congresses::table
+            .select(kongress::db::schema::congresses::id)
+            .first(&mut *conn)
+            .unwrap();
+        kongress::services::publish::publish(
+            &mut conn,
+            id,
+            kongress::services::audit::Actor::System,
+        )
+        .unwrap();
+    }
+    let (_, page) = app.text(&format!("/{slug}/program")).await;
+    assert!(!page.contains("<script>alert(1)</script>"));
+    assert!(
+        page.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#38; Co")
+            || page.contains("&lt;script&gt;")
+    );
+}
+
+#[tokio::test]
+async fn static_assets_are_embedded_and_cacheable() {
+    let app = spawn_app().await;
+    let (_, page) = app.text("/").await;
+    let css = page
+        .split("href=\"")
+        .find_map(|s| s.strip_prefix("/static/kongress.css?v="))
+        .and_then(|s| s.split('"').next())
+        .expect("fingerprinted stylesheet link");
+    let r = app.get(&format!("/static/kongress.css?v={css}")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(r.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    let body = r.text().await.unwrap();
+    assert!(body.contains("@media print"));
+    assert!(
+        !body.contains("http://") && !body.contains("https://"),
+        "no other hosts"
+    );
+}
