@@ -22,6 +22,7 @@ use crate::domain::time::local_to_utc;
 
 pub const DEMO_SLUG: &str = "smart-city-2027";
 pub const DEMO_ORGANIZER: &str = "orga@kongress.example";
+const CANCELLED_TALK: &str = "Digitale Beteiligung im ländlichen Raum";
 
 /// What `kongress demo` made.
 #[derive(Debug)]
@@ -545,7 +546,7 @@ fn insert_programme(
             20,
             0,
         ),
-        ("Digitale Beteiligung im ländlichen Raum", forum, 7, 2),
+        (CANCELLED_TALK, forum, 7, 2),
     ];
     for (i, (title, room, speaker, track)) in talks.into_iter().enumerate() {
         let (s, e) = if i < 2 {
@@ -667,7 +668,12 @@ fn insert_programme(
                 slot_group_id: p.block,
                 starts_at: Some(at(p.day, p.start)?),
                 ends_at: Some(at(p.day, p.end)?),
-                status: "scheduled",
+                // One talk is shown as cancelled, as happens in every real programme.
+                status: if p.title == CANCELLED_TALK {
+                    "cancelled"
+                } else {
+                    "scheduled"
+                },
                 capacity: p.capacity,
                 created_at: now,
                 updated_at: now,

@@ -85,6 +85,8 @@ async fn day_two_shows_eleven_parallel_workshops_in_each_slot() {
     let (_, all) = app.text(&format!("/{slug}/program")).await;
     assert!(all.contains("Fuck-up Night") && all.contains("Tag 1: Plenum"));
     assert_eq!(all.matches("<h2 id=\"tag-").count(), 2);
+    // The demo shows a cancelled talk struck through, without seats.
+    assert_eq!(all.matches(">Abgesagt</p>").count(), 1);
 }
 
 #[tokio::test]
@@ -254,4 +256,61 @@ async fn static_assets_are_embedded_and_cacheable() {
         !body.contains("http://") && !body.contains("https://"),
         "no other hosts"
     );
+}
+
+/// Structural accessibility checks that need no browser: one `<h1>`, headings that never skip
+/// a level, a `lang` on the document, a label for every form control, the skip link.
+fn check_structure(path: &str, html: &str) {
+    assert!(html.starts_with("<!doctype html>"), "{path}");
+    assert!(
+        html.contains("<html lang=\"de\">") || html.contains("<html lang=\"en\">"),
+        "{path}"
+    );
+    assert!(
+        html.contains("class=\"skip\" href=\"#inhalt\""),
+        "{path}: skip link"
+    );
+    assert_eq!(html.matches("<h1").count(), 1, "{path}: exactly one h1");
+    let mut last = 0;
+    for (i, _) in html.match_indices("<h") {
+        let level = html.as_bytes()[i + 2];
+        if !(b'1'..=b'6').contains(&level) {
+            continue;
+        }
+        let level = (level - b'0') as i32;
+        assert!(level <= last + 1, "{path}: heading h{level} after h{last}");
+        last = level;
+    }
+    for (i, _) in html.match_indices(" id=\"f-") {
+        let id: String = html[i + 5..].chars().take_while(|c| *c != '"').collect();
+        assert!(
+            html.contains(&format!("for=\"{id}\"")),
+            "{path}: control {id} has a label"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_have_a_sound_structure_in_both_languages() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let (session, speaker) = sample_ids(&app, &slug).await;
+    for lang in ["de", "en"] {
+        for path in [
+            "/".to_string(),
+            format!("/{slug}"),
+            format!("/{slug}/program"),
+            format!("/{slug}/program?day=2&view=list"),
+            format!("/{slug}/sessions/{session}"),
+            format!("/{slug}/speakers"),
+            format!("/{slug}/speakers/{speaker}"),
+            "/missing/page/x".into(),
+        ] {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let path = format!("{path}{sep}lang={lang}");
+            let (_, html) = app.text(&path).await;
+            assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{path}");
+            check_structure(&path, &html);
+        }
+    }
 }
