@@ -13,6 +13,7 @@ CONNS=${CONNS:-16}
 PORT=${PORT:-18080}
 NGINX_PORT=${NGINX_PORT:-18081}
 work=$(mktemp -d)
+chmod 755 "$work"   # nginx workers read the files as their own user
 trap 'kill $(cat "$work"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 cargo build --release --quiet

@@ -1,0 +1,414 @@
+//! Who is asking: the organizer's session (an encrypted, authenticated cookie — no server-side
+//! state, so any instance can read it), the CSRF token, and the access rule of each admin route,
+//! enforced in one middleware before any handler runs.
+
+use std::future::{ready, Ready};
+use std::rc::Rc;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, CookieJar, Key, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use chrono::Utc;
+use diesel::prelude::*;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::db::rows;
+use crate::db::schema::{congress_roles, congresses, organizers};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub const SESSION_COOKIE: &str = "kongress_session";
+pub const CSRF_COOKIE: &str = "kongress_csrf";
+pub const CSRF_FIELD: &str = "csrf_token";
+/// Organizer sessions last a working day.
+pub const SESSION_HOURS: i64 = 12;
+
+/// A role in a congress's team, ordered by what it may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    Checkin,
+    Editor,
+    Owner,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "checkin" => Some(Role::Checkin),
+            "editor" => Some(Role::Editor),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Checkin => "checkin",
+            Role::Editor => "editor",
+            Role::Owner => "owner",
+        }
+    }
+}
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (the login page).
+    Public,
+    /// Any logged-in organizer.
+    Organizer,
+    /// An instance admin.
+    Admin,
+    /// At least this role in the congress named by `{slug}` (instance admins always pass).
+    Congress(Role),
+}
+
+/// The logged-in organizer.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub id: i64,
+    pub email: String,
+    pub is_admin: bool,
+}
+
+/// What the access middleware found, for handlers.
+#[derive(Clone)]
+pub struct AdminCtx {
+    pub viewer: Option<Viewer>,
+    pub congress: Option<rows::Congress>,
+    /// The viewer's effective role in `congress` (Owner for instance admins).
+    pub role: Option<Role>,
+}
+
+impl AdminCtx {
+    pub fn viewer(&self) -> Result<&Viewer, AppError> {
+        self.viewer
+            .as_ref()
+            .ok_or_else(|| AppError::Internal("route without login rule".into()))
+    }
+
+    pub fn congress(&self) -> Result<&rows::Congress, AppError> {
+        self.congress
+            .as_ref()
+            .ok_or_else(|| AppError::Internal("route without congress rule".into()))
+    }
+
+    pub fn may(&self, role: Role) -> bool {
+        self.role.is_some_and(|r| r >= role)
+    }
+}
+
+impl FromRequest for AdminCtx {
+    type Error = AppError;
+    type Future = Ready<Result<AdminCtx, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<AdminCtx>()
+                .cloned()
+                .ok_or_else(|| AppError::Internal("admin route outside the access middleware".into())),
+        )
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct SessionData {
+    /// organizer id
+    o: i64,
+    /// expiry, unix seconds
+    e: i64,
+    /// a tag of the password hash: changing the password ends every other session
+    p: String,
+}
+
+fn key(state: &AppState) -> Key {
+    Key::derive_from(&state.secret_key)
+}
+
+/// A short tag of a password hash, stored in the session.
+pub fn password_tag(password_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(password_hash.as_bytes())[..8])
+}
+
+/// The cookie that logs `organizer` in.
+pub fn session_cookie(state: &AppState, organizer: i64, password_hash: &str) -> Cookie<'static> {
+    let data = SessionData {
+        o: organizer,
+        e: Utc::now().timestamp() + SESSION_HOURS * 3600,
+        p: password_tag(password_hash),
+    };
+    let mut jar = CookieJar::new();
+    let value = serde_json::to_string(&data).unwrap_or_default();
+    jar.private_mut(&key(state))
+        .add(Cookie::new(SESSION_COOKIE, value));
+    let mut c = jar.get(SESSION_COOKIE).cloned().unwrap_or_else(|| Cookie::new(SESSION_COOKIE, ""));
+    c.set_path("/");
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_secure(state.settings.base_url.starts_with("https://"));
+    c.set_max_age(CookieDuration::hours(SESSION_HOURS));
+    c
+}
+
+/// The cookie that logs out.
+pub fn logout_cookie() -> Cookie<'static> {
+    let mut c = Cookie::new(SESSION_COOKIE, "");
+    c.set_path("/");
+    c.make_removal();
+    c
+}
+
+fn read_session(state: &AppState, req: &HttpRequest) -> Option<SessionData> {
+    let raw = req.cookie(SESSION_COOKIE)?;
+    let mut jar = CookieJar::new();
+    jar.add_original(raw.into_owned());
+    let plain = jar.private(&key(state)).get(SESSION_COOKIE)?;
+    let data: SessionData = serde_json::from_str(plain.value()).ok()?;
+    (data.e > Utc::now().timestamp()).then_some(data)
+}
+
+/// The CSRF token of this visitor: the value of their CSRF cookie, made on first need. The
+/// middleware below sets the cookie when a page made a new one.
+#[derive(Clone)]
+pub struct CsrfToken(pub String);
+
+struct NewCsrfCookie(String);
+
+impl CsrfToken {
+    pub fn of(req: &HttpRequest) -> CsrfToken {
+        if let Some(t) = req.extensions().get::<CsrfToken>() {
+            return t.clone();
+        }
+        let token = req
+            .cookie(CSRF_COOKIE)
+            .map(|c| c.value().to_string())
+            .filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit()))
+            .unwrap_or_else(|| {
+                let mut b = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut b);
+                let t = hex::encode(b);
+                req.extensions_mut().insert(NewCsrfCookie(t.clone()));
+                t
+            });
+        let t = CsrfToken(token);
+        req.extensions_mut().insert(t.clone());
+        t
+    }
+}
+
+impl FromRequest for CsrfToken {
+    type Error = std::convert::Infallible;
+    type Future = Ready<Result<CsrfToken, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(CsrfToken::of(req)))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn form_field<'a>(body: &'a [u8], name: &str) -> Option<String> {
+    let body = std::str::from_utf8(body).ok()?;
+    body.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then(|| urlencoding::decode(&v.replace('+', " ")).ok().map(|s| s.into_owned()))?
+    })
+}
+
+/// Largest form body the CSRF check buffers (registration forms with many answers fit).
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// The one CSRF check: every POST/PUT/PATCH/DELETE outside the bearer-token API must carry the
+/// visitor's token, in the form field `csrf_token` or the `X-CSRF-Token` header, matching their
+/// CSRF cookie. Also sets the CSRF cookie when a page minted a new token.
+pub async fn csrf_middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !req.path().starts_with("/api/") {
+        let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string());
+        let header_token = req
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        let mut body_token = None;
+        if is_form {
+            let mut payload = req.take_payload();
+            let mut body = web::BytesMut::new();
+            use futures_util::StreamExt;
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk?;
+                if body.len() + chunk.len() > MAX_FORM_BYTES {
+                    return Ok(req.into_response(
+                        HttpResponse::build(StatusCode::PAYLOAD_TOO_LARGE).finish(),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let body = body.freeze();
+            body_token = form_field(&body, CSRF_FIELD);
+            req.set_payload(bytes_payload(body));
+        }
+        let sent = header_token.or(body_token);
+        let ok = matches!((&cookie, &sent), (Some(c), Some(s)) if !c.is_empty() && constant_time_eq(c.as_bytes(), s.as_bytes()));
+        if !ok {
+            let lang = super::PageCtx::from_request(req.request()).lang;
+            let err = AppError::Forbidden(lang, lang.texts().csrf_failed.to_string());
+            let (http_req, _) = req.into_parts();
+            let res = actix_web::ResponseError::error_response(&err);
+            return Ok(ServiceResponse::new(http_req, res));
+        }
+    }
+    let res = next.call(req).await?;
+    let new_cookie = res.request().extensions().get::<NewCsrfCookie>().map(|c| c.0.clone());
+    let mut res = res.map_into_boxed_body();
+    if let Some(token) = new_cookie {
+        let secure = res.request().connection_info().scheme() == "https";
+        let mut c = Cookie::new(CSRF_COOKIE, token);
+        c.set_path("/");
+        c.set_http_only(true);
+        c.set_same_site(SameSite::Lax);
+        c.set_secure(secure);
+        let _ = res.response_mut().add_cookie(&c);
+    }
+    Ok(res)
+}
+
+fn bytes_payload(body: web::Bytes) -> Payload {
+    let (_, mut h1) = actix_http::h1::Payload::create(true);
+    h1.unread_data(body);
+    Payload::from(h1)
+}
+
+/// Loads the viewer from the session cookie (one query), checking the password tag.
+fn load_viewer(conn: &mut crate::db::DbConnection, data: &SessionData) -> QueryResult<Option<Viewer>> {
+    let row: Option<rows::Organizer> = organizers::table
+        .find(data.o)
+        .select(rows::Organizer::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row
+        .filter(|o| password_tag(&o.password_hash) == data.p)
+        .map(|o| Viewer {
+            id: o.id,
+            email: o.email,
+            is_admin: o.is_admin,
+        }))
+}
+
+/// The access rule of a route, applied before its handler (see `admin::routes`).
+pub async fn require(
+    access: Access,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| actix_web::error::ErrorInternalServerError("no state"))?;
+    let session = read_session(&state, req.request());
+    let slug = req.match_info().get("slug").map(str::to_string);
+    let lang = super::PageCtx::from_request(req.request()).lang;
+    let pool = state.pool.clone();
+    let found = web::block(move || -> Result<_, AppError> {
+        let mut conn = pool.get()?;
+        let viewer = match &session {
+            Some(s) => load_viewer(&mut conn, s).map_err(|e| AppError::Internal(e.to_string()))?,
+            None => None,
+        };
+        let mut congress = None;
+        let mut role = None;
+        if let (Some(slug), Access::Congress(_)) = (&slug, access) {
+            congress = congresses::table
+                .filter(congresses::slug.eq(slug))
+                .select(rows::Congress::as_select())
+                .first(&mut conn)
+                .optional()
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            if let (Some(c), Some(v)) = (&congress, &viewer) {
+                role = if v.is_admin {
+                    Some(Role::Owner)
+                } else {
+                    congress_roles::table
+                        .filter(congress_roles::congress_id.eq(c.id))
+                        .filter(congress_roles::organizer_id.eq(v.id))
+                        .select(congress_roles::role)
+                        .first::<String>(&mut conn)
+                        .optional()
+                        .map_err(|e| AppError::Internal(e.to_string()))?
+                        .and_then(|r| Role::parse(&r))
+                };
+            }
+        }
+        Ok((viewer, congress, role))
+    })
+    .await
+    .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
+    let (viewer, congress, role) = match found {
+        Ok(x) => x,
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    let login_needed = access != Access::Public && viewer.is_none();
+    if login_needed {
+        let next_url = match req.method() {
+            &Method::GET => req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let location = if next_url.is_empty() {
+            "/admin/login".to_string()
+        } else {
+            format!("/admin/login?next={}", urlencoding::encode(&next_url))
+        };
+        return Ok(req.into_response(
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location))
+                .finish(),
+        ));
+    }
+    let allowed = match access {
+        Access::Public | Access::Organizer => true,
+        Access::Admin => viewer.as_ref().is_some_and(|v| v.is_admin),
+        Access::Congress(needed) => {
+            if congress.is_none() {
+                return Ok(req.error_response(AppError::NotFound(lang)));
+            }
+            role.is_some_and(|r| r >= needed)
+        }
+    };
+    if !allowed {
+        return Ok(req.error_response(AppError::Forbidden(
+            lang,
+            lang.texts().forbidden_text.to_string(),
+        )));
+    }
+    req.extensions_mut().insert(AdminCtx {
+        viewer,
+        congress,
+        role,
+    });
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// `Rc` wrapper so the route table can hand one access rule to each resource's middleware.
+pub fn rule(access: Access) -> Rc<Access> {
+    Rc::new(access)
+}
