@@ -15,6 +15,8 @@ pub enum AppError {
     NotFound(Lang),
     #[error("bad request: {1}")]
     BadRequest(Lang, String),
+    #[error("forbidden: {1}")]
+    Forbidden(Lang, String),
     #[error("internal error: {0}")]
     Internal(String),
     #[error("service unavailable: {0}")]
@@ -63,6 +65,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(..) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(..) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -72,6 +75,7 @@ impl ResponseError for AppError {
         let (lang, title, message): (Lang, &str, &str) = match self {
             AppError::NotFound(l) => (*l, l.texts().not_found_title, l.texts().not_found_text),
             AppError::BadRequest(l, m) => (*l, l.texts().bad_request_title, m.as_str()),
+            AppError::Forbidden(l, m) => (*l, l.texts().forbidden_title, m.as_str()),
             AppError::Internal(cause) | AppError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "request failed");
                 let l = Lang::De;

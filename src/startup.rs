@@ -73,6 +73,9 @@ pub fn build(settings: Settings) -> Result<App, StartupError> {
         ActixApp::new()
             .app_data(data.clone())
             .configure(crate::web::routes)
+            .wrap(actix_web::middleware::from_fn(
+                crate::web::auth::csrf_middleware,
+            ))
             .wrap(actix_web::middleware::from_fn(crate::web::security_headers))
             .wrap(actix_web::middleware::Compress::default())
     });

@@ -1,6 +1,7 @@
 use super::Texts;
 
 pub static TEXTS: Texts = Texts {
+    a: &super::admin::DE,
     lang_name: "Deutsch",
     switch_to: "Sprache: English",
     skip_to_content: "Zum Inhalt springen",
@@ -66,6 +67,9 @@ pub static TEXTS: Texts = Texts {
     server_error_title: "Ein Fehler ist aufgetreten",
     server_error_text: "Das hat leider nicht geklappt. Bitte versuchen Sie es gleich noch einmal.",
     bad_request_title: "Ungültige Anfrage",
+    forbidden_title: "Zugriff verweigert",
+    forbidden_text: "Für diese Seite fehlt Ihnen die Berechtigung. Bitten Sie die Verantwortlichen des Kongresses um die passende Rolle.",
+    csrf_failed: "Das Formular ist abgelaufen oder wurde nicht von dieser Seite gesendet. Bitte laden Sie die Seite neu und senden Sie es noch einmal.",
     to_start: "Zur Startseite",
     scroll_hint: "Das Raster lässt sich seitlich scrollen.",
     organization: "Organisation",

@@ -1,6 +1,7 @@
 use super::Texts;
 
 pub static TEXTS: Texts = Texts {
+    a: &super::admin::EN,
     lang_name: "English",
     switch_to: "Sprache: Deutsch",
     skip_to_content: "Skip to content",
@@ -66,6 +67,9 @@ pub static TEXTS: Texts = Texts {
     server_error_title: "Something went wrong",
     server_error_text: "Sorry, that did not work. Please try again in a moment.",
     bad_request_title: "Bad request",
+    forbidden_title: "Access denied",
+    forbidden_text: "You lack the permission for this page. Ask the congress owners for the right role.",
+    csrf_failed: "The form has expired or was not sent from this site. Please reload the page and send it again.",
     to_start: "To the start page",
     scroll_hint: "The grid scrolls sideways.",
     organization: "Organisation",

@@ -4,6 +4,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
 
+pub mod admin;
 mod de;
 mod en;
 
@@ -129,6 +130,8 @@ pub fn is_weekend(d: NaiveDate) -> bool {
 
 /// Every text of the interface, one instance per language.
 pub struct Texts {
+    /// The back office.
+    pub a: &'static admin::AdminTexts,
     pub lang_name: &'static str,
     pub switch_to: &'static str,
     pub skip_to_content: &'static str,
@@ -194,6 +197,9 @@ pub struct Texts {
     pub server_error_title: &'static str,
     pub server_error_text: &'static str,
     pub bad_request_title: &'static str,
+    pub forbidden_title: &'static str,
+    pub forbidden_text: &'static str,
+    pub csrf_failed: &'static str,
     pub to_start: &'static str,
     pub scroll_hint: &'static str,
     pub organization: &'static str,

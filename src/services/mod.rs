@@ -2,11 +2,14 @@
 //! writes rows (and, later, outbox entries).
 
 pub mod audit;
+pub mod congress;
 pub mod demo;
 pub mod organizers;
 pub mod programme;
 pub mod publish;
+pub mod rate_limit;
 pub mod secret;
+pub mod setup;
 
 /// Why a service refused or failed. The web layer maps these to 4xx pages (the user's) or a
 /// logged 5xx (ours).

@@ -108,6 +108,174 @@ pub fn grant_role(
     Ok(())
 }
 
+/// Outcome of a login attempt.
+pub enum Login {
+    Ok { id: i64, password_hash: String },
+    Wrong,
+    Throttled,
+}
+
+/// Failed logins allowed per account and per IP address in `LOGIN_WINDOW`.
+pub const LOGIN_FAILURES_PER_ACCOUNT: i32 = 5;
+pub const LOGIN_ATTEMPTS_PER_IP: i32 = 20;
+pub fn login_window() -> chrono::Duration {
+    chrono::Duration::minutes(15)
+}
+
+/// Checks a login, counting it against the IP and (on failure) the account. The hash is
+/// verified even for unknown emails, so timing does not tell which accounts exist.
+pub fn login(
+    conn: &mut DbConnection,
+    email: &str,
+    password: &str,
+    client_ip: &str,
+) -> Result<Login, ServiceError> {
+    use super::rate_limit;
+    let now = now_utc();
+    let email = email.trim().to_lowercase();
+    let ip_bucket = rate_limit::bucket("login-ip", client_ip);
+    let account_bucket = rate_limit::bucket("login-account", &email);
+    if !rate_limit::hit(conn, &ip_bucket, LOGIN_ATTEMPTS_PER_IP, login_window(), now)?
+        || rate_limit::is_blocked(
+            conn,
+            &account_bucket,
+            LOGIN_FAILURES_PER_ACCOUNT,
+            login_window(),
+            now,
+        )?
+    {
+        return Ok(Login::Throttled);
+    }
+    let row: Option<(i64, String)> = organizers::table
+        .filter(organizers::email.eq(&email))
+        .select((organizers::id, organizers::password_hash))
+        .first(conn)
+        .optional()?;
+    // Verifying against a real dummy hash keeps the work equal for unknown accounts.
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY
+        .get_or_init(|| hash_password("no such account, no such password").unwrap_or_default());
+    let hash = row.as_ref().map(|(_, h)| h.as_str()).unwrap_or(dummy);
+    let ok = verify_password(password, hash) && row.is_some();
+    match (ok, row) {
+        (true, Some((id, password_hash))) => {
+            rate_limit::clear(conn, &account_bucket)?;
+            diesel::update(organizers::table.find(id))
+                .set(organizers::last_login_at.eq(now))
+                .execute(conn)?;
+            Ok(Login::Ok { id, password_hash })
+        }
+        _ => {
+            rate_limit::hit(
+                conn,
+                &account_bucket,
+                LOGIN_FAILURES_PER_ACCOUNT,
+                login_window(),
+                now,
+            )?;
+            Ok(Login::Wrong)
+        }
+    }
+}
+
+/// Changes an organizer's password after checking the current one; returns the new hash
+/// (the session cookie is re-issued with it, every other session ends).
+pub fn change_password(
+    conn: &mut DbConnection,
+    organizer_id: i64,
+    current: &str,
+    new: &str,
+) -> Result<String, ServiceError> {
+    let hash: String = organizers::table
+        .find(organizer_id)
+        .select(organizers::password_hash)
+        .first(conn)?;
+    if !verify_password(current, &hash) {
+        return Err(ServiceError::invalid("current", "wrong password"));
+    }
+    if new.chars().count() < MIN_PASSWORD_LEN {
+        return Err(ServiceError::invalid("new", "too short"));
+    }
+    let new_hash = hash_password(new)?;
+    write_transaction(conn, |conn| {
+        diesel::update(organizers::table.find(organizer_id))
+            .set(organizers::password_hash.eq(&new_hash))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            Actor::Organizer(organizer_id),
+            AuditEvent {
+                congress_id: None,
+                kind: "organizer.password_changed",
+                entity: "organizer",
+                entity_id: Some(organizer_id),
+                before: None,
+                after: None,
+            },
+        )?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(new_hash)
+}
+
+/// A congress in an organizer's list.
+pub struct MyCongress {
+    pub slug: String,
+    pub title: String,
+    pub status: String,
+    pub first_day: chrono::NaiveDate,
+    pub role: String,
+}
+
+/// The congresses an organizer works on (all of them for instance admins).
+pub fn congresses_of(
+    conn: &mut DbConnection,
+    organizer_id: i64,
+    is_admin: bool,
+) -> Result<Vec<MyCongress>, ServiceError> {
+    use crate::db::schema::congresses;
+    let rows: Vec<(String, String, String, chrono::NaiveDate, Option<String>)> = if is_admin {
+        congresses::table
+            .left_join(
+                congress_roles::table.on(congress_roles::congress_id
+                    .eq(congresses::id)
+                    .and(congress_roles::organizer_id.eq(organizer_id))),
+            )
+            .order(congresses::first_day.desc())
+            .select((
+                congresses::slug,
+                congresses::title,
+                congresses::status,
+                congresses::first_day,
+                congress_roles::role.nullable(),
+            ))
+            .load(conn)?
+    } else {
+        congresses::table
+            .inner_join(congress_roles::table)
+            .filter(congress_roles::organizer_id.eq(organizer_id))
+            .order(congresses::first_day.desc())
+            .select((
+                congresses::slug,
+                congresses::title,
+                congresses::status,
+                congresses::first_day,
+                congress_roles::role.nullable(),
+            ))
+            .load(conn)?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(slug, title, status, first_day, role)| MyCongress {
+            slug,
+            title,
+            status,
+            first_day,
+            role: role.unwrap_or_else(|| "admin".into()),
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

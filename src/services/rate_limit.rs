@@ -74,5 +74,8 @@ pub fn clear(conn: &mut DbConnection, bucket: &str) -> QueryResult<()> {
 /// A bucket key that does not reveal what it counts (IP addresses and emails are personal data).
 pub fn bucket(kind: &str, value: &str) -> String {
     use sha2::{Digest, Sha256};
-    format!("{kind}:{}", hex::encode(&Sha256::digest(value.as_bytes())[..12]))
+    format!(
+        "{kind}:{}",
+        hex::encode(&Sha256::digest(value.as_bytes())[..12])
+    )
 }

@@ -3,7 +3,6 @@
 //! enforced in one middleware before any handler runs.
 
 use std::future::{ready, Ready};
-use std::rc::Rc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, CookieJar, Key, SameSite};
@@ -108,10 +107,9 @@ impl FromRequest for AdminCtx {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(
-            req.extensions()
-                .get::<AdminCtx>()
-                .cloned()
-                .ok_or_else(|| AppError::Internal("admin route outside the access middleware".into())),
+            req.extensions().get::<AdminCtx>().cloned().ok_or_else(|| {
+                AppError::Internal("admin route outside the access middleware".into())
+            }),
         )
     }
 }
@@ -147,7 +145,10 @@ pub fn session_cookie(state: &AppState, organizer: i64, password_hash: &str) -> 
     let value = serde_json::to_string(&data).unwrap_or_default();
     jar.private_mut(&key(state))
         .add(Cookie::new(SESSION_COOKIE, value));
-    let mut c = jar.get(SESSION_COOKIE).cloned().unwrap_or_else(|| Cookie::new(SESSION_COOKIE, ""));
+    let mut c = jar
+        .get(SESSION_COOKIE)
+        .cloned()
+        .unwrap_or_else(|| Cookie::new(SESSION_COOKIE, ""));
     c.set_path("/");
     c.set_http_only(true);
     c.set_same_site(SameSite::Lax);
@@ -215,11 +216,15 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn form_field<'a>(body: &'a [u8], name: &str) -> Option<String> {
+fn form_field(body: &[u8], name: &str) -> Option<String> {
     let body = std::str::from_utf8(body).ok()?;
     body.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=')?;
-        (k == name).then(|| urlencoding::decode(&v.replace('+', " ")).ok().map(|s| s.into_owned()))?
+        (k == name).then(|| {
+            urlencoding::decode(&v.replace('+', " "))
+                .ok()
+                .map(|s| s.into_owned())
+        })?
     })
 }
 
@@ -275,7 +280,11 @@ pub async fn csrf_middleware(
         }
     }
     let res = next.call(req).await?;
-    let new_cookie = res.request().extensions().get::<NewCsrfCookie>().map(|c| c.0.clone());
+    let new_cookie = res
+        .request()
+        .extensions()
+        .get::<NewCsrfCookie>()
+        .map(|c| c.0.clone());
     let mut res = res.map_into_boxed_body();
     if let Some(token) = new_cookie {
         let secure = res.request().connection_info().scheme() == "https";
@@ -290,13 +299,14 @@ pub async fn csrf_middleware(
 }
 
 fn bytes_payload(body: web::Bytes) -> Payload {
-    let (_, mut h1) = actix_http::h1::Payload::create(true);
-    h1.unread_data(body);
-    Payload::from(h1)
+    Payload::from(body)
 }
 
 /// Loads the viewer from the session cookie (one query), checking the password tag.
-fn load_viewer(conn: &mut crate::db::DbConnection, data: &SessionData) -> QueryResult<Option<Viewer>> {
+fn load_viewer(
+    conn: &mut crate::db::DbConnection,
+    data: &SessionData,
+) -> QueryResult<Option<Viewer>> {
     let row: Option<rows::Organizer> = organizers::table
         .find(data.o)
         .select(rows::Organizer::as_select())
@@ -406,9 +416,4 @@ pub async fn require(
         role,
     });
     Ok(next.call(req).await?.map_into_boxed_body())
-}
-
-/// `Rc` wrapper so the route table can hand one access rule to each resource's middleware.
-pub fn rule(access: Access) -> Rc<Access> {
-    Rc::new(access)
 }

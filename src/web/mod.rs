@@ -1,8 +1,11 @@
 //! The HTTP surface: the single route table, extractors and one module per area.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod ctx;
+pub mod forms;
 pub mod public;
 pub mod views;
 
@@ -71,6 +74,7 @@ pub const PUBLIC_ROUTES: &[RouteInfo] = &[
 
 /// The one route table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    admin::routes(cfg);
     cfg.route("/", web::get().to(public::index))
         .route("/healthz", web::get().to(api::healthz))
         .route("/static/{file}", web::get().to(assets::asset))

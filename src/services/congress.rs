@@ -1,0 +1,282 @@
+//! Creating a congress and changing its settings.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::audit::{self, Actor, AuditEvent};
+use super::{new_guid, now_utc, ServiceError};
+use crate::db::rows::{self, NewCongress, NewCongressDay};
+use crate::db::schema::{congress_days, congresses, sessions};
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::time::congress_days as days_between;
+use crate::domain::Slug;
+
+/// Validated settings of a congress (times already in UTC).
+#[derive(Debug, Clone, Serialize)]
+pub struct CongressSettings {
+    pub slug: String,
+    pub title: String,
+    pub subtitle: String,
+    pub description: String,
+    pub venue_name: String,
+    pub venue_address: String,
+    pub time_zone: String,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub languages: String,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
+    pub capacity: Option<i32>,
+    pub status: String,
+}
+
+/// Labels of one congress day.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayLabel {
+    pub day: NaiveDate,
+    pub label: String,
+    pub label_en: String,
+}
+
+fn slug_taken(conn: &mut DbConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    let mut q = congresses::table
+        .filter(congresses::slug.eq(slug))
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(congresses::id.ne(id));
+    }
+    Ok(q.count().get_result::<i64>(conn)? > 0)
+}
+
+/// Creates a congress with its days and makes the creator its owner.
+pub fn create(
+    conn: &mut DbConnection,
+    s: &CongressSettings,
+    creator: i64,
+) -> Result<i64, ServiceError> {
+    Slug::parse(&s.slug).map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
+    write_transaction(conn, |conn| {
+        if slug_taken(conn, &s.slug, None)? {
+            return Err(ServiceError::invalid("slug", "taken"));
+        }
+        let now = now_utc();
+        let guid = new_guid();
+        let id: i64 = diesel::insert_into(congresses::table)
+            .values(NewCongress {
+                slug: &s.slug,
+                title: &s.title,
+                subtitle: &s.subtitle,
+                description: &s.description,
+                venue_name: &s.venue_name,
+                venue_address: &s.venue_address,
+                time_zone: &s.time_zone,
+                first_day: s.first_day,
+                last_day: s.last_day,
+                languages: &s.languages,
+                registration_opens_at: s.registration_opens_at,
+                registration_closes_at: s.registration_closes_at,
+                capacity: s.capacity,
+                status: "draft",
+                guid: &guid,
+                created_at: now,
+                updated_at: now,
+            })
+            .returning(congresses::id)
+            .get_result(conn)?;
+        sync_days(conn, id, s.first_day, s.last_day)?;
+        super::organizers::grant_role(conn, creator, id, "owner")?;
+        audit::record(
+            conn,
+            Actor::Organizer(creator),
+            AuditEvent {
+                congress_id: Some(id),
+                kind: "congress.created",
+                entity: "congress",
+                entity_id: Some(id),
+                before: None,
+                after: serde_json::to_value(s).ok(),
+            },
+        )?;
+        Ok(id)
+    })
+}
+
+/// Makes the day rows match the date range: days outside it go, missing ones are added, labels
+/// of the others stay.
+fn sync_days(
+    conn: &mut DbConnection,
+    id: i64,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> QueryResult<()> {
+    diesel::delete(
+        congress_days::table
+            .filter(congress_days::congress_id.eq(id))
+            .filter(congress_days::day.lt(first).or(congress_days::day.gt(last))),
+    )
+    .execute(conn)?;
+    let existing: Vec<NaiveDate> = congress_days::table
+        .filter(congress_days::congress_id.eq(id))
+        .select(congress_days::day)
+        .load(conn)?;
+    for day in days_between(first, last) {
+        if !existing.contains(&day) {
+            diesel::insert_into(congress_days::table)
+                .values(NewCongressDay {
+                    congress_id: id,
+                    day,
+                    label: "",
+                    label_en: "",
+                })
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// The day rows of a congress in order.
+pub fn days(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<rows::CongressDay>> {
+    congress_days::table
+        .filter(congress_days::congress_id.eq(id))
+        .order(congress_days::day)
+        .select(rows::CongressDay::as_select())
+        .load(conn)
+}
+
+/// Saves the settings and day labels; refuses a date range that would leave scheduled sessions
+/// outside the congress days.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    s: &CongressSettings,
+    labels: &[DayLabel],
+    actor: i64,
+) -> Result<(), ServiceError> {
+    Slug::parse(&s.slug).map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
+    write_transaction(conn, |conn| {
+        let before: rows::Congress = congresses::table
+            .find(id)
+            .select(rows::Congress::as_select())
+            .first(conn)?;
+        if slug_taken(conn, &s.slug, Some(id))? {
+            return Err(ServiceError::invalid("slug", "taken"));
+        }
+        let tz = crate::domain::time::parse_time_zone(&s.time_zone)
+            .map_err(|e| ServiceError::invalid("time_zone", e.to_string()))?;
+        if let Some(window) = crate::domain::time::congress_window_utc(tz, s.first_day, s.last_day)
+        {
+            let outside: i64 = sessions::table
+                .filter(sessions::congress_id.eq(id))
+                .filter(sessions::status.eq("scheduled"))
+                .filter(
+                    sessions::starts_at
+                        .lt(window.start().naive_utc())
+                        .or(sessions::ends_at.gt(window.end().naive_utc())),
+                )
+                .count()
+                .get_result(conn)?;
+            if outside > 0 {
+                return Err(ServiceError::invalid("last_day", format!("{outside}")));
+            }
+        }
+        diesel::update(congresses::table.find(id))
+            .set((
+                congresses::slug.eq(&s.slug),
+                congresses::title.eq(&s.title),
+                congresses::subtitle.eq(&s.subtitle),
+                congresses::description.eq(&s.description),
+                congresses::venue_name.eq(&s.venue_name),
+                congresses::venue_address.eq(&s.venue_address),
+                congresses::time_zone.eq(&s.time_zone),
+                congresses::first_day.eq(s.first_day),
+                congresses::last_day.eq(s.last_day),
+                congresses::languages.eq(&s.languages),
+                congresses::registration_opens_at.eq(s.registration_opens_at),
+                congresses::registration_closes_at.eq(s.registration_closes_at),
+                congresses::capacity.eq(s.capacity),
+                congresses::status.eq(&s.status),
+                congresses::updated_at.eq(now_utc()),
+            ))
+            .execute(conn)?;
+        sync_days(conn, id, s.first_day, s.last_day)?;
+        for l in labels {
+            diesel::update(
+                congress_days::table
+                    .filter(congress_days::congress_id.eq(id))
+                    .filter(congress_days::day.eq(l.day)),
+            )
+            .set((
+                congress_days::label.eq(&l.label),
+                congress_days::label_en.eq(&l.label_en),
+            ))
+            .execute(conn)?;
+        }
+        audit::record(
+            conn,
+            Actor::Organizer(actor),
+            AuditEvent {
+                congress_id: Some(id),
+                kind: "congress.updated",
+                entity: "congress",
+                entity_id: Some(id),
+                before: Some(serde_json::json!({
+                    "slug": before.slug, "title": before.title, "time_zone": before.time_zone,
+                    "first_day": before.first_day, "last_day": before.last_day,
+                    "capacity": before.capacity, "status": before.status,
+                })),
+                after: Some(serde_json::json!({
+                    "slug": s.slug, "title": s.title, "time_zone": s.time_zone,
+                    "first_day": s.first_day, "last_day": s.last_day,
+                    "capacity": s.capacity, "status": s.status, "days": labels,
+                })),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// Counts for the dashboard.
+#[derive(Debug, Default)]
+pub struct Dashboard {
+    pub by_status: Vec<(String, i64)>,
+    pub unscheduled: i64,
+    pub rooms: i64,
+    pub speakers: i64,
+    pub version: Option<i32>,
+}
+
+pub fn dashboard(conn: &mut DbConnection, id: i64) -> Result<Dashboard, ServiceError> {
+    use crate::db::schema::{rooms, schedule_versions, speakers};
+    let by_status: Vec<(String, i64)> = sessions::table
+        .filter(sessions::congress_id.eq(id))
+        .group_by(sessions::status)
+        .select((sessions::status, diesel::dsl::count_star()))
+        .order(sessions::status)
+        .load(conn)?;
+    let unscheduled: i64 = sessions::table
+        .filter(sessions::congress_id.eq(id))
+        .filter(sessions::status.ne("cancelled"))
+        .filter(sessions::starts_at.is_null())
+        .count()
+        .get_result(conn)?;
+    let rooms: i64 = rooms::table
+        .filter(rooms::congress_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let speakers: i64 = speakers::table
+        .filter(speakers::congress_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let version: Option<i32> = schedule_versions::table
+        .filter(schedule_versions::congress_id.eq(id))
+        .select(diesel::dsl::max(schedule_versions::number))
+        .first(conn)?;
+    Ok(Dashboard {
+        by_status,
+        unscheduled,
+        rooms,
+        speakers,
+        version,
+    })
+}

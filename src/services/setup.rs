@@ -1,0 +1,481 @@
+//! Rooms, tracks and participant categories of a congress: create, change, delete — each change
+//! audited, deletions refused while something still uses the row.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::audit::{self, Actor, AuditEvent};
+use super::{new_guid, ServiceError};
+use crate::db::rows::{NewCategory, NewRoom, NewTrack};
+use crate::db::schema::{categories, registrations, rooms, sessions, tracks};
+use crate::db::{write_transaction, DbConnection};
+
+/// A room as entered.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomInput {
+    pub name: String,
+    pub capacity: Option<i32>,
+    pub accessibility_note: String,
+    pub position: i32,
+}
+
+/// A track as entered.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackInput {
+    pub name: String,
+    pub colour: String,
+    pub position: i32,
+}
+
+/// A participant category as entered.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryInput {
+    pub name: String,
+    pub quota: Option<i32>,
+    pub needs_approval: bool,
+    pub priority: i32,
+    pub position: i32,
+}
+
+/// A row of one of the three lists.
+#[derive(Debug, Clone, Queryable)]
+pub struct RoomRow {
+    pub id: i64,
+    pub name: String,
+    pub capacity: Option<i32>,
+    pub accessibility_note: String,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct TrackRow {
+    pub id: i64,
+    pub name: String,
+    pub colour: String,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct CategoryRow {
+    pub id: i64,
+    pub name: String,
+    pub quota: Option<i32>,
+    pub confirmed_count: i32,
+    pub needs_approval: bool,
+    pub priority: i32,
+    pub position: i32,
+}
+
+fn unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+fn name_taken(e: diesel::result::Error) -> ServiceError {
+    if unique_violation(&e) {
+        ServiceError::invalid("name", "taken")
+    } else {
+        ServiceError::Db(e)
+    }
+}
+
+/// Audits a change; the entity is the part of `kind` before the dot ("room.created").
+fn log(
+    conn: &mut DbConnection,
+    actor: Actor,
+    congress: i64,
+    kind: &str,
+    id: i64,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> QueryResult<()> {
+    audit::record(
+        conn,
+        actor,
+        AuditEvent {
+            congress_id: Some(congress),
+            kind,
+            entity: kind.split('.').next().unwrap_or(kind),
+            entity_id: Some(id),
+            before,
+            after,
+        },
+    )
+}
+
+pub fn rooms_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<RoomRow>> {
+    rooms::table
+        .filter(rooms::congress_id.eq(congress))
+        .order((rooms::position, rooms::id))
+        .select((
+            rooms::id,
+            rooms::name,
+            rooms::capacity,
+            rooms::accessibility_note,
+            rooms::position,
+        ))
+        .load(conn)
+}
+
+pub fn room(conn: &mut DbConnection, congress: i64, id: i64) -> Result<RoomRow, ServiceError> {
+    rooms::table
+        .filter(rooms::congress_id.eq(congress))
+        .filter(rooms::id.eq(id))
+        .select((
+            rooms::id,
+            rooms::name,
+            rooms::capacity,
+            rooms::accessibility_note,
+            rooms::position,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(ServiceError::NotFound)
+}
+
+pub fn add_room(
+    conn: &mut DbConnection,
+    congress: i64,
+    r: &RoomInput,
+    actor: Actor,
+) -> Result<i64, ServiceError> {
+    write_transaction(conn, |conn| {
+        let guid = new_guid();
+        let id: i64 = diesel::insert_into(rooms::table)
+            .values(NewRoom {
+                congress_id: congress,
+                name: &r.name,
+                capacity: r.capacity,
+                accessibility_note: &r.accessibility_note,
+                position: r.position,
+                guid: &guid,
+            })
+            .returning(rooms::id)
+            .get_result(conn)
+            .map_err(name_taken)?;
+        log(
+            conn,
+            actor,
+            congress,
+            "room.created",
+            id,
+            None,
+            serde_json::to_value(r).ok(),
+        )?;
+        Ok(id)
+    })
+}
+
+pub fn update_room(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+    r: &RoomInput,
+    actor: Actor,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let before = room(conn, congress, id)?;
+        diesel::update(rooms::table.find(id))
+            .set((
+                rooms::name.eq(&r.name),
+                rooms::capacity.eq(r.capacity),
+                rooms::accessibility_note.eq(&r.accessibility_note),
+                rooms::position.eq(r.position),
+            ))
+            .execute(conn)
+            .map_err(name_taken)?;
+        let before = serde_json::json!({"name": before.name, "capacity": before.capacity, "accessibility_note": before.accessibility_note, "position": before.position});
+        log(
+            conn,
+            actor,
+            congress,
+            "room.updated",
+            id,
+            Some(before),
+            serde_json::to_value(r).ok(),
+        )?;
+        Ok(())
+    })
+}
+
+pub fn delete_room(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+    actor: Actor,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let before = room(conn, congress, id)?;
+        let used: i64 = sessions::table
+            .filter(sessions::room_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if used > 0 {
+            return Err(ServiceError::Conflict("in use".into()));
+        }
+        diesel::delete(rooms::table.find(id)).execute(conn)?;
+        log(
+            conn,
+            actor,
+            congress,
+            "room.deleted",
+            id,
+            Some(serde_json::json!({"name": before.name})),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+pub fn tracks_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<TrackRow>> {
+    tracks::table
+        .filter(tracks::congress_id.eq(congress))
+        .order((tracks::position, tracks::id))
+        .select((tracks::id, tracks::name, tracks::colour, tracks::position))
+        .load(conn)
+}
+
+pub fn track(conn: &mut DbConnection, congress: i64, id: i64) -> Result<TrackRow, ServiceError> {
+    tracks::table
+        .filter(tracks::congress_id.eq(congress))
+        .filter(tracks::id.eq(id))
+        .select((tracks::id, tracks::name, tracks::colour, tracks::position))
+        .first(conn)
+        .optional()?
+        .ok_or(ServiceError::NotFound)
+}
+
+pub fn add_track(
+    conn: &mut DbConnection,
+    congress: i64,
+    t: &TrackInput,
+    actor: Actor,
+) -> Result<i64, ServiceError> {
+    write_transaction(conn, |conn| {
+        let id: i64 = diesel::insert_into(tracks::table)
+            .values(NewTrack {
+                congress_id: congress,
+                name: &t.name,
+                colour: &t.colour,
+                position: t.position,
+            })
+            .returning(tracks::id)
+            .get_result(conn)
+            .map_err(name_taken)?;
+        log(
+            conn,
+            actor,
+            congress,
+            "track.created",
+            id,
+            None,
+            serde_json::to_value(t).ok(),
+        )?;
+        Ok(id)
+    })
+}
+
+pub fn update_track(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+    t: &TrackInput,
+    actor: Actor,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let before = track(conn, congress, id)?;
+        diesel::update(tracks::table.find(id))
+            .set((
+                tracks::name.eq(&t.name),
+                tracks::colour.eq(&t.colour),
+                tracks::position.eq(t.position),
+            ))
+            .execute(conn)
+            .map_err(name_taken)?;
+        let before = serde_json::json!({"name": before.name, "colour": before.colour, "position": before.position});
+        log(
+            conn,
+            actor,
+            congress,
+            "track.updated",
+            id,
+            Some(before),
+            serde_json::to_value(t).ok(),
+        )?;
+        Ok(())
+    })
+}
+
+pub fn delete_track(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+    actor: Actor,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let before = track(conn, congress, id)?;
+        let used: i64 = sessions::table
+            .filter(sessions::track_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if used > 0 {
+            return Err(ServiceError::Conflict("in use".into()));
+        }
+        diesel::delete(tracks::table.find(id)).execute(conn)?;
+        log(
+            conn,
+            actor,
+            congress,
+            "track.deleted",
+            id,
+            Some(serde_json::json!({"name": before.name})),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+pub fn categories_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<CategoryRow>> {
+    categories::table
+        .filter(categories::congress_id.eq(congress))
+        .order((categories::position, categories::id))
+        .select((
+            categories::id,
+            categories::name,
+            categories::quota,
+            categories::confirmed_count,
+            categories::needs_approval,
+            categories::priority,
+            categories::position,
+        ))
+        .load(conn)
+}
+
+pub fn category(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+) -> Result<CategoryRow, ServiceError> {
+    categories::table
+        .filter(categories::congress_id.eq(congress))
+        .filter(categories::id.eq(id))
+        .select((
+            categories::id,
+            categories::name,
+            categories::quota,
+            categories::confirmed_count,
+            categories::needs_approval,
+            categories::priority,
+            categories::position,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(ServiceError::NotFound)
+}
+
+pub fn add_category(
+    conn: &mut DbConnection,
+    congress: i64,
+    c: &CategoryInput,
+    actor: Actor,
+) -> Result<i64, ServiceError> {
+    write_transaction(conn, |conn| {
+        diesel::insert_into(categories::table)
+            .values(NewCategory {
+                congress_id: congress,
+                name: &c.name,
+                quota: c.quota,
+                needs_approval: c.needs_approval,
+                priority: c.priority,
+                position: c.position,
+            })
+            .execute(conn)
+            .map_err(name_taken)?;
+        let id: i64 = categories::table
+            .filter(categories::congress_id.eq(congress))
+            .filter(categories::name.eq(&c.name))
+            .select(categories::id)
+            .first(conn)?;
+        log(
+            conn,
+            actor,
+            congress,
+            "category.created",
+            id,
+            None,
+            serde_json::to_value(c).ok(),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Changes a category; a quota below the confirmed registrations is refused (rule 1).
+pub fn update_category(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+    c: &CategoryInput,
+    actor: Actor,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let before = category(conn, congress, id)?;
+        if c.quota.is_some_and(|q| q < before.confirmed_count) {
+            return Err(ServiceError::invalid(
+                "quota",
+                before.confirmed_count.to_string(),
+            ));
+        }
+        diesel::update(categories::table.find(id))
+            .set((
+                categories::name.eq(&c.name),
+                categories::quota.eq(c.quota),
+                categories::needs_approval.eq(c.needs_approval),
+                categories::priority.eq(c.priority),
+                categories::position.eq(c.position),
+            ))
+            .execute(conn)
+            .map_err(name_taken)?;
+        let before = serde_json::json!({"name": before.name, "quota": before.quota, "needs_approval": before.needs_approval, "priority": before.priority, "position": before.position});
+        log(
+            conn,
+            actor,
+            congress,
+            "category.updated",
+            id,
+            Some(before),
+            serde_json::to_value(c).ok(),
+        )?;
+        Ok(())
+    })
+}
+
+pub fn delete_category(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+    actor: Actor,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let before = category(conn, congress, id)?;
+        let used: i64 = registrations::table
+            .filter(registrations::category_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if used > 0 {
+            return Err(ServiceError::Conflict("in use".into()));
+        }
+        diesel::delete(categories::table.find(id)).execute(conn)?;
+        log(
+            conn,
+            actor,
+            congress,
+            "category.deleted",
+            id,
+            Some(serde_json::json!({"name": before.name})),
+            None,
+        )?;
+        Ok(())
+    })
+}

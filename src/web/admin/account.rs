@@ -1,0 +1,227 @@
+//! Login, logout, password change and the organizer's list of congresses.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{page, see_other, Chrome, INVALID};
+use crate::error::AppError;
+use crate::services::organizers::{self, Login, MyCongress};
+use crate::startup::AppState;
+use crate::web::auth::{self, AdminCtx, CsrfToken};
+use crate::web::forms::Errors;
+use crate::web::public::with_db;
+use crate::web::PageCtx;
+
+#[derive(Template)]
+#[template(path = "admin/login.html")]
+struct LoginPage {
+    ctx: PageCtx,
+    csrf: String,
+    email: String,
+    next: String,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+/// Only our own back-office paths are followed after login (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/admin") && !n.starts_with("//") && !n.contains("://") => {
+            n.to_string()
+        }
+        _ => "/admin".to_string(),
+    }
+}
+
+pub async fn login_form(
+    req: HttpRequest,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    q: web::Query<LoginQuery>,
+) -> Result<HttpResponse, AppError> {
+    let _ = req;
+    page(
+        StatusCode::OK,
+        LoginPage {
+            ctx,
+            csrf: csrf.0,
+            email: String::new(),
+            next: safe_next(q.next.as_deref()),
+            error: String::new(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let (email, password) = (form.email.clone(), form.password.clone());
+    let outcome = with_db(&state, ctx.lang, move |conn| {
+        organizers::login(conn, &email, &password, &ip)
+    })
+    .await?;
+    let next = safe_next(Some(&form.next));
+    let (status, error) = match outcome {
+        Login::Ok { id, password_hash } => {
+            let cookie = auth::session_cookie(&state, id, &password_hash);
+            let mut res = see_other(&next);
+            res.add_cookie(&cookie)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            return Ok(res);
+        }
+        Login::Wrong => (StatusCode::UNAUTHORIZED, ctx.t.a.login_failed),
+        Login::Throttled => (StatusCode::TOO_MANY_REQUESTS, ctx.t.a.login_throttled),
+    };
+    page(
+        status,
+        LoginPage {
+            csrf: csrf.0,
+            email: form.email,
+            next,
+            error: error.to_string(),
+            ctx,
+        },
+    )
+}
+
+pub async fn logout() -> Result<HttpResponse, AppError> {
+    let mut res = see_other("/admin/login");
+    res.add_cookie(&auth::logout_cookie())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "admin/password.html")]
+struct PasswordPage {
+    ctx: PageCtx,
+    chrome: Chrome,
+    errors: Errors,
+    done: bool,
+}
+
+pub async fn password_form(
+    req: HttpRequest,
+    ctx: PageCtx,
+    admin: AdminCtx,
+) -> Result<HttpResponse, AppError> {
+    let done = req.query_string() == "done=1";
+    page(
+        StatusCode::OK,
+        PasswordPage {
+            chrome: Chrome::new(&req, &admin, "password"),
+            ctx,
+            errors: Errors::default(),
+            done,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let a = ctx.t.a;
+    let mut errors = Errors::default();
+    if form.new.chars().count() < organizers::MIN_PASSWORD_LEN {
+        errors.add("new", a.password_too_short);
+    } else if form.new != form.repeat {
+        errors.add("repeat", a.passwords_differ);
+    }
+    if errors.is_empty() {
+        let id = admin.viewer()?.id;
+        let (current, new) = (form.current.clone(), form.new.clone());
+        let result = with_db(&state, ctx.lang, move |conn| {
+            Ok(organizers::change_password(conn, id, &current, &new))
+        })
+        .await?;
+        match result {
+            Ok(hash) => {
+                let mut res = see_other("/admin/password?done=1");
+                res.add_cookie(&auth::session_cookie(&state, id, &hash))
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                return Ok(res);
+            }
+            Err(crate::services::ServiceError::Invalid { .. }) => {
+                errors.add("current", a.password_wrong);
+            }
+            Err(e) => return Err(AppError::from_service(ctx.lang, e)),
+        }
+    }
+    page(
+        INVALID,
+        PasswordPage {
+            chrome: Chrome::new(&req, &admin, "password"),
+            ctx,
+            errors,
+            done: false,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "admin/index.html")]
+struct IndexPage {
+    ctx: PageCtx,
+    chrome: Chrome,
+    congresses: Vec<MyCongress>,
+}
+
+pub async fn index(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+) -> Result<HttpResponse, AppError> {
+    let v = admin.viewer()?.clone();
+    let congresses = with_db(&state, ctx.lang, move |conn| {
+        organizers::congresses_of(conn, v.id, v.is_admin)
+    })
+    .await?;
+    page(
+        StatusCode::OK,
+        IndexPage {
+            chrome: Chrome::new(&req, &admin, "index"),
+            ctx,
+            congresses,
+        },
+    )
+}

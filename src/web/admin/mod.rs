@@ -1,0 +1,134 @@
+//! The organizer back office. Every route is declared once in `admin_routes!` with its access
+//! rule; the rule is enforced by `auth::require` around the route before the handler runs, and
+//! the same table drives the authorization-matrix test.
+
+pub mod account;
+pub mod congress;
+pub mod setup;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::from_fn;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::auth::{Access, AdminCtx, CsrfToken, Role};
+use super::PageCtx;
+use crate::error::AppError;
+use setup::{Categories, Rooms, Tracks};
+
+/// One admin route: method, path pattern, who may use it.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+macro_rules! admin_routes {
+    ($( $path:literal : $access:expr => { $( $method:ident : $handler:expr ),+ $(,)? } )*) => {
+        /// Every admin route with its access rule.
+        pub const ADMIN_ROUTES: &[AdminRoute] = &[
+            $( $( AdminRoute { method: stringify!($method), path: $path, access: $access }, )+ )*
+        ];
+
+        /// Registers the admin routes, each wrapped in its access rule.
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource($path)
+                        $( .route(web::$method().to($handler)) )+
+                        .wrap(from_fn(|req, next| super::auth::require($access, req, next))),
+                );
+            )*
+        }
+    };
+}
+
+use Access::{Admin, Congress, Organizer, Public};
+const OWNER: Access = Congress(Role::Owner);
+const EDITOR: Access = Congress(Role::Editor);
+
+admin_routes! {
+    "/admin/login": Public => { get: account::login_form, post: account::login }
+    "/admin/logout": Organizer => { post: account::logout }
+    "/admin/password": Organizer => { get: account::password_form, post: account::change_password }
+    "/admin": Organizer => { get: account::index }
+    "/admin/congresses/new": Admin => { get: congress::new_form, post: congress::create }
+    "/admin/{slug}": EDITOR => { get: congress::dashboard }
+    "/admin/{slug}/settings": OWNER => { get: congress::settings_form, post: congress::save_settings }
+    "/admin/{slug}/rooms": EDITOR => { get: setup::list::<Rooms>, post: setup::add::<Rooms> }
+    "/admin/{slug}/rooms/{room}": EDITOR => { get: setup::edit::<Rooms>, post: setup::save::<Rooms> }
+    "/admin/{slug}/rooms/{room}/delete": EDITOR => { post: setup::delete::<Rooms> }
+    "/admin/{slug}/tracks": EDITOR => { get: setup::list::<Tracks>, post: setup::add::<Tracks> }
+    "/admin/{slug}/tracks/{track}": EDITOR => { get: setup::edit::<Tracks>, post: setup::save::<Tracks> }
+    "/admin/{slug}/tracks/{track}/delete": EDITOR => { post: setup::delete::<Tracks> }
+    "/admin/{slug}/categories": OWNER => { get: setup::list::<Categories>, post: setup::add::<Categories> }
+    "/admin/{slug}/categories/{category}": OWNER => { get: setup::edit::<Categories>, post: setup::save::<Categories> }
+    "/admin/{slug}/categories/{category}/delete": OWNER => { post: setup::delete::<Categories> }
+}
+
+/// What every back-office page shows around its content.
+pub struct Chrome {
+    pub csrf: String,
+    pub email: String,
+    pub slug: String,
+    pub title: String,
+    pub current: &'static str,
+    pub flash: String,
+    pub is_owner: bool,
+    pub is_admin: bool,
+}
+
+impl Chrome {
+    pub fn new(req: &HttpRequest, admin: &AdminCtx, current: &'static str) -> Chrome {
+        let ctx = PageCtx::from_request(req);
+        let saved = req.query_string().split('&').any(|kv| kv == "saved=1");
+        Chrome {
+            csrf: CsrfToken::of(req).0,
+            email: admin
+                .viewer
+                .as_ref()
+                .map(|v| v.email.clone())
+                .unwrap_or_default(),
+            slug: admin
+                .congress
+                .as_ref()
+                .map(|c| c.slug.clone())
+                .unwrap_or_default(),
+            title: admin
+                .congress
+                .as_ref()
+                .map(|c| c.title.clone())
+                .unwrap_or_default(),
+            current,
+            flash: if saved {
+                ctx.t.a.saved.to_string()
+            } else {
+                String::new()
+            },
+            is_owner: admin.may(Role::Owner),
+            is_admin: admin.viewer.as_ref().is_some_and(|v| v.is_admin),
+        }
+    }
+}
+
+/// Renders a back-office page with a status (4xx for a form sent back with errors).
+pub fn page(status: StatusCode, t: impl Template) -> Result<HttpResponse, AppError> {
+    let body = t
+        .render()
+        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+/// 303 to `location` (after a successful POST).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// Status of a form sent back with errors.
+pub const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
