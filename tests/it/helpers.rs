@@ -163,3 +163,90 @@ pub async fn spawn_app() -> TestApp {
 pub fn connect(url: &str) -> DbConnection {
     kongress::db::connection::establish(url).expect("connect")
 }
+
+/// A browser of its own (cookie jar, no redirects followed).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_in(html: &str) -> String {
+    html.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("page has a CSRF token")
+        .to_string()
+}
+
+impl TestApp {
+    /// Creates an organizer directly (as `create-organizer` would).
+    pub fn organizer(&self, email: &str, admin: bool) -> i64 {
+        let mut conn = self.conn();
+        kongress::services::organizers::create_organizer(
+            &mut conn,
+            email,
+            "correct horse battery staple",
+            admin,
+            kongress::services::audit::Actor::System,
+        )
+        .expect("organizer created")
+    }
+
+    pub fn grant(&self, organizer: i64, slug: &str, role: &str) {
+        use diesel::prelude::*;
+        use kongress::db::schema::congresses;
+        let mut conn = self.conn();
+        let id: i64 = congresses::table
+            .filter(congresses::slug.eq(slug))
+            .select(congresses::id)
+            .first(&mut *conn)
+            .unwrap();
+        kongress::services::organizers::grant_role(&mut conn, organizer, id, role).unwrap();
+    }
+
+    /// Logs a new browser in and returns it with its CSRF token.
+    pub async fn login(&self, email: &str) -> (reqwest::Client, String) {
+        let b = browser();
+        let page = b
+            .get(self.url("/admin/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = csrf_in(&page);
+        let r = b
+            .post(self.url("/admin/login"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("email", email),
+                ("password", "correct horse battery staple"),
+                ("next", "/admin"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "login of {email}");
+        (b, token)
+    }
+
+    /// A browser that has a CSRF cookie but no session.
+    pub async fn anonymous(&self) -> (reqwest::Client, String) {
+        let b = browser();
+        let page = b
+            .get(self.url("/admin/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = csrf_in(&page);
+        (b, token)
+    }
+}

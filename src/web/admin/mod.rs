@@ -50,7 +50,8 @@ const EDITOR: Access = Congress(Role::Editor);
 
 admin_routes! {
     "/admin/login": Public => { get: account::login_form, post: account::login }
-    "/admin/logout": Organizer => { post: account::logout }
+    // Logging out needs no session: it only clears the cookie.
+    "/admin/logout": Public => { post: account::logout }
     "/admin/password": Organizer => { get: account::password_form, post: account::change_password }
     "/admin": Organizer => { get: account::index }
     "/admin/congresses/new": Admin => { get: congress::new_form, post: congress::create }
