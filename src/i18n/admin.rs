@@ -106,6 +106,9 @@ pub struct AdminTexts {
     pub add_member: &'static str,
     pub remove: &'static str,
     pub last_owner: &'static str,
+    pub job_title: &'static str,
+    pub bio: &'static str,
+    pub email_private: &'static str,
 }
 
 pub static DE: AdminTexts = AdminTexts {
@@ -214,6 +217,9 @@ pub static DE: AdminTexts = AdminTexts {
     add_member: "Person hinzufügen",
     remove: "Entfernen",
     last_owner: "Der Kongress braucht mindestens eine verantwortliche Person.",
+    job_title: "Funktion",
+    bio: "Kurzbiografie",
+    email_private: "E-Mail-Adresse (nicht öffentlich)",
 };
 
 pub static EN: AdminTexts = AdminTexts {
@@ -321,4 +327,7 @@ pub static EN: AdminTexts = AdminTexts {
     add_member: "Add person",
     remove: "Remove",
     last_owner: "The congress needs at least one owner.",
+    job_title: "Position",
+    bio: "Short biography",
+    email_private: "Email address (not public)",
 };

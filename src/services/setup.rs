@@ -7,7 +7,10 @@ use serde::Serialize;
 use super::audit::{self, Actor, AuditEvent};
 use super::{new_guid, ServiceError};
 use crate::db::rows::{NewCategory, NewRoom, NewTrack};
-use crate::db::schema::{categories, registrations, rooms, sessions, tracks};
+use crate::db::schema::{
+    answers, categories, questions, registrations, rooms, session_speakers, sessions, speakers,
+    tracks,
+};
 use crate::db::{write_transaction, DbConnection};
 
 /// A room as entered.
@@ -472,6 +475,334 @@ pub fn delete_category(
             actor,
             congress,
             "category.deleted",
+            id,
+            Some(serde_json::json!({"name": before.name})),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+// ---- registration questions ----
+
+/// Kinds of custom registration question.
+pub const QUESTION_KINDS: [&str; 5] = [
+    "short_text",
+    "long_text",
+    "single_choice",
+    "multiple_choice",
+    "checkbox",
+];
+
+/// A question as entered; `options` only for the choice kinds.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionInput {
+    pub label: String,
+    pub kind: String,
+    pub options: Vec<String>,
+    pub required: bool,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct QuestionRow {
+    pub id: i64,
+    pub label: String,
+    pub kind: String,
+    pub options: String,
+    pub required: bool,
+    pub position: i32,
+}
+
+impl QuestionRow {
+    /// The choices, one per entry (stored as a JSON array).
+    pub fn choices(&self) -> Vec<String> {
+        serde_json::from_str(&self.options).unwrap_or_default()
+    }
+}
+
+pub fn questions_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<QuestionRow>> {
+    questions::table
+        .filter(questions::congress_id.eq(congress))
+        .order((questions::position, questions::id))
+        .select((
+            questions::id,
+            questions::label,
+            questions::kind,
+            questions::options,
+            questions::required,
+            questions::position,
+        ))
+        .load(conn)
+}
+
+pub fn question(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+) -> Result<QuestionRow, ServiceError> {
+    questions::table
+        .filter(questions::congress_id.eq(congress))
+        .filter(questions::id.eq(id))
+        .select((
+            questions::id,
+            questions::label,
+            questions::kind,
+            questions::options,
+            questions::required,
+            questions::position,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(ServiceError::NotFound)
+}
+
+pub fn add_question(
+    conn: &mut DbConnection,
+    congress: i64,
+    q: &QuestionInput,
+    actor: Actor,
+) -> Result<i64, ServiceError> {
+    write_transaction(conn, |conn| {
+        let options = serde_json::to_string(&q.options).unwrap_or_else(|_| "[]".into());
+        let id: i64 = diesel::insert_into(questions::table)
+            .values((
+                questions::congress_id.eq(congress),
+                questions::label.eq(&q.label),
+                questions::kind.eq(&q.kind),
+                questions::options.eq(&options),
+                questions::required.eq(q.required),
+                questions::position.eq(q.position),
+            ))
+            .returning(questions::id)
+            .get_result(conn)?;
+        log(
+            conn,
+            actor,
+            congress,
+            "question.created",
+            id,
+            None,
+            serde_json::to_value(q).ok(),
+        )?;
+        Ok(id)
+    })
+}
+
+pub fn update_question(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+    q: &QuestionInput,
+    actor: Actor,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let before = question(conn, congress, id)?;
+        let options = serde_json::to_string(&q.options).unwrap_or_else(|_| "[]".into());
+        diesel::update(questions::table.find(id))
+            .set((
+                questions::label.eq(&q.label),
+                questions::kind.eq(&q.kind),
+                questions::options.eq(&options),
+                questions::required.eq(q.required),
+                questions::position.eq(q.position),
+            ))
+            .execute(conn)?;
+        let before = serde_json::json!({"label": before.label, "kind": before.kind, "options": before.choices(), "required": before.required, "position": before.position});
+        log(
+            conn,
+            actor,
+            congress,
+            "question.updated",
+            id,
+            Some(before),
+            serde_json::to_value(q).ok(),
+        )?;
+        Ok(())
+    })
+}
+
+/// Deletes a question and the answers given to it (they are part of registrations' data, so
+/// the deletion is audited with the number of answers dropped).
+pub fn delete_question(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+    actor: Actor,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let before = question(conn, congress, id)?;
+        let answers: i64 = answers::table
+            .filter(answers::question_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        diesel::delete(questions::table.find(id)).execute(conn)?;
+        log(
+            conn,
+            actor,
+            congress,
+            "question.deleted",
+            id,
+            Some(serde_json::json!({"label": before.label, "answers": answers})),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+// ---- speakers ----
+
+/// A speaker as entered; the email stays private (links and notifications only).
+#[derive(Debug, Clone, Serialize)]
+pub struct SpeakerInput {
+    pub name: String,
+    pub organization: String,
+    pub position: String,
+    pub bio: String,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct SpeakerRow {
+    pub id: i64,
+    pub name: String,
+    pub organization: String,
+    pub position: String,
+    pub bio: String,
+    pub email: Option<String>,
+}
+
+pub fn speakers_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<SpeakerRow>> {
+    speakers::table
+        .filter(speakers::congress_id.eq(congress))
+        .order((speakers::name, speakers::id))
+        .select((
+            speakers::id,
+            speakers::name,
+            speakers::organization,
+            speakers::position,
+            speakers::bio,
+            speakers::email,
+        ))
+        .load(conn)
+}
+
+pub fn speaker(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+) -> Result<SpeakerRow, ServiceError> {
+    speakers::table
+        .filter(speakers::congress_id.eq(congress))
+        .filter(speakers::id.eq(id))
+        .select((
+            speakers::id,
+            speakers::name,
+            speakers::organization,
+            speakers::position,
+            speakers::bio,
+            speakers::email,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// The audit record of a speaker never holds the email itself, only whether there is one.
+fn speaker_audit(s: &SpeakerInput) -> serde_json::Value {
+    serde_json::json!({"name": s.name, "organization": s.organization, "position": s.position, "has_email": s.email.is_some()})
+}
+
+pub fn add_speaker(
+    conn: &mut DbConnection,
+    congress: i64,
+    s: &SpeakerInput,
+    actor: Actor,
+) -> Result<i64, ServiceError> {
+    write_transaction(conn, |conn| {
+        let now = super::now_utc();
+        let guid = new_guid();
+        let id: i64 = diesel::insert_into(speakers::table)
+            .values(crate::db::rows::NewSpeaker {
+                congress_id: congress,
+                guid: &guid,
+                name: &s.name,
+                organization: &s.organization,
+                position: &s.position,
+                bio: &s.bio,
+                email: s.email.as_deref(),
+                created_at: now,
+                updated_at: now,
+            })
+            .returning(speakers::id)
+            .get_result(conn)?;
+        log(
+            conn,
+            actor,
+            congress,
+            "speaker.created",
+            id,
+            None,
+            Some(speaker_audit(s)),
+        )?;
+        Ok(id)
+    })
+}
+
+pub fn update_speaker(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+    s: &SpeakerInput,
+    actor: Actor,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let before = speaker(conn, congress, id)?;
+        diesel::update(speakers::table.find(id))
+            .set((
+                speakers::name.eq(&s.name),
+                speakers::organization.eq(&s.organization),
+                speakers::position.eq(&s.position),
+                speakers::bio.eq(&s.bio),
+                speakers::email.eq(s.email.as_deref()),
+                speakers::updated_at.eq(super::now_utc()),
+            ))
+            .execute(conn)?;
+        let before = serde_json::json!({"name": before.name, "organization": before.organization, "position": before.position, "has_email": before.email.is_some()});
+        log(
+            conn,
+            actor,
+            congress,
+            "speaker.updated",
+            id,
+            Some(before),
+            Some(speaker_audit(s)),
+        )?;
+        Ok(())
+    })
+}
+
+pub fn delete_speaker(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+    actor: Actor,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let before = speaker(conn, congress, id)?;
+        let used: i64 = session_speakers::table
+            .filter(session_speakers::speaker_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if used > 0 {
+            return Err(ServiceError::Conflict("in use".into()));
+        }
+        diesel::delete(speakers::table.find(id)).execute(conn)?;
+        log(
+            conn,
+            actor,
+            congress,
+            "speaker.deleted",
             id,
             Some(serde_json::json!({"name": before.name})),
             None,

@@ -61,6 +61,16 @@ fn first_id(app: &TestApp, table: &str, congress: i64) -> i64 {
             .select(kongress::db::schema::categories::id)
             .first(&mut *conn)
             .unwrap(),
+        "question" => kongress::db::schema::questions::table
+            .filter(kongress::db::schema::questions::congress_id.eq(congress))
+            .select(kongress::db::schema::questions::id)
+            .first(&mut *conn)
+            .unwrap(),
+        "speaker" => kongress::db::schema::speakers::table
+            .filter(kongress::db::schema::speakers::congress_id.eq(congress))
+            .select(kongress::db::schema::speakers::id)
+            .first(&mut *conn)
+            .unwrap(),
         other => panic!("the matrix has no sample for {{{other}}}: add one"),
     }
 }
@@ -94,6 +104,22 @@ async fn authorization_matrix_covers_every_admin_route() {
             .first(&mut *conn)
             .unwrap()
     };
+    {
+        let mut conn = app.conn();
+        kongress::services::setup::add_question(
+            &mut conn,
+            congress,
+            &kongress::services::setup::QuestionInput {
+                label: "Anreise".into(),
+                kind: "single_choice".into(),
+                options: vec!["Bahn".into(), "Auto".into()],
+                required: false,
+                position: 0,
+            },
+            kongress::services::audit::Actor::System,
+        )
+        .unwrap();
+    }
     // A second congress with its own owner.
     let other_owner = app.organizer("other@example.org", false);
     {

@@ -14,7 +14,7 @@ use askama::Template;
 use super::auth::{Access, AdminCtx, CsrfToken, Role};
 use super::PageCtx;
 use crate::error::AppError;
-use setup::{Categories, Rooms, Tracks};
+use setup::{Categories, Questions, Rooms, Speakers, Tracks};
 
 /// One admin route: method, path pattern, who may use it.
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +66,12 @@ admin_routes! {
     "/admin/{slug}/categories": OWNER => { get: setup::list::<Categories>, post: setup::add::<Categories> }
     "/admin/{slug}/categories/{category}": OWNER => { get: setup::edit::<Categories>, post: setup::save::<Categories> }
     "/admin/{slug}/categories/{category}/delete": OWNER => { post: setup::delete::<Categories> }
+    "/admin/{slug}/questions": OWNER => { get: setup::list::<Questions>, post: setup::add::<Questions> }
+    "/admin/{slug}/questions/{question}": OWNER => { get: setup::edit::<Questions>, post: setup::save::<Questions> }
+    "/admin/{slug}/questions/{question}/delete": OWNER => { post: setup::delete::<Questions> }
+    "/admin/{slug}/speakers": EDITOR => { get: setup::list::<Speakers>, post: setup::add::<Speakers> }
+    "/admin/{slug}/speakers/{speaker}": EDITOR => { get: setup::edit::<Speakers>, post: setup::save::<Speakers> }
+    "/admin/{slug}/speakers/{speaker}/delete": EDITOR => { post: setup::delete::<Speakers> }
 }
 
 /// What every back-office page shows around its content.

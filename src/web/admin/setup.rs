@@ -13,7 +13,8 @@ use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::services::audit::Actor;
 use crate::services::setup::{
-    self as svc, CategoryInput, CategoryRow, RoomInput, RoomRow, TrackInput, TrackRow,
+    self as svc, CategoryInput, CategoryRow, QuestionInput, QuestionRow, RoomInput, RoomRow,
+    SpeakerInput, SpeakerRow, TrackInput, TrackRow, QUESTION_KINDS,
 };
 use crate::services::ServiceError;
 use crate::startup::AppState;
@@ -589,6 +590,275 @@ impl SetupList for Categories {
             ctx: v.ctx,
             chrome: v.chrome,
             categories: v.rows,
+            form: v.form,
+            errors: v.errors,
+            editing: v.editing,
+        }
+        .render()
+    }
+}
+
+// ---- registration questions ----
+
+pub struct Questions;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct QuestionForm {
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    options: String,
+    #[serde(default)]
+    required: Option<String>,
+    #[serde(default)]
+    position: String,
+}
+
+impl QuestionForm {
+    pub fn is_required(&self) -> bool {
+        forms::checkbox(&self.required)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/questions.html")]
+struct QuestionsPage {
+    ctx: PageCtx,
+    chrome: Chrome,
+    questions: Vec<QuestionRow>,
+    form: QuestionForm,
+    errors: Errors,
+    editing: Option<i64>,
+    kinds: [&'static str; 5],
+}
+
+/// The label of a question kind.
+pub fn question_kind_label(lang: crate::i18n::Lang, kind: &str) -> &'static str {
+    use crate::i18n::Lang::*;
+    match (lang, kind) {
+        (De, "short_text") => "Kurzer Text",
+        (De, "long_text") => "Langer Text",
+        (De, "single_choice") => "Einfachauswahl",
+        (De, "multiple_choice") => "Mehrfachauswahl",
+        (De, "checkbox") => "Ankreuzfeld",
+        (En, "short_text") => "Short text",
+        (En, "long_text") => "Long text",
+        (En, "single_choice") => "Single choice",
+        (En, "multiple_choice") => "Multiple choice",
+        (En, "checkbox") => "Checkbox",
+        _ => "?",
+    }
+}
+
+impl SetupList for Questions {
+    const SEGMENT: &'static str = "questions";
+    type Form = QuestionForm;
+    type Input = QuestionInput;
+    type Row = QuestionRow;
+
+    fn parse(f: &QuestionForm, ctx: &PageCtx) -> Result<QuestionInput, Errors> {
+        let a = ctx.t.a;
+        let mut e = Errors::default();
+        let label = forms::required(&mut e, "label", &f.label, a.err_required);
+        if !QUESTION_KINDS.contains(&f.kind.as_str()) {
+            e.add("kind", a.err_required);
+        }
+        let choice = matches!(f.kind.as_str(), "single_choice" | "multiple_choice");
+        let mut options: Vec<String> = vec![];
+        if choice {
+            for line in f.options.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                if !options.iter().any(|o| o == line) {
+                    options.push(line.to_string());
+                }
+            }
+            if options.len() < 2 {
+                e.add("options", a.err_options);
+            }
+        }
+        let q = QuestionInput {
+            label,
+            kind: f.kind.clone(),
+            options,
+            required: f.is_required(),
+            position: forms::number_or_zero(&mut e, "position", &f.position, a.err_number),
+        };
+        e.into_result(q)
+    }
+
+    fn form_of(q: &QuestionRow) -> QuestionForm {
+        QuestionForm {
+            label: q.label.clone(),
+            kind: q.kind.clone(),
+            options: q.choices().join("\n"),
+            required: q.required.then(|| "on".to_string()),
+            position: q.position.to_string(),
+        }
+    }
+
+    fn blank(rows: &[QuestionRow]) -> QuestionForm {
+        let next = rows.iter().map(|r| r.position + 1).max().unwrap_or(0);
+        QuestionForm {
+            kind: "short_text".into(),
+            position: next.to_string(),
+            ..Default::default()
+        }
+    }
+
+    fn list(conn: &mut DbConnection, congress: i64) -> Result<Vec<QuestionRow>, ServiceError> {
+        Ok(svc::questions_of(conn, congress)?)
+    }
+    fn get(conn: &mut DbConnection, congress: i64, id: i64) -> Result<QuestionRow, ServiceError> {
+        svc::question(conn, congress, id)
+    }
+    fn add(
+        conn: &mut DbConnection,
+        congress: i64,
+        i: &QuestionInput,
+        actor: Actor,
+    ) -> Result<i64, ServiceError> {
+        svc::add_question(conn, congress, i, actor)
+    }
+    fn update(
+        conn: &mut DbConnection,
+        congress: i64,
+        id: i64,
+        i: &QuestionInput,
+        actor: Actor,
+    ) -> Result<(), ServiceError> {
+        svc::update_question(conn, congress, id, i, actor)
+    }
+    fn delete(
+        conn: &mut DbConnection,
+        congress: i64,
+        id: i64,
+        actor: Actor,
+    ) -> Result<(), ServiceError> {
+        svc::delete_question(conn, congress, id, actor)
+    }
+    fn render(v: ListView<Self>) -> Result<String, askama::Error> {
+        QuestionsPage {
+            ctx: v.ctx,
+            chrome: v.chrome,
+            questions: v.rows,
+            form: v.form,
+            errors: v.errors,
+            editing: v.editing,
+            kinds: QUESTION_KINDS,
+        }
+        .render()
+    }
+}
+
+// ---- speakers ----
+
+pub struct Speakers;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct SpeakerForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    organization: String,
+    #[serde(default)]
+    position: String,
+    #[serde(default)]
+    bio: String,
+    #[serde(default)]
+    email: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/speakers.html")]
+struct SpeakersPage {
+    ctx: PageCtx,
+    chrome: Chrome,
+    speakers: Vec<SpeakerRow>,
+    form: SpeakerForm,
+    errors: Errors,
+    editing: Option<i64>,
+}
+
+impl SetupList for Speakers {
+    const SEGMENT: &'static str = "speakers";
+    type Form = SpeakerForm;
+    type Input = SpeakerInput;
+    type Row = SpeakerRow;
+
+    fn parse(f: &SpeakerForm, ctx: &PageCtx) -> Result<SpeakerInput, Errors> {
+        let a = ctx.t.a;
+        let mut e = Errors::default();
+        let email = match f.email.trim() {
+            "" => None,
+            raw => match crate::domain::EmailAddress::parse(raw) {
+                Ok(m) => Some(m.as_str().to_string()),
+                Err(_) => {
+                    e.add("email", a.err_email);
+                    None
+                }
+            },
+        };
+        let s = SpeakerInput {
+            name: forms::required(&mut e, "name", &f.name, a.err_required),
+            organization: f.organization.trim().to_string(),
+            position: f.position.trim().to_string(),
+            bio: f.bio.trim().to_string(),
+            email,
+        };
+        e.into_result(s)
+    }
+
+    fn form_of(s: &SpeakerRow) -> SpeakerForm {
+        SpeakerForm {
+            name: s.name.clone(),
+            organization: s.organization.clone(),
+            position: s.position.clone(),
+            bio: s.bio.clone(),
+            email: s.email.clone().unwrap_or_default(),
+        }
+    }
+
+    fn blank(_: &[SpeakerRow]) -> SpeakerForm {
+        SpeakerForm::default()
+    }
+
+    fn list(conn: &mut DbConnection, congress: i64) -> Result<Vec<SpeakerRow>, ServiceError> {
+        Ok(svc::speakers_of(conn, congress)?)
+    }
+    fn get(conn: &mut DbConnection, congress: i64, id: i64) -> Result<SpeakerRow, ServiceError> {
+        svc::speaker(conn, congress, id)
+    }
+    fn add(
+        conn: &mut DbConnection,
+        congress: i64,
+        i: &SpeakerInput,
+        actor: Actor,
+    ) -> Result<i64, ServiceError> {
+        svc::add_speaker(conn, congress, i, actor)
+    }
+    fn update(
+        conn: &mut DbConnection,
+        congress: i64,
+        id: i64,
+        i: &SpeakerInput,
+        actor: Actor,
+    ) -> Result<(), ServiceError> {
+        svc::update_speaker(conn, congress, id, i, actor)
+    }
+    fn delete(
+        conn: &mut DbConnection,
+        congress: i64,
+        id: i64,
+        actor: Actor,
+    ) -> Result<(), ServiceError> {
+        svc::delete_speaker(conn, congress, id, actor)
+    }
+    fn render(v: ListView<Self>) -> Result<String, askama::Error> {
+        SpeakersPage {
+            ctx: v.ctx,
+            chrome: v.chrome,
+            speakers: v.rows,
             form: v.form,
             errors: v.errors,
             editing: v.editing,
