@@ -30,6 +30,9 @@ impl AppError {
             ServiceError::NotFound => AppError::NotFound(lang),
             ServiceError::Invalid { message, .. } => AppError::BadRequest(lang, message),
             ServiceError::Conflict(m) => AppError::BadRequest(lang, m),
+            ServiceError::Refused(c) => {
+                AppError::BadRequest(lang, format!("{} conflicts", c.len()))
+            }
             ServiceError::Db(e) => AppError::Internal(format!("database: {e}")),
             ServiceError::Internal(m) => AppError::Internal(m),
         }

@@ -73,6 +73,8 @@ pub static TEXTS: Texts = Texts {
     to_start: "Zur Startseite",
     scroll_hint: "Das Raster lässt sich seitlich scrollen.",
     organization: "Organisation",
+    changelog: "Änderungen",
+    no_changes: "Keine Änderungen am Programm.",
     weekdays: [
         "Montag",
         "Dienstag",

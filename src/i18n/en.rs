@@ -73,6 +73,8 @@ pub static TEXTS: Texts = Texts {
     to_start: "To the start page",
     scroll_hint: "The grid scrolls sideways.",
     organization: "Organisation",
+    changelog: "Changes",
+    no_changes: "No changes to the programme.",
     weekdays: [
         "Monday",
         "Tuesday",

@@ -203,6 +203,8 @@ pub struct Texts {
     pub to_start: &'static str,
     pub scroll_hint: &'static str,
     pub organization: &'static str,
+    pub changelog: &'static str,
+    pub no_changes: &'static str,
     pub weekdays: [&'static str; 7],
     pub weekdays_short: [&'static str; 7],
     pub months: [&'static str; 12],

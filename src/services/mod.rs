@@ -4,11 +4,13 @@
 pub mod audit;
 pub mod congress;
 pub mod demo;
+pub mod history;
 pub mod organizers;
 pub mod programme;
 pub mod publish;
 pub mod rate_limit;
 pub mod secret;
+pub mod sessions;
 pub mod setup;
 
 /// Why a service refused or failed. The web layer maps these to 4xx pages (the user's) or a
@@ -24,6 +26,9 @@ pub enum ServiceError {
     },
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A schedule change broke an error rule (room, speaker, congress days).
+    #[error("refused by {} schedule rule(s)", .0.len())]
+    Refused(Vec<crate::domain::Conflict>),
     #[error("database: {0}")]
     Db(#[from] diesel::result::Error),
     #[error("internal: {0}")]

@@ -276,6 +276,135 @@ pub fn congresses_of(
         .collect())
 }
 
+/// A member of a congress's team.
+pub struct Member {
+    pub organizer_id: i64,
+    pub email: String,
+    pub role: String,
+}
+
+pub fn team_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<Member>> {
+    let rows: Vec<(i64, String, String)> = congress_roles::table
+        .inner_join(organizers::table)
+        .filter(congress_roles::congress_id.eq(congress))
+        .order(organizers::email)
+        .select((organizers::id, organizers::email, congress_roles::role))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(organizer_id, email, role)| Member {
+            organizer_id,
+            email,
+            role,
+        })
+        .collect())
+}
+
+fn owners(conn: &mut DbConnection, congress: i64) -> QueryResult<i64> {
+    congress_roles::table
+        .filter(congress_roles::congress_id.eq(congress))
+        .filter(congress_roles::role.eq("owner"))
+        .count()
+        .get_result(conn)
+}
+
+/// Adds an existing organizer account to the team, or changes their role. Refuses to leave
+/// the congress without an owner.
+pub fn set_member(
+    conn: &mut DbConnection,
+    congress: i64,
+    email: &str,
+    role: &str,
+    actor: i64,
+) -> Result<(), ServiceError> {
+    if !matches!(role, "owner" | "editor" | "checkin") {
+        return Err(ServiceError::invalid("role", "unknown"));
+    }
+    let email = email.trim().to_lowercase();
+    write_transaction(conn, |conn| {
+        let id: i64 = organizers::table
+            .filter(organizers::email.eq(&email))
+            .select(organizers::id)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| ServiceError::invalid("email", "unknown"))?;
+        let before: Option<String> = congress_roles::table
+            .filter(congress_roles::congress_id.eq(congress))
+            .filter(congress_roles::organizer_id.eq(id))
+            .select(congress_roles::role)
+            .first(conn)
+            .optional()?;
+        match &before {
+            Some(_) => {
+                diesel::update(
+                    congress_roles::table
+                        .filter(congress_roles::congress_id.eq(congress))
+                        .filter(congress_roles::organizer_id.eq(id)),
+                )
+                .set(congress_roles::role.eq(role))
+                .execute(conn)?;
+            }
+            None => grant_role(conn, id, congress, role)?,
+        }
+        if owners(conn, congress)? == 0 {
+            return Err(ServiceError::Conflict("last owner".into()));
+        }
+        audit::record(
+            conn,
+            Actor::Organizer(actor),
+            AuditEvent {
+                congress_id: Some(congress),
+                kind: "team.role_set",
+                entity: "organizer",
+                entity_id: Some(id),
+                before: before.map(|r| serde_json::json!({ "role": r })),
+                after: Some(serde_json::json!({ "role": role })),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// Removes someone from the team (never the last owner).
+pub fn remove_member(
+    conn: &mut DbConnection,
+    congress: i64,
+    organizer: i64,
+    actor: i64,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let before: String = congress_roles::table
+            .filter(congress_roles::congress_id.eq(congress))
+            .filter(congress_roles::organizer_id.eq(organizer))
+            .select(congress_roles::role)
+            .first(conn)
+            .optional()?
+            .ok_or(ServiceError::NotFound)?;
+        diesel::delete(
+            congress_roles::table
+                .filter(congress_roles::congress_id.eq(congress))
+                .filter(congress_roles::organizer_id.eq(organizer)),
+        )
+        .execute(conn)?;
+        if owners(conn, congress)? == 0 {
+            return Err(ServiceError::Conflict("last owner".into()));
+        }
+        audit::record(
+            conn,
+            Actor::Organizer(actor),
+            AuditEvent {
+                congress_id: Some(congress),
+                kind: "team.removed",
+                entity: "organizer",
+                entity_id: Some(organizer),
+                before: Some(serde_json::json!({ "role": before })),
+                after: None,
+            },
+        )?;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,6 +86,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/{slug}/sessions/{id}", web::get().to(public::session))
         .route("/{slug}/speakers", web::get().to(public::speakers))
         .route("/{slug}/speakers/{id}", web::get().to(public::speaker))
+        .route("/{slug}/changelog", web::get().to(public::changelog))
         .default_service(web::to(public::not_found));
 }
 

@@ -544,3 +544,58 @@ pub async fn speaker(
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound(PageCtx::from_request(&req).lang))
 }
+
+#[derive(Template)]
+#[template(path = "public/changelog.html")]
+struct ChangelogPage {
+    ctx: PageCtx,
+    nav: Nav,
+    versions: Vec<(i32, String, Vec<String>)>,
+}
+
+/// `/{slug}/changelog`: every published version with what it changed.
+pub async fn changelog(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let st = state.clone();
+    let slug = slug.into_inner();
+    let (p, versions) = with_db(&state, ctx.lang, move |conn| {
+        let Some(p) = programme::latest_by_slug(conn, &st.programmes, &slug)? else {
+            return Ok(None);
+        };
+        let versions = crate::services::history::versions(conn, p.snapshot.congress.id.get())?;
+        Ok(Some((p, versions)))
+    })
+    .await?
+    .ok_or(AppError::NotFound(ctx.lang))?;
+    let lang = ctx.lang;
+    let versions = versions
+        .into_iter()
+        .map(|v| {
+            let at = v.published_at.and_utc().with_timezone(&p.tz);
+            (
+                v.number,
+                format!(
+                    "{}, {}",
+                    lang.long_date(at.date_naive()),
+                    at.format("%H:%M")
+                ),
+                v.changes
+                    .iter()
+                    .map(|c| views::change_text(lang, p.tz, c))
+                    .collect(),
+            )
+        })
+        .collect();
+    render(ChangelogPage {
+        nav: Nav {
+            slug: p.snapshot.congress.slug.clone(),
+            title: p.snapshot.congress.title.clone(),
+            current: "changelog",
+        },
+        versions,
+        ctx,
+    })
+}

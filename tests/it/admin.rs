@@ -71,6 +71,11 @@ fn first_id(app: &TestApp, table: &str, congress: i64) -> i64 {
             .select(kongress::db::schema::speakers::id)
             .first(&mut *conn)
             .unwrap(),
+        "session" => kongress::db::schema::sessions::table
+            .filter(kongress::db::schema::sessions::congress_id.eq(congress))
+            .select(kongress::db::schema::sessions::id)
+            .first(&mut *conn)
+            .unwrap(),
         other => panic!("the matrix has no sample for {{{other}}}: add one"),
     }
 }

@@ -4,6 +4,9 @@
 
 pub mod account;
 pub mod congress;
+pub mod manage;
+pub mod schedule;
+pub mod sessions;
 pub mod setup;
 
 use actix_web::http::{header, StatusCode};
@@ -72,6 +75,19 @@ admin_routes! {
     "/admin/{slug}/speakers": EDITOR => { get: setup::list::<Speakers>, post: setup::add::<Speakers> }
     "/admin/{slug}/speakers/{speaker}": EDITOR => { get: setup::edit::<Speakers>, post: setup::save::<Speakers> }
     "/admin/{slug}/speakers/{speaker}/delete": EDITOR => { post: setup::delete::<Speakers> }
+    "/admin/{slug}/sessions": EDITOR => { get: sessions::list }
+    "/admin/{slug}/sessions/new": EDITOR => { get: sessions::new_form, post: sessions::create }
+    "/admin/{slug}/sessions/{session}": EDITOR => { get: sessions::edit_form, post: sessions::save }
+    "/admin/{slug}/sessions/{session}/cancel": EDITOR => { post: sessions::cancel }
+    "/admin/{slug}/sessions/{session}/reinstate": EDITOR => { post: sessions::reinstate }
+    "/admin/{slug}/sessions/{session}/delete": EDITOR => { post: sessions::delete }
+    "/admin/{slug}/schedule": EDITOR => { get: schedule::grid }
+    "/admin/{slug}/schedule/{session}": EDITOR => { post: schedule::place }
+    "/admin/{slug}/schedule/{session}/unschedule": EDITOR => { post: schedule::unschedule }
+    "/admin/{slug}/publish": EDITOR => { get: manage::preview, post: manage::publish_now }
+    "/admin/{slug}/audit": EDITOR => { get: manage::audit }
+    "/admin/{slug}/team": OWNER => { get: manage::team, post: manage::add_member }
+    "/admin/{slug}/team/{member}/remove": OWNER => { post: manage::remove_member }
 }
 
 /// What every back-office page shows around its content.

@@ -1,0 +1,574 @@
+//! Sessions in the back office: list, create, edit (content and speakers with roles), cancel,
+//! reinstate, delete.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::{page, see_other, Chrome, INVALID};
+use crate::domain::programme::{SessionKind, SpeakerRole};
+use crate::domain::Conflict;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::services::audit::Actor;
+use crate::services::sessions::{self as svc, SessionInput, SessionSummary};
+use crate::services::setup::{self, SpeakerRow, TrackRow};
+use crate::services::ServiceError;
+use crate::startup::AppState;
+use crate::web::auth::AdminCtx;
+use crate::web::forms::{self, Errors, FormMap};
+use crate::web::public::with_db;
+use crate::web::views::{kind_label, role_label};
+use crate::web::PageCtx;
+
+/// The session form as typed.
+#[derive(Default, Clone)]
+pub struct SessionForm {
+    pub title: String,
+    pub subtitle: String,
+    pub abstract_: String,
+    pub description: String,
+    pub kind: String,
+    pub language: String,
+    pub track: String,
+    pub capacity: String,
+    /// (speaker id, role) rows, including empty ones to fill in.
+    pub speakers: Vec<(String, String)>,
+}
+
+impl SessionForm {
+    fn from_form(f: &FormMap) -> SessionForm {
+        let ids = f.all("speaker");
+        let roles = f.all("role");
+        SessionForm {
+            title: f.get("title").to_string(),
+            subtitle: f.get("subtitle").to_string(),
+            abstract_: f.get("abstract").to_string(),
+            description: f.get("description").to_string(),
+            kind: f.get("kind").to_string(),
+            language: f.get("language").to_string(),
+            track: f.get("track").to_string(),
+            capacity: f.get("capacity").to_string(),
+            speakers: ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    (
+                        id.to_string(),
+                        roles.get(i).unwrap_or(&"speaker").to_string(),
+                    )
+                })
+                .collect(),
+        }
+        .with_blank_rows()
+    }
+
+    fn of(row: &crate::db::rows::Session, speakers: &[(i64, String)]) -> SessionForm {
+        SessionForm {
+            title: row.title.clone(),
+            subtitle: row.subtitle.clone(),
+            abstract_: row.abstract_.clone(),
+            description: row.description.clone(),
+            kind: row.kind.clone(),
+            language: row.language.clone(),
+            track: row.track_id.map(|t| t.to_string()).unwrap_or_default(),
+            capacity: row.capacity.map(|c| c.to_string()).unwrap_or_default(),
+            speakers: speakers
+                .iter()
+                .map(|(id, role)| (id.to_string(), role.clone()))
+                .collect(),
+        }
+        .with_blank_rows()
+    }
+
+    /// Two empty speaker rows to add people, at least four rows in all.
+    fn with_blank_rows(mut self) -> SessionForm {
+        self.speakers.retain(|(id, _)| !id.is_empty());
+        let rows = (self.speakers.len() + 2).max(4);
+        while self.speakers.len() < rows {
+            self.speakers.push((String::new(), "speaker".into()));
+        }
+        self
+    }
+
+    fn parse(&self, ctx: &PageCtx) -> Result<SessionInput, Errors> {
+        let a = ctx.t.a;
+        let mut e = Errors::default();
+        let title = forms::required(&mut e, "title", &self.title, a.err_required);
+        let kind = SessionKind::parse(&self.kind).unwrap_or_else(|| {
+            e.add("kind", a.err_required);
+            SessionKind::Other
+        });
+        let language = match self.language.as_str() {
+            "de" | "en" => self.language.clone(),
+            _ => {
+                e.add("language", a.err_required);
+                String::new()
+            }
+        };
+        let track_id = match self.track.trim() {
+            "" => None,
+            t => t.parse().ok().or_else(|| {
+                e.add("track", a.err_required);
+                None
+            }),
+        };
+        let capacity = forms::optional_count(&mut e, "capacity", &self.capacity, a.err_number);
+        let mut speakers: Vec<(i64, SpeakerRole)> = vec![];
+        for (id, role) in &self.speakers {
+            if id.is_empty() {
+                continue;
+            }
+            match (id.parse::<i64>(), SpeakerRole::parse(role)) {
+                (Ok(id), Some(role)) if !speakers.iter().any(|(s, _)| *s == id) => {
+                    speakers.push((id, role))
+                }
+                (Ok(_), Some(_)) => e.add("speakers", a.err_speaker_twice),
+                _ => e.add("speakers", a.err_required),
+            }
+        }
+        e.into_result(SessionInput {
+            title,
+            subtitle: self.subtitle.trim().to_string(),
+            abstract_: self.abstract_.trim().to_string(),
+            description: self.description.trim().to_string(),
+            kind,
+            language,
+            track_id,
+            capacity,
+            speakers,
+        })
+    }
+}
+
+/// A conflict as a sentence naming the other session.
+pub fn conflict_message(lang: Lang, c: &Conflict, speaker_names: &HashMap<i64, String>) -> String {
+    let who = |id: &crate::domain::SpeakerId| {
+        speaker_names
+            .get(&id.get())
+            .cloned()
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    match (lang, c) {
+        (Lang::De, Conflict::RoomDoubleBooked { other_title, .. }) => {
+            format!("Der Raum ist zu dieser Zeit schon belegt durch „{other_title}“.")
+        }
+        (Lang::En, Conflict::RoomDoubleBooked { other_title, .. }) => {
+            format!("The room is taken at this time by “{other_title}”.")
+        }
+        (
+            Lang::De,
+            Conflict::SpeakerDoubleBooked {
+                speaker,
+                other_title,
+                ..
+            },
+        ) => format!(
+            "{} ist zur selben Zeit in „{other_title}“ eingeplant.",
+            who(speaker)
+        ),
+        (
+            Lang::En,
+            Conflict::SpeakerDoubleBooked {
+                speaker,
+                other_title,
+                ..
+            },
+        ) => format!("{} is in “{other_title}” at the same time.", who(speaker)),
+        (Lang::De, Conflict::OutsideCongressDays) => {
+            "Der Termin liegt außerhalb der Kongresstage.".into()
+        }
+        (Lang::En, Conflict::OutsideCongressDays) => {
+            "The slot lies outside the congress days.".into()
+        }
+        (Lang::De, Conflict::CapacityAboveRoom { enrollment, room }) => {
+            format!("Warnung: {enrollment} Plätze zur Anmeldung, aber der Raum fasst nur {room}.")
+        }
+        (Lang::En, Conflict::CapacityAboveRoom { enrollment, room }) => {
+            format!("Warning: {enrollment} seats for enrollment, but the room holds only {room}.")
+        }
+        (
+            Lang::De,
+            Conflict::ParticipantOverlap {
+                other_title,
+                participants,
+                ..
+            },
+        ) => format!(
+            "Warnung: {participants} angemeldete Personen sind zur selben Zeit in „{other_title}“."
+        ),
+        (
+            Lang::En,
+            Conflict::ParticipantOverlap {
+                other_title,
+                participants,
+                ..
+            },
+        ) => format!(
+            "Warning: {participants} enrolled people are in “{other_title}” at the same time."
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/sessions.html")]
+struct SessionsPage {
+    ctx: PageCtx,
+    chrome: Chrome,
+    sessions: Vec<SessionSummary>,
+    times: HashMap<i64, String>,
+    error: String,
+}
+
+fn status_label(lang: Lang, status: &str) -> &'static str {
+    match (lang, status) {
+        (Lang::De, "draft") => "ungeplant",
+        (Lang::De, "scheduled") => "eingeplant",
+        (Lang::De, "cancelled") => "abgesagt",
+        (Lang::En, "draft") => "unscheduled",
+        (Lang::En, "scheduled") => "scheduled",
+        (Lang::En, "cancelled") => "cancelled",
+        _ => "?",
+    }
+}
+
+impl SessionsPage {
+    fn status(&self, s: &str) -> &'static str {
+        status_label(self.ctx.lang, s)
+    }
+    fn kind(&self, k: &str) -> &'static str {
+        SessionKind::parse(k)
+            .map(|k| kind_label(self.ctx.t, k))
+            .unwrap_or("?")
+    }
+}
+
+async fn list_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    ctx: PageCtx,
+    admin: &AdminCtx,
+    status: StatusCode,
+    error: String,
+) -> Result<HttpResponse, AppError> {
+    let c = admin.congress()?.clone();
+    let sessions = with_db(state, ctx.lang, move |conn| svc::list(conn, c.id)).await?;
+    let tz = crate::domain::time::parse_time_zone(&c.time_zone).unwrap_or(chrono_tz::UTC);
+    let times = sessions
+        .iter()
+        .filter_map(|s| {
+            let (a, b) = (
+                s.row.starts_at?.and_utc().with_timezone(&tz),
+                s.row.ends_at?.and_utc().with_timezone(&tz),
+            );
+            Some((
+                s.row.id,
+                format!(
+                    "{} {}–{}",
+                    ctx.lang.short_date(a.date_naive()),
+                    a.format("%H:%M"),
+                    b.format("%H:%M")
+                ),
+            ))
+        })
+        .collect();
+    page(
+        status,
+        SessionsPage {
+            chrome: Chrome::new(req, admin, "sessions"),
+            ctx,
+            sessions,
+            times,
+            error,
+        },
+    )
+}
+
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+) -> Result<HttpResponse, AppError> {
+    list_page(&req, &state, ctx, &admin, StatusCode::OK, String::new()).await
+}
+
+#[derive(Template)]
+#[template(path = "admin/session_form.html")]
+struct SessionFormPage {
+    ctx: PageCtx,
+    chrome: Chrome,
+    form: SessionForm,
+    errors: Errors,
+    editing: Option<i64>,
+    tracks: Vec<TrackRow>,
+    speakers: Vec<SpeakerRow>,
+    kinds: Vec<(&'static str, &'static str)>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+async fn form_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    ctx: PageCtx,
+    admin: &AdminCtx,
+    (status, form, errors, editing): (StatusCode, SessionForm, Errors, Option<i64>),
+) -> Result<HttpResponse, AppError> {
+    let id = admin.congress()?.id;
+    let (tracks, speakers) = with_db(state, ctx.lang, move |conn| {
+        Ok((setup::tracks_of(conn, id)?, setup::speakers_of(conn, id)?))
+    })
+    .await?;
+    let t = ctx.t;
+    page(
+        status,
+        SessionFormPage {
+            chrome: Chrome::new(req, admin, "sessions"),
+            kinds: SessionKind::ALL
+                .iter()
+                .map(|k| (k.as_str(), kind_label(t, *k)))
+                .collect(),
+            roles: [
+                SpeakerRole::Speaker,
+                SpeakerRole::Moderator,
+                SpeakerRole::Panelist,
+            ]
+            .iter()
+            .map(|r| (r.as_str(), role_label(t, *r)))
+            .collect(),
+            ctx,
+            form,
+            errors,
+            editing,
+            tracks,
+            speakers,
+        },
+    )
+}
+
+pub async fn new_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+) -> Result<HttpResponse, AppError> {
+    let form = SessionForm {
+        kind: "talk".into(),
+        language: "de".into(),
+        ..Default::default()
+    }
+    .with_blank_rows();
+    form_page(
+        &req,
+        &state,
+        ctx,
+        &admin,
+        (StatusCode::OK, form, Errors::default(), None),
+    )
+    .await
+}
+
+fn refused(ctx: &PageCtx, e: ServiceError, errors: &mut Errors) -> Result<(), AppError> {
+    match e {
+        ServiceError::Invalid {
+            field: "capacity",
+            message,
+        } => errors.add(
+            "capacity",
+            match ctx.lang {
+                Lang::De => {
+                    format!("Schon {message} Personen sind angemeldet: weniger Plätze gehen nicht.")
+                }
+                Lang::En => {
+                    format!("{message} people are enrolled already: there cannot be fewer seats.")
+                }
+            },
+        ),
+        ServiceError::Invalid { field, .. } => errors.add(
+            if field == "track" {
+                "track"
+            } else {
+                "speakers"
+            },
+            ctx.t.a.err_required,
+        ),
+        ServiceError::Refused(conflicts) => {
+            for c in conflicts {
+                errors.add("speakers", conflict_message(ctx.lang, &c, &HashMap::new()));
+            }
+        }
+        other => return Err(AppError::from_service(ctx.lang, other)),
+    }
+    Ok(())
+}
+
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    form: web::Form<FormMap>,
+) -> Result<HttpResponse, AppError> {
+    let form = SessionForm::from_form(&form);
+    let mut errors = match form.parse(&ctx) {
+        Ok(input) => {
+            let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
+            match with_db(&state, ctx.lang, move |conn| {
+                Ok(svc::create(conn, id, &input, actor))
+            })
+            .await?
+            {
+                Ok(_) => {
+                    return Ok(see_other(&format!(
+                        "/admin/{}/sessions?saved=1",
+                        admin.congress()?.slug
+                    )))
+                }
+                Err(e) => {
+                    let mut errors = Errors::default();
+                    refused(&ctx, e, &mut errors)?;
+                    errors
+                }
+            }
+        }
+        Err(errors) => errors,
+    };
+    errors.add("page", ctx.t.a.form_has_errors);
+    form_page(&req, &state, ctx, &admin, (INVALID, form, errors, None)).await
+}
+
+fn session_id(ctx: &PageCtx, raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound(ctx.lang))
+}
+
+pub async fn edit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let sid = session_id(&ctx, &path.1)?;
+    let id = admin.congress()?.id;
+    let (row, speakers) = with_db(&state, ctx.lang, move |conn| svc::get(conn, id, sid)).await?;
+    form_page(
+        &req,
+        &state,
+        ctx,
+        &admin,
+        (
+            StatusCode::OK,
+            SessionForm::of(&row, &speakers),
+            Errors::default(),
+            Some(sid),
+        ),
+    )
+    .await
+}
+
+pub async fn save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    path: web::Path<(String, String)>,
+    form: web::Form<FormMap>,
+) -> Result<HttpResponse, AppError> {
+    let sid = session_id(&ctx, &path.1)?;
+    let form = SessionForm::from_form(&form);
+    let mut errors = match form.parse(&ctx) {
+        Ok(input) => {
+            let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
+            match with_db(&state, ctx.lang, move |conn| {
+                Ok(svc::update(conn, id, sid, &input, actor))
+            })
+            .await?
+            {
+                Ok(_) => {
+                    return Ok(see_other(&format!(
+                        "/admin/{}/sessions?saved=1",
+                        admin.congress()?.slug
+                    )))
+                }
+                Err(e) => {
+                    let mut errors = Errors::default();
+                    refused(&ctx, e, &mut errors)?;
+                    errors
+                }
+            }
+        }
+        Err(errors) => errors,
+    };
+    errors.add("page", ctx.t.a.form_has_errors);
+    form_page(
+        &req,
+        &state,
+        ctx,
+        &admin,
+        (INVALID, form, errors, Some(sid)),
+    )
+    .await
+}
+
+async fn action(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    raw_id: &str,
+    f: fn(&mut crate::db::DbConnection, i64, i64, Actor) -> Result<(), ServiceError>,
+) -> Result<HttpResponse, AppError> {
+    let sid = session_id(&ctx, raw_id)?;
+    let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
+    match with_db(&state, ctx.lang, move |conn| Ok(f(conn, id, sid, actor))).await? {
+        Ok(()) => Ok(see_other(&format!(
+            "/admin/{}/sessions?saved=1",
+            admin.congress()?.slug
+        ))),
+        Err(ServiceError::Conflict(_)) => {
+            let msg = ctx.t.a.err_in_use.to_string();
+            list_page(&req, &state, ctx, &admin, StatusCode::CONFLICT, msg).await
+        }
+        Err(ServiceError::Refused(conflicts)) => {
+            let msg = conflicts
+                .iter()
+                .map(|c| conflict_message(ctx.lang, c, &HashMap::new()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            list_page(&req, &state, ctx, &admin, StatusCode::CONFLICT, msg).await
+        }
+        Err(e) => Err(AppError::from_service(ctx.lang, e)),
+    }
+}
+
+pub async fn cancel(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    action(req, state, ctx, admin, &path.1, svc::cancel).await
+}
+
+pub async fn reinstate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    action(req, state, ctx, admin, &path.1, svc::reinstate).await
+}
+
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    action(req, state, ctx, admin, &path.1, svc::delete).await
+}
