@@ -6,6 +6,7 @@ mod helpers;
 
 mod admin;
 mod api;
+mod backoffice;
 mod cli;
 mod programme;
 mod public_pages;
