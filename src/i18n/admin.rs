@@ -134,6 +134,11 @@ pub struct AdminTexts {
     pub changes_since: &'static str,
     pub no_changes: &'static str,
     pub public_changelog: &'static str,
+    pub with_errors: &'static str,
+    pub with_warnings: &'static str,
+    pub unpublished: &'static str,
+    pub room_usage: &'static str,
+    pub booked: &'static str,
 }
 
 pub static DE: AdminTexts = AdminTexts {
@@ -270,6 +275,11 @@ pub static DE: AdminTexts = AdminTexts {
     changes_since: "Änderungen seit der letzten Veröffentlichung",
     no_changes: "Keine Änderungen.",
     public_changelog: "Öffentliche Änderungshistorie",
+    with_errors: "mit Fehlern",
+    with_warnings: "mit Warnungen",
+    unpublished: "unveröffentlichte Änderungen",
+    room_usage: "Raumbelegung",
+    booked: "Belegt",
 };
 
 pub static EN: AdminTexts = AdminTexts {
@@ -405,4 +415,9 @@ pub static EN: AdminTexts = AdminTexts {
     changes_since: "Changes since the last publication",
     no_changes: "No changes.",
     public_changelog: "Public changelog",
+    with_errors: "with errors",
+    with_warnings: "with warnings",
+    unpublished: "unpublished changes",
+    room_usage: "Room usage",
+    booked: "Booked",
 };

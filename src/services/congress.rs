@@ -244,6 +244,13 @@ pub struct Dashboard {
     pub rooms: i64,
     pub speakers: i64,
     pub version: Option<i32>,
+    /// Sessions with errors and with warnings of the schedule rules.
+    pub conflict_errors: usize,
+    pub conflict_warnings: usize,
+    /// Per day: (day, per room: (room name, sessions, booked minutes)).
+    pub usage: Vec<(NaiveDate, Vec<(String, usize, i64)>)>,
+    /// Changes that publishing now would make public.
+    pub unpublished_changes: usize,
 }
 
 pub fn dashboard(conn: &mut DbConnection, id: i64) -> Result<Dashboard, ServiceError> {
@@ -272,11 +279,60 @@ pub fn dashboard(conn: &mut DbConnection, id: i64) -> Result<Dashboard, ServiceE
         .filter(schedule_versions::congress_id.eq(id))
         .select(diesel::dsl::max(schedule_versions::number))
         .first(conn)?;
+    let placements = super::sessions::placements(conn, id)?;
+    let (tz, window) = super::sessions::window(conn, id)?;
+    let mut conflicts: Vec<(i64, crate::domain::Conflict)> = window
+        .map(|w| crate::domain::conflicts::all_conflicts(&placements, &w))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(s, c)| (s.get(), c))
+        .collect();
+    conflicts.extend(super::sessions::participant_conflicts(
+        conn,
+        id,
+        &placements,
+    )?);
+    // Sessions with at least one error / warning (a clash names both of its sessions).
+    let with = |sev: crate::domain::Severity| {
+        conflicts
+            .iter()
+            .filter(|(_, c)| c.severity() == sev)
+            .map(|(s, _)| *s)
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    };
+    let conflict_errors = with(crate::domain::Severity::Error);
+    let conflict_warnings = with(crate::domain::Severity::Warning);
+    let room_rows = super::setup::rooms_of(conn, id)?;
+    let mut usage = vec![];
+    for d in days(conn, id)? {
+        let per_room = room_rows
+            .iter()
+            .map(|r| {
+                let here: Vec<_> = placements
+                    .iter()
+                    .filter(|p| p.room.map(|x| x.get()) == Some(r.id))
+                    .filter(|p| crate::domain::time::local_date_of(tz, p.range.start()) == d.day)
+                    .collect();
+                (
+                    r.name.clone(),
+                    here.len(),
+                    here.iter().map(|p| p.range.duration_minutes()).sum(),
+                )
+            })
+            .collect();
+        usage.push((d.day, per_room));
+    }
+    let unpublished_changes = super::publish::preview(conn, id)?.len();
     Ok(Dashboard {
         by_status,
         unscheduled,
         rooms,
         speakers,
         version,
+        conflict_errors,
+        conflict_warnings,
+        usage,
+        unpublished_changes,
     })
 }

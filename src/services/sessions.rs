@@ -651,3 +651,59 @@ pub fn unschedule(
         Ok(())
     })
 }
+
+/// Warnings of rule 4 for people enrolled in two sessions that overlap, for the whole congress
+/// (one query over its enrollments). Each overlapping pair is reported for both sessions.
+pub fn participant_conflicts(
+    conn: &mut DbConnection,
+    congress: i64,
+    placements: &[Placement],
+) -> QueryResult<Vec<(i64, Conflict)>> {
+    let rows: Vec<(i64, i64)> = enrollments::table
+        .inner_join(sessions::table)
+        .filter(sessions::congress_id.eq(congress))
+        .filter(enrollments::status.eq("enrolled"))
+        .select((enrollments::registration_id, enrollments::session_id))
+        .load(conn)?;
+    let mut by_person: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (reg, session) in rows {
+        by_person.entry(reg).or_default().push(session);
+    }
+    let mut pairs: HashMap<(i64, i64), usize> = HashMap::new();
+    for sessions in by_person.values_mut() {
+        sessions.sort_unstable();
+        for (i, a) in sessions.iter().enumerate() {
+            for b in &sessions[i + 1..] {
+                *pairs.entry((*a, *b)).or_insert(0) += 1;
+            }
+        }
+    }
+    let by_id: HashMap<i64, &Placement> = placements.iter().map(|p| (p.session.get(), p)).collect();
+    let mut out = vec![];
+    let mut keys: Vec<_> = pairs.into_iter().collect();
+    keys.sort_unstable();
+    for ((a, b), participants) in keys {
+        let (Some(pa), Some(pb)) = (by_id.get(&a), by_id.get(&b)) else {
+            continue;
+        };
+        if pa.range.overlaps(&pb.range) {
+            out.push((
+                a,
+                Conflict::ParticipantOverlap {
+                    other: pb.session,
+                    other_title: pb.title.clone(),
+                    participants,
+                },
+            ));
+            out.push((
+                b,
+                Conflict::ParticipantOverlap {
+                    other: pa.session,
+                    other_title: pa.title.clone(),
+                    participants,
+                },
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -653,3 +653,74 @@ async fn session_form_errors_keep_the_input() {
     assert!(page.contains("value=\"Untertitel bleibt\""));
     assert!(page.contains("id=\"e-title\"") && page.contains("id=\"e-capacity\""));
 }
+
+/// Rule 4's last warning: a move that makes sessions overlap for people enrolled in both.
+#[tokio::test]
+async fn a_move_that_creates_overlaps_for_enrolled_participants_is_a_warning() {
+    use kongress::db::schema::{categories, congresses, enrollments, registrations};
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let o = admin(&app).await;
+    let (a, b) = (
+        id_of(&app, "session", "Urbane Datenplattformen in der Praxis"),
+        id_of(&app, "session", "Datenschutz by Design"),
+    );
+    {
+        let mut conn = app.conn();
+        let congress: i64 = congresses::table
+            .select(congresses::id)
+            .first(&mut *conn)
+            .unwrap();
+        let category: i64 = categories::table
+            .select(categories::id)
+            .first(&mut *conn)
+            .unwrap();
+        let now = kongress::services::now_utc();
+        for i in 0..3 {
+            let reg: i64 = diesel::insert_into(registrations::table)
+                .values((
+                    registrations::congress_id.eq(congress),
+                    registrations::category_id.eq(category),
+                    registrations::first_name.eq("Test"),
+                    registrations::last_name.eq(format!("Person {i}")),
+                    registrations::email.eq(format!("t{i}@example.org")),
+                    registrations::consent_privacy_at.eq(now),
+                    registrations::status.eq("confirmed"),
+                    registrations::manage_token_hash.eq(format!("m{i}")),
+                    registrations::checkin_token_hash.eq(format!("c{i}")),
+                    registrations::created_at.eq(now),
+                    registrations::updated_at.eq(now),
+                ))
+                .returning(registrations::id)
+                .get_result(&mut *conn)
+                .unwrap();
+            for s in [a, b] {
+                diesel::insert_into(enrollments::table)
+                    .values((
+                        enrollments::registration_id.eq(reg),
+                        enrollments::session_id.eq(s),
+                        enrollments::status.eq("enrolled"),
+                        enrollments::created_at.eq(now),
+                        enrollments::updated_at.eq(now),
+                    ))
+                    .execute(&mut *conn)
+                    .unwrap();
+            }
+        }
+    }
+    // Move block 2's workshop into block 1's time, in a free room: saved, with a warning.
+    let day2 = app.json(&format!("/api/v1/congresses/{slug}")).await["days"][1]["date"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let forum = id_of(&app, "room", "Forum");
+    assert_eq!(
+        place(&o, &slug, b, &day2, "10:00", "11:00", forum)
+            .await
+            .status(),
+        303
+    );
+    let (_, grid) = o.get(&format!("/admin/{slug}/schedule?day={day2}")).await;
+    let start = grid.find("Konflikte").unwrap();
+    assert!(grid.contains("3 angemeldete Personen sind zur selben Zeit in „Urbane Datenplattformen in der Praxis“."), "warning listed: {}", &grid[start..start + 1500]);
+}

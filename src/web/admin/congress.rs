@@ -372,6 +372,12 @@ struct DashboardPage {
     d: svc::Dashboard,
 }
 
+impl DashboardPage {
+    fn status(&self, s: &str) -> &'static str {
+        super::sessions::status_label(self.ctx.lang, s)
+    }
+}
+
 pub async fn dashboard(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -59,7 +59,9 @@ pub enum Cell {
 }
 
 pub struct Row {
+    /// The row's local time; shown on the half hours, read out by screen readers on all.
     pub label: String,
+    pub major: bool,
     pub cells: Vec<Cell>,
 }
 
@@ -96,13 +98,14 @@ async fn load(state: &web::Data<AppState>, lang: Lang, congress: i64) -> Result<
         let day_rows = congress_svc::days(conn, congress)?;
         let (tz, window) = svc::window(conn, congress)?;
         let placements = svc::placements(conn, congress)?;
-        let conflicts = match window {
+        let mut conflicts: Vec<(i64, crate::domain::Conflict)> = match window {
             Some(w) => all_conflicts(&placements, &w)
                 .into_iter()
                 .map(|(s, c)| (s.get(), c))
                 .collect(),
             None => vec![],
         };
+        conflicts.extend(svc::participant_conflicts(conn, congress, &placements)?);
         let speaker_names = setup::speakers_of(conn, congress)?
             .into_iter()
             .map(|s| (s.id, s.name))
@@ -279,7 +282,8 @@ fn build(
     let rows = (0..n_rows)
         .map(|r| {
             let t = (start + Duration::minutes(5 * r as i64)).with_timezone(&l.tz);
-            let label = if r % 6 == 0 { hm(t) } else { String::new() };
+            let label = hm(t);
+            let major = r % 6 == 0;
             let mut cells = vec![];
             for (c, occ) in occupied.iter_mut().enumerate() {
                 if let Some(&(item, span)) = starts.get(&(r, c)) {
@@ -289,7 +293,11 @@ fn build(
                     cells.push(Cell::Empty);
                 }
             }
-            Row { label, cells }
+            Row {
+                label,
+                major,
+                cells,
+            }
         })
         .collect();
 

@@ -222,7 +222,7 @@ struct SessionsPage {
     error: String,
 }
 
-fn status_label(lang: Lang, status: &str) -> &'static str {
+pub fn status_label(lang: Lang, status: &str) -> &'static str {
     match (lang, status) {
         (Lang::De, "draft") => "ungeplant",
         (Lang::De, "scheduled") => "eingeplant",
