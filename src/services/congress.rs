@@ -236,6 +236,9 @@ pub fn update(
     })
 }
 
+/// A room on one day: (name, sessions, booked minutes).
+pub type RoomUsage = (String, usize, i64);
+
 /// Counts for the dashboard.
 #[derive(Debug, Default)]
 pub struct Dashboard {
@@ -248,7 +251,7 @@ pub struct Dashboard {
     pub conflict_errors: usize,
     pub conflict_warnings: usize,
     /// Per day: (day, per room: (room name, sessions, booked minutes)).
-    pub usage: Vec<(NaiveDate, Vec<(String, usize, i64)>)>,
+    pub usage: Vec<(NaiveDate, Vec<RoomUsage>)>,
     /// Changes that publishing now would make public.
     pub unpublished_changes: usize,
 }
