@@ -16,6 +16,8 @@ pub struct Settings {
     /// HTTP worker threads; `None` lets actix pick one per core.
     pub workers: Option<usize>,
     pub pool_size: u32,
+    /// Registrations accepted per IP address in ten minutes (`KONGRESS_REGISTRATION_LIMIT`).
+    pub registration_limit: i32,
 }
 
 /// A setting that cannot be used as given.
@@ -65,6 +67,13 @@ impl Settings {
             })?),
             None => None,
         };
+        let registration_limit = match non_empty("KONGRESS_REGISTRATION_LIMIT") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                name: "KONGRESS_REGISTRATION_LIMIT",
+                message: "must be a positive number".into(),
+            })?,
+            None => 20,
+        };
         Ok(Settings {
             database_url,
             bind,
@@ -76,6 +85,7 @@ impl Settings {
                 .unwrap_or_else(|| "kongress <noreply@localhost>".to_string()),
             workers,
             pool_size,
+            registration_limit,
         })
     }
 

@@ -6,6 +6,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod mail;
 pub mod services;
 pub mod startup;
 pub mod web;

@@ -27,6 +27,8 @@ pub struct App {
     pub pool: DbPool,
     pub state: Arc<AppState>,
     pub queries: QueryCounter,
+    /// The outbox worker: `serve` runs it in the background; tests drive it with `drain()`.
+    pub mailer: crate::mail::Mailer,
 }
 
 /// Failures while starting.
@@ -34,6 +36,8 @@ pub struct App {
 pub enum StartupError {
     #[error(transparent)]
     Db(#[from] db::DbError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::TransportError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -50,7 +54,7 @@ pub fn open_database(settings: &Settings) -> Result<(DbPool, QueryCounter), db::
 }
 
 /// Builds the server bound to `settings.bind` (port 0 picks a free port).
-pub fn build(settings: Settings) -> Result<App, StartupError> {
+pub fn build(mut settings: Settings) -> Result<App, StartupError> {
     let (pool, queries) = open_database(&settings)?;
     let secret_key = {
         let mut conn = pool.get().map_err(db::DbError::Pool)?;
@@ -61,6 +65,16 @@ pub fn build(settings: Settings) -> Result<App, StartupError> {
         source,
     })?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    // Bound to port 0 (tests): links in emails must carry the port actually taken.
+    if settings.bind.ends_with(":0") && settings.base_url == format!("http://{}", settings.bind) {
+        let host = settings.bind.trim_end_matches(":0");
+        settings.base_url = format!("http://{host}:{port}");
+    }
+    let transport = crate::mail::MailTransport::from_settings(
+        settings.smtp_url.as_deref(),
+        &settings.mail_dir,
+    )?;
+    let mailer = crate::mail::Mailer::new(pool.clone(), transport, settings.mail_from.clone());
     let workers = settings.workers;
     let state = Arc::new(AppState {
         pool: pool.clone(),
@@ -95,5 +109,6 @@ pub fn build(settings: Settings) -> Result<App, StartupError> {
         pool,
         state,
         queries,
+        mailer,
     })
 }

@@ -278,3 +278,32 @@ pub struct NewAuditEntry<'a> {
     pub after_value: Option<&'a str>,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = registrations)]
+pub struct Registration {
+    pub id: i64,
+    pub congress_id: i64,
+    pub category_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub organization: String,
+    pub position: String,
+    pub days_attending: String,
+    pub dietary_needs: String,
+    pub accessibility_needs: String,
+    pub language: String,
+    pub consent_privacy_at: NaiveDateTime,
+    pub consent_public_listing: bool,
+    pub status: String,
+    pub manage_token_hash: String,
+    pub confirm_token_hash: Option<String>,
+    pub confirm_expires_at: Option<NaiveDateTime>,
+    pub checkin_token_hash: String,
+    pub checked_in_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}

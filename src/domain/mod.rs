@@ -9,6 +9,7 @@ pub mod conflicts;
 pub mod email;
 pub mod ids;
 pub mod programme;
+pub mod registration;
 pub mod seats;
 pub mod slug;
 pub mod time;

@@ -13,6 +13,8 @@ pub enum Actor {
     /// The command line (`kongress demo`, `import`, `create-organizer`).
     Cli,
     System,
+    /// A participant through their private link or the public form.
+    Participant,
 }
 
 impl Actor {
@@ -21,6 +23,7 @@ impl Actor {
             Actor::Organizer(id) => ("organizer", Some(id)),
             Actor::Cli => ("cli", None),
             Actor::System => ("system", None),
+            Actor::Participant => ("participant", None),
         }
     }
 }

@@ -6,12 +6,15 @@ pub mod congress;
 pub mod demo;
 pub mod history;
 pub mod organizers;
+pub mod outbox;
 pub mod programme;
 pub mod publish;
 pub mod rate_limit;
+pub mod registration;
 pub mod secret;
 pub mod sessions;
 pub mod setup;
+pub mod tokens;
 
 /// Why a service refused or failed. The web layer maps these to 4xx pages (the user's) or a
 /// logged 5xx (ours).

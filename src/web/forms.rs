@@ -6,11 +6,16 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 /// Messages per field name; rendered beside the fields, the input kept.
 #[derive(Debug, Default, Clone)]
-pub struct Errors(BTreeMap<&'static str, String>);
+pub struct Errors(BTreeMap<std::borrow::Cow<'static, str>, String>);
 
 impl Errors {
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| message.into());
+        self.0.entry(field.into()).or_insert_with(|| message.into());
+    }
+
+    /// For fields named at run time (`q_12`, `workshop_3`).
+    pub fn add_owned(&mut self, field: String, message: impl Into<String>) {
+        self.0.entry(field.into()).or_insert_with(|| message.into());
     }
 
     /// The message for `field`, or "" (templates test `is_empty()`).

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod ctx;
 pub mod forms;
+pub mod participant;
 pub mod public;
 pub mod views;
 
@@ -87,6 +88,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/{slug}/speakers", web::get().to(public::speakers))
         .route("/{slug}/speakers/{id}", web::get().to(public::speaker))
         .route("/{slug}/changelog", web::get().to(public::changelog))
+        .service(
+            web::resource("/{slug}/register")
+                .route(web::get().to(participant::register_form))
+                .route(web::post().to(participant::register)),
+        )
+        .route(
+            "/{slug}/register/sent",
+            web::get().to(participant::register_sent),
+        )
+        .service(
+            web::resource("/r/confirm/{token}")
+                .route(web::get().to(participant::confirm_form))
+                .route(web::post().to(participant::confirm)),
+        )
+        .route("/r/{token}", web::get().to(participant::manage))
+        .route("/r/{token}/enroll", web::post().to(participant::enroll))
+        .route("/r/{token}/leave", web::post().to(participant::leave))
+        .route("/r/{token}/cancel", web::post().to(participant::cancel))
         .default_service(web::to(public::not_found));
 }
 

@@ -86,6 +86,8 @@ pub struct TestApp {
     pub state: Arc<AppState>,
     #[allow(dead_code)]
     pub db: TestDb,
+    pub mailer: kongress::mail::Mailer,
+    pub _mail_dir: tempfile::TempDir,
     server: actix_web::dev::ServerHandle,
 }
 
@@ -138,8 +140,16 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns the app after `configure` adjusted its settings (e.g. an SMTP server).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDb::new();
-    let settings = test_settings(&db);
+    let mail_dir = tempfile::tempdir().expect("mail dir");
+    let mut settings = test_settings(&db);
+    settings.mail_dir = mail_dir.path().to_path_buf();
+    configure(&mut settings);
     let app = startup::build(settings).expect("app builds");
     let handle = app.server.handle();
     tokio::spawn(app.server);
@@ -155,6 +165,8 @@ pub async fn spawn_app() -> TestApp {
         queries: app.queries,
         state: app.state,
         db,
+        mailer: app.mailer,
+        _mail_dir: mail_dir,
         server: handle,
     }
 }
@@ -248,5 +260,43 @@ impl TestApp {
             .unwrap();
         let token = csrf_in(&page);
         (b, token)
+    }
+}
+
+/// A second app instance on the same database (as behind a load balancer).
+pub async fn second_instance(first: &TestApp, smtp_url: &str) -> TestApp {
+    let url = first.db.url.clone();
+    let mail_dir = tempfile::tempdir().expect("mail dir");
+    let mut settings = Settings::from_lookup(|k| match k {
+        "DATABASE_URL" => Some(url.clone()),
+        "KONGRESS_BIND" => Some("127.0.0.1:0".into()),
+        _ => None,
+    })
+    .expect("settings");
+    settings.workers = Some(2);
+    settings.pool_size = 8;
+    settings.smtp_url = Some(smtp_url.to_string());
+    settings.registration_limit = 10_000;
+    settings.mail_dir = mail_dir.path().to_path_buf();
+    settings.secret_key = None;
+    let app = startup::build(settings).expect("second instance builds");
+    let handle = app.server.handle();
+    tokio::spawn(app.server);
+    TestApp {
+        base: format!("http://127.0.0.1:{}", app.port),
+        client: browser(),
+        pool: app.pool,
+        queries: app.queries,
+        state: app.state,
+        // The database belongs to the first instance; this one only borrows it.
+        db: TestDb {
+            url: first.db.url.clone(),
+            admin_url: None,
+            name: None,
+            _dir: None,
+        },
+        mailer: app.mailer,
+        _mail_dir: mail_dir,
+        server: handle,
     }
 }

@@ -3,6 +3,7 @@
 //! new PostgreSQL database with a random name that is dropped afterwards.
 
 mod helpers;
+pub mod smtp;
 
 mod admin;
 mod api;
@@ -10,4 +11,5 @@ mod backoffice;
 mod cli;
 mod programme;
 mod public_pages;
+mod registration;
 mod schema;

@@ -1,0 +1,9 @@
+//! Sending the outbox: transports (SMTP or `.eml` files) and the worker that delivers queued
+//! messages with retries and exponential backoff.
+
+pub mod compose;
+pub mod transport;
+pub mod worker;
+
+pub use transport::{MailTransport, TransportError};
+pub use worker::{backoff, Mailer};

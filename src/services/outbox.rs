@@ -1,0 +1,127 @@
+//! The transactional outbox (SPEC §2 rule 6): an email is a row written in the same transaction
+//! as the change that causes it; the mail worker sends it later, with retries.
+
+use base64::Engine;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::now_utc;
+use crate::db::schema::outbox;
+use crate::db::DbConnection;
+
+/// A file attached to an email (an `.ics`, a QR code).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    /// The bytes, base64-encoded (the outbox column is text on both backends).
+    pub base64: String,
+}
+
+impl Attachment {
+    pub fn new(filename: &str, content_type: &str, bytes: &[u8]) -> Attachment {
+        Attachment {
+            filename: filename.to_string(),
+            content_type: content_type.to_string(),
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.base64)
+            .unwrap_or_default()
+    }
+}
+
+/// An email to queue.
+pub struct Email {
+    pub congress_id: Option<i64>,
+    pub kind: String,
+    /// Unique per intended message: queuing the same key twice queues it once.
+    pub idempotency_key: String,
+    pub recipient: String,
+    pub language: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub attachments: Vec<Attachment>,
+}
+
+/// The domain part for Message-IDs, from the base URL's host.
+pub fn message_id_domain(base_url: &str) -> String {
+    let host = base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(base_url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("localhost");
+    if host.is_empty() {
+        "localhost".into()
+    } else {
+        host.to_string()
+    }
+}
+
+/// Queues an email in the caller's transaction. Returns false when a message with the same
+/// idempotency key is queued already (a retried request, a second publish).
+pub fn enqueue(conn: &mut DbConnection, email: &Email, id_domain: &str) -> QueryResult<bool> {
+    let exists: i64 = outbox::table
+        .filter(outbox::idempotency_key.eq(&email.idempotency_key))
+        .count()
+        .get_result(conn)?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    let now = now_utc();
+    let message_id = format!("<{}@{}>", uuid::Uuid::new_v4().simple(), id_domain);
+    let attachments = serde_json::to_string(&email.attachments).unwrap_or_else(|_| "[]".into());
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::congress_id.eq(email.congress_id),
+            outbox::kind.eq(&email.kind),
+            outbox::idempotency_key.eq(&email.idempotency_key),
+            outbox::message_id.eq(&message_id),
+            outbox::recipient.eq(&email.recipient),
+            outbox::language.eq(&email.language),
+            outbox::subject.eq(&email.subject),
+            outbox::body_text.eq(&email.text),
+            outbox::body_html.eq(&email.html),
+            outbox::attachments.eq(&attachments),
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Counts of the outbox by status (for dashboards and health).
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_id_domain_from_base_url() {
+        assert_eq!(message_id_domain("http://127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(
+            message_id_domain("https://kongress.example/sub"),
+            "kongress.example"
+        );
+    }
+
+    #[test]
+    fn attachments_round_trip() {
+        let a = Attachment::new("a.ics", "text/calendar", b"BEGIN:VCALENDAR\r\n");
+        assert_eq!(a.bytes(), b"BEGIN:VCALENDAR\r\n");
+    }
+}

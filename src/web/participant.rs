@@ -1,0 +1,714 @@
+//! Participants: the public registration form, the confirmation link and the private manage
+//! page (status, workshops with seats and waitlists, cancellation).
+
+use std::collections::HashMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::NaiveDate;
+
+use super::auth::CsrfToken;
+use super::forms::{Errors, FormMap};
+use super::public::{with_db, Nav};
+use super::PageCtx;
+use crate::db::rows;
+use crate::domain::registration::RegistrationStatus;
+use crate::domain::EmailAddress;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::services::registration::{
+    self as svc, Confirmation, FormData, MailContext, RegistrationInput, SeatOutcome,
+};
+use crate::services::{now_utc, programme, rate_limit, ServiceError};
+use crate::startup::AppState;
+
+/// Links and message ids for emails written during this request.
+pub fn mail_context(state: &AppState) -> MailContext {
+    MailContext {
+        base_url: state.settings.base_url.clone(),
+        id_domain: crate::services::outbox::message_id_domain(&state.settings.base_url),
+        secret: state.secret_key.clone(),
+    }
+}
+
+fn page(status: StatusCode, t: impl Template) -> Result<HttpResponse, AppError> {
+    let body = t
+        .render()
+        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .body(body))
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// Whether registration is open now, and the message if not.
+fn window_closed(ctx: &PageCtx, c: &rows::Congress) -> Option<String> {
+    let now = now_utc();
+    let t = ctx.t;
+    match (c.registration_opens_at, c.registration_closes_at) {
+        _ if c.status != "published" => Some(t.registration_closed.to_string()),
+        (Some(o), _) if now < o => Some(t.registration_not_yet.to_string()),
+        (_, Some(cl)) if now >= cl => Some(t.registration_closed.to_string()),
+        _ => None,
+    }
+}
+
+/// The form as typed, kept on errors.
+#[derive(Default)]
+pub struct RegisterForm {
+    pub category: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub organization: String,
+    pub position: String,
+    pub days: Vec<String>,
+    pub dietary: String,
+    pub accessibility: String,
+    pub consent_privacy: bool,
+    pub consent_public: bool,
+    pub answers: HashMap<String, Vec<String>>,
+    pub picks: HashMap<String, String>,
+}
+
+impl RegisterForm {
+    fn from_form(f: &FormMap) -> RegisterForm {
+        let mut answers: HashMap<String, Vec<String>> = HashMap::new();
+        let mut picks = HashMap::new();
+        for (k, v) in &f.0 {
+            if let Some(q) = k.strip_prefix("q_") {
+                answers.entry(q.to_string()).or_default().push(v.clone());
+            } else if let Some(g) = k.strip_prefix("workshop_") {
+                picks.insert(g.to_string(), v.clone());
+            }
+        }
+        RegisterForm {
+            category: f.get("category").to_string(),
+            first_name: f.get("first_name").to_string(),
+            last_name: f.get("last_name").to_string(),
+            email: f.get("email").to_string(),
+            organization: f.get("organization").to_string(),
+            position: f.get("position").to_string(),
+            days: f.all("days").into_iter().map(str::to_string).collect(),
+            dietary: f.get("dietary").to_string(),
+            accessibility: f.get("accessibility").to_string(),
+            consent_privacy: f.has("consent_privacy"),
+            consent_public: f.has("consent_public"),
+            answers,
+            picks,
+        }
+    }
+
+    pub fn answer(&self, q: &i64) -> &str {
+        self.answers
+            .get(&q.to_string())
+            .and_then(|v| v.first())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    pub fn answered(&self, q: &i64, option: &str) -> bool {
+        self.answers
+            .get(&q.to_string())
+            .is_some_and(|v| v.iter().any(|x| x == option))
+    }
+
+    pub fn picked(&self, group: &i64, session: &i64) -> bool {
+        self.picks
+            .get(&group.to_string())
+            .is_some_and(|v| *v == session.to_string())
+    }
+
+    pub fn has_day(&self, d: &NaiveDate) -> bool {
+        self.days.iter().any(|x| *x == d.to_string())
+    }
+
+    fn parse(&self, ctx: &PageCtx, data: &FormData) -> Result<RegistrationInput, Errors> {
+        let t = ctx.t;
+        let a = t.a;
+        let mut e = Errors::default();
+        let category_id = self
+            .category
+            .parse::<i64>()
+            .ok()
+            .filter(|c| data.categories.iter().any(|(id, _)| id == c));
+        if category_id.is_none() {
+            e.add("category", t.err_category);
+        }
+        let first_name =
+            super::forms::required(&mut e, "first_name", &self.first_name, a.err_required);
+        let last_name =
+            super::forms::required(&mut e, "last_name", &self.last_name, a.err_required);
+        // One person, one registration: addresses compare without regard to case.
+        let email = match EmailAddress::parse(&self.email) {
+            Ok(m) => m.as_str().to_lowercase(),
+            Err(_) => {
+                e.add("email", a.err_email);
+                String::new()
+            }
+        };
+        let mut days = vec![];
+        for d in &self.days {
+            match d.parse::<NaiveDate>() {
+                Ok(day) if data.days.iter().any(|x| x.day == day) => days.push(day),
+                _ => e.add("days", a.err_date),
+            }
+        }
+        if days.is_empty() && !data.days.is_empty() {
+            e.add("days", t.err_days);
+        }
+        let mut answers = vec![];
+        for q in &data.questions {
+            let values: Vec<String> = self
+                .answers
+                .get(&q.id.to_string())
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect();
+            let field: &'static str = "questions";
+            let choices = q.choices();
+            let valid = match q.kind.as_str() {
+                "single_choice" => values.len() <= 1 && values.iter().all(|v| choices.contains(v)),
+                "multiple_choice" => values.iter().all(|v| choices.contains(v)),
+                "checkbox" => values.len() <= 1,
+                _ => values.len() <= 1 && values.iter().all(|v| v.chars().count() <= 5000),
+            };
+            if !valid || (q.required && values.is_empty()) {
+                e.add_owned(format!("q_{}", q.id), a.err_required);
+                e.add(field, a.form_has_errors);
+            } else if !values.is_empty() {
+                let value = if q.kind == "checkbox" {
+                    "yes".to_string()
+                } else {
+                    values.join("\n")
+                };
+                answers.push((q.id, value));
+            }
+        }
+        let mut picks = vec![];
+        for (group, _, sessions) in &data.groups {
+            match self.picks.get(&group.to_string()).map(String::as_str) {
+                None | Some("") => {}
+                Some(v) => match v.parse::<i64>() {
+                    Ok(s) if sessions.iter().any(|x| x.id == s) => picks.push((*group, s)),
+                    _ => e.add_owned(format!("workshop_{group}"), a.err_required),
+                },
+            }
+        }
+        if !self.consent_privacy {
+            e.add("consent_privacy", t.err_consent);
+        }
+        let cut = |s: &str, n: usize| s.trim().chars().take(n).collect::<String>();
+        e.into_result(RegistrationInput {
+            category_id: category_id.unwrap_or_default(),
+            first_name: cut(&first_name, 100),
+            last_name: cut(&last_name, 100),
+            email,
+            organization: cut(&self.organization, 200),
+            position: cut(&self.position, 200),
+            days,
+            dietary: cut(&self.dietary, 2000),
+            accessibility: cut(&self.accessibility, 2000),
+            language: ctx.lang,
+            answers,
+            consent_public: self.consent_public,
+            picks,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "participant/register.html")]
+struct RegisterPage {
+    ctx: PageCtx,
+    nav: Nav,
+    csrf: String,
+    closed: String,
+    data: FormData,
+    form: RegisterForm,
+    errors: Errors,
+    seats: HashMap<i64, String>,
+    tz: chrono_tz::Tz,
+}
+
+impl RegisterPage {
+    fn day_label(&self, d: &rows::CongressDay) -> String {
+        let label = match self.ctx.lang {
+            Lang::En if !d.label_en.is_empty() => &d.label_en,
+            _ => &d.label,
+        };
+        if label.is_empty() {
+            self.ctx.lang.long_date(d.day)
+        } else {
+            format!("{}: {label}", self.ctx.lang.long_date(d.day))
+        }
+    }
+
+    fn slot(&self, s: &rows::Session) -> String {
+        match (s.starts_at, s.ends_at) {
+            (Some(a), Some(b)) => {
+                let (a, b) = (
+                    a.and_utc().with_timezone(&self.tz),
+                    b.and_utc().with_timezone(&self.tz),
+                );
+                format!(
+                    "{} {}–{}",
+                    self.ctx.lang.short_date(a.date_naive()),
+                    a.format("%H:%M"),
+                    b.format("%H:%M")
+                )
+            }
+            _ => String::new(),
+        }
+    }
+}
+
+async fn congress_and_data(
+    state: &web::Data<AppState>,
+    ctx: &PageCtx,
+    slug: String,
+) -> Result<(rows::Congress, FormData, HashMap<i64, String>), AppError> {
+    let lang = ctx.lang;
+    with_db(state, ctx.lang, move |conn| {
+        let Some(c) = programme::congress_by_slug(conn, &slug)? else {
+            return Ok(None);
+        };
+        if c.status == "draft" {
+            return Ok(None);
+        }
+        let data = svc::form_data(conn, c.id)?;
+        let counts = programme::live_counts(conn, c.id)?;
+        let seats = data
+            .groups
+            .iter()
+            .flat_map(|(_, _, s)| s.iter())
+            .filter_map(|s| {
+                let count = counts
+                    .get(&crate::domain::SessionId::from(s.id))
+                    .copied()
+                    .unwrap_or_default();
+                super::views::seats_text(lang, s.capacity, count).map(|(t, _)| (s.id, t))
+            })
+            .collect();
+        Ok(Some((c, data, seats)))
+    })
+    .await?
+    .ok_or(AppError::NotFound(ctx.lang))
+}
+
+pub async fn register_form(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (c, data, seats) = congress_and_data(&state, &ctx, slug.into_inner()).await?;
+    let form = RegisterForm {
+        days: data.days.iter().map(|d| d.day.to_string()).collect(),
+        category: data
+            .categories
+            .first()
+            .map(|c| c.0.to_string())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    page(
+        StatusCode::OK,
+        RegisterPage {
+            nav: Nav {
+                slug: c.slug.clone(),
+                title: c.title.clone(),
+                current: "register",
+            },
+            closed: window_closed(&ctx, &c).unwrap_or_default(),
+            tz: crate::domain::time::parse_time_zone(&c.time_zone).unwrap_or(chrono_tz::UTC),
+            ctx,
+            csrf: csrf.0,
+            data,
+            form,
+            errors: Errors::default(),
+            seats,
+        },
+    )
+}
+
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    slug: web::Path<String>,
+    form: web::Form<FormMap>,
+) -> Result<HttpResponse, AppError> {
+    let (c, data, seats) = congress_and_data(&state, &ctx, slug.into_inner()).await?;
+    let closed = window_closed(&ctx, &c);
+    let typed = RegisterForm::from_form(&form);
+    // A filled honeypot is a bot: answer as if all went well, store nothing.
+    if !form.get("website").is_empty() {
+        return Ok(see_other(&format!("/{}/register/sent", c.slug)));
+    }
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    let mut errors = Errors::default();
+    if closed.is_some() {
+        status = StatusCode::FORBIDDEN;
+    } else {
+        match typed.parse(&ctx, &data) {
+            Err(e) => errors = e,
+            Ok(input) => {
+                let ip = req
+                    .peer_addr()
+                    .map(|a| a.ip().to_string())
+                    .unwrap_or_default();
+                let limit = state.settings.registration_limit;
+                let mail = mail_context(&state);
+                let congress = c.clone();
+                let outcome = with_db(&state, ctx.lang, move |conn| {
+                    let now = now_utc();
+                    let bucket = rate_limit::bucket("register-ip", &ip);
+                    if !rate_limit::hit(conn, &bucket, limit, chrono::Duration::minutes(10), now)? {
+                        return Ok(Err(()));
+                    }
+                    Ok(Ok(svc::register(conn, &congress, &input, &mail, now)))
+                })
+                .await?;
+                match outcome {
+                    Err(()) => {
+                        status = StatusCode::TOO_MANY_REQUESTS;
+                        errors.add("page", ctx.t.err_too_many);
+                    }
+                    Ok(Ok(_)) => return Ok(see_other(&format!("/{}/register/sent", c.slug))),
+                    Ok(Err(ServiceError::Invalid { .. })) => {
+                        errors.add("page", ctx.t.a.form_has_errors)
+                    }
+                    Ok(Err(e)) => return Err(AppError::from_service(ctx.lang, e)),
+                }
+            }
+        }
+    }
+    if !errors.is_empty() && errors.get("page").is_empty() {
+        errors.add("page", ctx.t.a.form_has_errors);
+    }
+    page(
+        status,
+        RegisterPage {
+            nav: Nav {
+                slug: c.slug.clone(),
+                title: c.title.clone(),
+                current: "register",
+            },
+            closed: closed.unwrap_or_default(),
+            tz: crate::domain::time::parse_time_zone(&c.time_zone).unwrap_or(chrono_tz::UTC),
+            ctx,
+            csrf: csrf.0,
+            data,
+            form: typed,
+            errors,
+            seats,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "participant/message.html")]
+struct MessagePage {
+    ctx: PageCtx,
+    title: String,
+    text: String,
+    action: Option<(String, String, String)>,
+    csrf: String,
+}
+
+pub async fn register_sent(ctx: PageCtx, csrf: CsrfToken) -> Result<HttpResponse, AppError> {
+    page(
+        StatusCode::OK,
+        MessagePage {
+            title: ctx.t.check_your_email.into(),
+            text: ctx.t.check_your_email_text.into(),
+            ctx,
+            action: None,
+            csrf: csrf.0,
+        },
+    )
+}
+
+pub async fn confirm_form(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let t2 = token.clone();
+    let r = with_db(&state, ctx.lang, move |conn| {
+        svc::pending_by_confirm_token(conn, &t2)
+    })
+    .await?;
+    match r.filter(|r| r.status == "pending") {
+        Some(_) => page(
+            StatusCode::OK,
+            MessagePage {
+                title: ctx.t.confirm_title.into(),
+                text: ctx.t.confirm_text.into(),
+                action: Some((
+                    format!("/r/confirm/{token}"),
+                    ctx.t.confirm_button.into(),
+                    String::new(),
+                )),
+                ctx,
+                csrf: csrf.0,
+            },
+        ),
+        None => page(
+            StatusCode::NOT_FOUND,
+            MessagePage {
+                title: ctx.t.link_invalid.into(),
+                text: ctx.t.link_invalid_text.into(),
+                ctx,
+                action: None,
+                csrf: csrf.0,
+            },
+        ),
+    }
+}
+
+pub async fn confirm(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let mail = mail_context(&state);
+    let outcome = with_db(&state, ctx.lang, move |conn| {
+        svc::confirm(conn, &token, &mail, now_utc())
+    })
+    .await?;
+    match outcome {
+        Confirmation::Done { manage_token, .. } => Ok(see_other(&format!("/r/{manage_token}"))),
+        Confirmation::Expired => page(
+            StatusCode::GONE,
+            MessagePage {
+                title: ctx.t.link_expired.into(),
+                text: ctx.t.link_expired_text.into(),
+                ctx,
+                action: None,
+                csrf: csrf.0,
+            },
+        ),
+        Confirmation::Invalid => page(
+            StatusCode::NOT_FOUND,
+            MessagePage {
+                title: ctx.t.link_invalid.into(),
+                text: ctx.t.link_invalid_text.into(),
+                ctx,
+                action: None,
+                csrf: csrf.0,
+            },
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "participant/manage.html")]
+struct ManagePage {
+    ctx: PageCtx,
+    csrf: String,
+    token: String,
+    r: rows::Registration,
+    congress: rows::Congress,
+    status: RegistrationStatus,
+    lines: Vec<svc::WorkshopLine>,
+    may_enroll: bool,
+    message: String,
+    tz: chrono_tz::Tz,
+}
+
+impl ManagePage {
+    fn status_text(&self) -> &'static str {
+        let t = self.ctx.t;
+        match self.status {
+            RegistrationStatus::Pending => t.status_pending,
+            RegistrationStatus::Confirmed => t.status_confirmed,
+            RegistrationStatus::Waitlisted => t.status_waitlisted,
+            RegistrationStatus::AwaitingApproval => t.status_awaiting_approval,
+            RegistrationStatus::Cancelled => t.status_cancelled,
+            RegistrationStatus::Expired => t.status_expired,
+        }
+    }
+
+    fn slot(&self, s: &rows::Session) -> String {
+        match (s.starts_at, s.ends_at) {
+            (Some(a), Some(b)) => {
+                let (a, b) = (
+                    a.and_utc().with_timezone(&self.tz),
+                    b.and_utc().with_timezone(&self.tz),
+                );
+                format!(
+                    "{} {}–{}",
+                    self.ctx.lang.short_date(a.date_naive()),
+                    a.format("%H:%M"),
+                    b.format("%H:%M")
+                )
+            }
+            _ => String::new(),
+        }
+    }
+
+    fn seats(&self, s: &rows::Session) -> String {
+        let count = programme::SeatCount {
+            enrolled: s.enrolled_count,
+            waitlisted: s.waitlisted_count,
+        };
+        super::views::seats_text(self.ctx.lang, s.capacity, count)
+            .map(|(t, _)| t)
+            .unwrap_or_default()
+    }
+}
+
+async fn load_manage(
+    state: &web::Data<AppState>,
+    ctx: &PageCtx,
+    token: &str,
+) -> Result<(rows::Registration, rows::Congress, Vec<svc::WorkshopLine>), AppError> {
+    let token = token.to_string();
+    with_db(state, ctx.lang, move |conn| {
+        let Some(r) = svc::by_manage_token(conn, &token)? else {
+            return Ok(None);
+        };
+        let c: rows::Congress = crate::db::schema::congresses::table
+            .find(r.congress_id)
+            .select(rows::Congress::as_select())
+            .first(conn)
+            .map_err(ServiceError::Db)?;
+        use diesel::prelude::*;
+        let lines = svc::overview(conn, &r)?;
+        Ok(Some((r, c, lines)))
+    })
+    .await?
+    .ok_or(AppError::NotFound(ctx.lang))
+}
+
+pub async fn manage(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (r, congress, lines) = load_manage(&state, &ctx, &token).await?;
+    let status = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
+    let message = match req.query_string() {
+        q if q.contains("done=enrolled") => ctx.t.msg_enrolled.to_string(),
+        q if q.contains("done=waitlisted") => ctx.t.msg_waitlisted.to_string(),
+        q if q.contains("done=left") => ctx.t.msg_left.to_string(),
+        q if q.contains("done=overlap") => ctx.t.msg_overlap.to_string(),
+        q if q.contains("done=cancelled") => ctx.t.status_cancelled.to_string(),
+        _ => String::new(),
+    };
+    page(
+        StatusCode::OK,
+        ManagePage {
+            tz: crate::domain::time::parse_time_zone(&congress.time_zone).unwrap_or(chrono_tz::UTC),
+            may_enroll: crate::domain::registration::may_enroll(status),
+            ctx,
+            csrf: csrf.0,
+            token,
+            r,
+            congress,
+            status,
+            lines,
+            message,
+        },
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct SessionForm {
+    #[serde(default)]
+    session: String,
+}
+
+pub async fn enroll(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    token: web::Path<String>,
+    form: web::Form<SessionForm>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (r, _, _) = load_manage(&state, &ctx, &token).await?;
+    let session: i64 = form
+        .session
+        .parse()
+        .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_required.into()))?;
+    let id = r.id;
+    let outcome = with_db(&state, ctx.lang, move |conn| {
+        Ok(svc::participant_enroll(conn, id, session, now_utc()))
+    })
+    .await?;
+    let done = match outcome {
+        Ok(SeatOutcome::Enrolled) | Ok(SeatOutcome::Already) => "enrolled",
+        Ok(SeatOutcome::Waitlisted(_)) => "waitlisted",
+        Ok(SeatOutcome::Overlaps(_)) => "overlap",
+        Ok(SeatOutcome::NotOffered) => return Err(AppError::NotFound(ctx.lang)),
+        Err(ServiceError::Conflict(_)) => {
+            return Err(AppError::Forbidden(
+                ctx.lang,
+                ctx.t.not_confirmed_yet.into(),
+            ))
+        }
+        Err(e) => return Err(AppError::from_service(ctx.lang, e)),
+    };
+    Ok(see_other(&format!("/r/{token}?done={done}#workshops")))
+}
+
+pub async fn leave(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    token: web::Path<String>,
+    form: web::Form<SessionForm>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (r, _, _) = load_manage(&state, &ctx, &token).await?;
+    let session: i64 = form
+        .session
+        .parse()
+        .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_required.into()))?;
+    let (id, mail) = (r.id, mail_context(&state));
+    with_db(&state, ctx.lang, move |conn| {
+        svc::participant_leave(conn, &mail, id, session, now_utc())
+    })
+    .await?;
+    Ok(see_other(&format!("/r/{token}?done=left#workshops")))
+}
+
+pub async fn cancel(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (r, _, _) = load_manage(&state, &ctx, &token).await?;
+    let (id, mail) = (r.id, mail_context(&state));
+    match with_db(&state, ctx.lang, move |conn| {
+        Ok(svc::cancel(conn, &mail, id, None, now_utc()))
+    })
+    .await?
+    {
+        Ok(_) | Err(ServiceError::Conflict(_)) => {
+            Ok(see_other(&format!("/r/{token}?done=cancelled")))
+        }
+        Err(e) => Err(AppError::from_service(ctx.lang, e)),
+    }
+}
