@@ -162,8 +162,9 @@ fn build(m: &OutgoingMessage<'_>) -> Result<Message, TransportError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn smtp_urls() {
+    // Building an SMTP transport starts its connection pool, which needs a runtime.
+    #[tokio::test]
+    async fn smtp_urls() {
         assert!(smtp_from_url("smtp://127.0.0.1:2525").is_ok());
         assert!(smtp_from_url("smtp://mail.example.org:587?tls=starttls").is_ok());
         assert!(smtp_from_url("smtps://user%40x:p%3Ass@mail.example.org:465").is_ok());
