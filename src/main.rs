@@ -98,10 +98,16 @@ fn load_demo(settings: &Settings) -> CliResult<bool> {
         return Ok(false);
     }
     let today = chrono::Local::now().date_naive();
-    let d = services::demo::load(&mut conn, today)?;
+    let secret = services::secret::ensure_secret_key(&mut conn, settings.secret_key.as_deref())?;
+    let mail = services::registration::MailContext {
+        base_url: settings.base_url.clone(),
+        id_domain: services::outbox::message_id_domain(&settings.base_url),
+        secret,
+    };
+    let d = services::demo::load(&mut conn, today, Some(&mail))?;
     println!(
-        "Demo congress loaded: {} ({} sessions, first day {}).",
-        d.slug, d.sessions, d.first_day
+        "Demo congress loaded: {} ({} sessions, {} registrations, first day {}).",
+        d.slug, d.sessions, d.registrations, d.first_day
     );
     println!("  Programme: {}/{}/program", settings.base_url, d.slug);
     if d.organizer_password.is_empty() {

@@ -33,6 +33,7 @@ pub struct DemoLoaded {
     pub organizer_email: String,
     pub organizer_password: String,
     pub sessions: usize,
+    pub registrations: usize,
 }
 
 /// The first of two consecutive weekdays at least eight weeks after `today`.
@@ -274,7 +275,11 @@ pub fn any_congress(conn: &mut DbConnection) -> QueryResult<bool> {
 
 /// Loads the demo congress for `today`, creates its organizer (owner) with a fresh random
 /// password, and publishes its programme.
-pub fn load(conn: &mut DbConnection, today: NaiveDate) -> Result<DemoLoaded, ServiceError> {
+pub fn load(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    registrations: Option<&super::registration::MailContext>,
+) -> Result<DemoLoaded, ServiceError> {
     let first = demo_first_day(today);
     let second = first + Days::new(1);
     let password = random_password();
@@ -291,7 +296,12 @@ pub fn load(conn: &mut DbConnection, today: NaiveDate) -> Result<DemoLoaded, Ser
         organizers::grant_role(conn, id, congress_id, "owner")?;
     }
     publish::publish(conn, congress_id, Actor::Cli)?;
+    let registered = match registrations {
+        Some(ctx) => add_registrations(conn, congress_id, ctx)?,
+        None => 0,
+    };
     Ok(DemoLoaded {
+        registrations: registered,
         congress_id,
         slug: DEMO_SLUG.to_string(),
         first_day: first,
@@ -426,7 +436,7 @@ fn insert_programme(
     for (i, (name, quota, approval, priority)) in [
         ("Modellprojekt Smart Cities", Some(90), false, 2),
         ("Kommune (Mitglied im Netzwerk)", None, false, 1),
-        ("Kommune (kein Mitglied)", Some(70), false, 0),
+        ("Kommune (kein Mitglied)", Some(30), false, 0),
         ("Presse", Some(15), true, 0),
     ]
     .into_iter()
@@ -693,6 +703,150 @@ fn insert_programme(
         }
     }
     Ok((congress_id, count))
+}
+
+const FIRST_NAMES: [&str; 30] = [
+    "Anna", "Ben", "Carla", "David", "Elif", "Felix", "Greta", "Hannes", "Ida", "Jan", "Kerstin",
+    "Lars", "Mia", "Niklas", "Olga", "Pascal", "Queenie", "Rahel", "Sven", "Tanja", "Ugo", "Vera",
+    "Wolfgang", "Xenia", "Yusuf", "Zoe", "Malte", "Leyla", "Jonas", "Birte",
+];
+const LAST_NAMES: [&str; 25] = [
+    "Albrecht", "Bauer", "Çelik", "Dietrich", "Engel", "Fischer", "Graf", "Hoffmann", "Iversen",
+    "Jäger", "Krüger", "Lorenz", "Meier", "Nowak", "Ott", "Peters", "Quast", "Richter", "Schulz",
+    "Thiele", "Ulrich", "Vogt", "Wagner", "Yilmaz", "Zimmer",
+];
+const TOWNS: [&str; 12] = [
+    "Stadt Lindenau",
+    "Stadt Nordhafen",
+    "Gemeinde Almtal",
+    "Kreis Seewinkel",
+    "Stadt Rheinfeld",
+    "Stadt Weißenbach",
+    "Landkreis Hügelland",
+    "Stadt Südtal",
+    "Gemeinde Bergheim",
+    "Stadt Auenburg",
+    "Markt Wiesental",
+    "Stadt Donaueck",
+];
+
+/// About 150 fictional registrations in mixed states: confirmed with workshop seats (some
+/// workshops full, with waitlists), pending, awaiting approval (press), waitlisted for the
+/// congress (a category over its quota) and cancelled. Their emails are not sent: the people
+/// are fictional, so the demo's outbox entries are removed again.
+fn add_registrations(
+    conn: &mut DbConnection,
+    congress_id: i64,
+    ctx: &super::registration::MailContext,
+) -> Result<usize, ServiceError> {
+    use super::registration::{self as reg, RegistrationInput};
+    use crate::db::schema::{outbox, registrations};
+    let congress: crate::db::rows::Congress = congresses::table
+        .find(congress_id)
+        .select(crate::db::rows::Congress::as_select())
+        .first(conn)?;
+    let cats: Vec<(i64, String)> = categories::table
+        .filter(categories::congress_id.eq(congress_id))
+        .order(categories::position)
+        .select((categories::id, categories::name))
+        .load(conn)?;
+    let groups: Vec<i64> = slot_groups::table
+        .filter(slot_groups::congress_id.eq(congress_id))
+        .order(slot_groups::id)
+        .select(slot_groups::id)
+        .load(conn)?;
+    let mut workshops: Vec<Vec<i64>> = vec![];
+    for g in &groups {
+        workshops.push(
+            sessions::table
+                .filter(sessions::slot_group_id.eq(g))
+                .order(sessions::id)
+                .select(sessions::id)
+                .load(conn)?,
+        );
+    }
+    let now = now_utc();
+    let mut count = 0;
+    for i in 0..150usize {
+        let category = match i % 15 {
+            0..=5 => cats[0].0,
+            6..=9 => cats[1].0,
+            10..=13 => cats[2].0,
+            _ => cats[3].0,
+        };
+        // Popularity is skewed: the first workshops of each block fill up and get waitlists.
+        let picks: Vec<(i64, i64)> = groups
+            .iter()
+            .zip(&workshops)
+            .filter(|(_, ws)| !ws.is_empty())
+            .filter(|_| i % 7 != 3)
+            .map(|(g, ws)| {
+                // A fixed pseudo-random number in [0, 1), cubed: the first workshops are favourites.
+                let u = ((i as u64 * 2_654_435_761 + *g as u64 * 97) % 1000) as f64 / 1000.0;
+                let k = ((u * u * u) * ws.len() as f64) as usize;
+                (*g, ws[k.min(ws.len() - 1)])
+            })
+            .collect();
+        let first = FIRST_NAMES[i % FIRST_NAMES.len()];
+        let last = LAST_NAMES[(i * 7) % LAST_NAMES.len()];
+        let input = RegistrationInput {
+            category_id: category,
+            first_name: first.to_string(),
+            last_name: last.to_string(),
+            email: format!("teilnahme{:03}@kongress.example", i + 1),
+            organization: TOWNS[(i * 5) % TOWNS.len()].to_string(),
+            position: [
+                "Referentin",
+                "Sachgebietsleitung",
+                "CDO",
+                "Projektleitung",
+                "Bürgermeister",
+            ][i % 5]
+                .to_string(),
+            days: if i % 4 == 0 {
+                vec![congress.first_day]
+            } else {
+                vec![congress.first_day, congress.last_day]
+            },
+            dietary: if i % 6 == 0 {
+                "vegetarisch".into()
+            } else {
+                String::new()
+            },
+            accessibility: if i % 23 == 0 {
+                "Rollstuhlplatz".into()
+            } else {
+                String::new()
+            },
+            language: if i % 9 == 0 {
+                crate::i18n::Lang::En
+            } else {
+                crate::i18n::Lang::De
+            },
+            answers: vec![],
+            consent_public: i % 3 != 0,
+            picks,
+        };
+        let id = match reg::register(conn, &congress, &input, ctx, now)? {
+            reg::Registered::New(id) | reg::Registered::LinkSentAgain(id) => id,
+        };
+        count += 1;
+        if i % 10 == 9 {
+            continue; // still pending: the link was not opened yet
+        }
+        crate::db::write_transaction(conn, |conn| {
+            let r: crate::db::rows::Registration = registrations::table
+                .find(id)
+                .select(crate::db::rows::Registration::as_select())
+                .first(conn)?;
+            reg::confirm_pending(conn, ctx, &r, now).map(|_| ())
+        })?;
+        if i % 31 == 5 {
+            reg::cancel(conn, ctx, id, None, now)?;
+        }
+    }
+    diesel::delete(outbox::table.filter(outbox::congress_id.eq(congress_id))).execute(conn)?;
+    Ok(count)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod history;
 pub mod organizers;
 pub mod outbox;
+pub mod people;
 pub mod programme;
 pub mod publish;
 pub mod rate_limit;

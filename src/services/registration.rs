@@ -489,27 +489,38 @@ pub fn confirm(
             )?;
             return Ok(Confirmation::Expired);
         }
-        let needs_approval: bool = categories::table
-            .find(r.category_id)
-            .select(categories::needs_approval)
-            .first(conn)?;
-        let event = if needs_approval {
-            RegistrationEvent::EmailConfirmedNeedsApproval
-        } else {
-            RegistrationEvent::EmailConfirmed(take_place(conn, r.congress_id, r.category_id)?)
-        };
-        let to = apply(conn, ctx, &r, &event, Actor::Participant, now)?;
-        diesel::update(registrations::table.find(r.id))
-            .set((
-                registrations::confirm_token_hash.eq(None::<String>),
-                registrations::confirmed_at.eq(Some(now)),
-            ))
-            .execute(conn)?;
+        let to = confirm_pending(conn, ctx, &r, now)?;
         Ok(Confirmation::Done {
             manage_token: manage_token(ctx, &r),
             status: to,
         })
     })
+}
+
+/// Completes the double opt-in of a pending registration (in the caller's transaction).
+pub fn confirm_pending(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    r: &rows::Registration,
+    now: NaiveDateTime,
+) -> Result<RegistrationStatus, ServiceError> {
+    let needs_approval: bool = categories::table
+        .find(r.category_id)
+        .select(categories::needs_approval)
+        .first(conn)?;
+    let event = if needs_approval {
+        RegistrationEvent::EmailConfirmedNeedsApproval
+    } else {
+        RegistrationEvent::EmailConfirmed(take_place(conn, r.congress_id, r.category_id)?)
+    };
+    let to = apply(conn, ctx, r, &event, Actor::Participant, now)?;
+    diesel::update(registrations::table.find(r.id))
+        .set((
+            registrations::confirm_token_hash.eq(None::<String>),
+            registrations::confirmed_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+    Ok(to)
 }
 
 /// Runs one transition and its effects in the caller's transaction; returns the new status.
@@ -1189,4 +1200,214 @@ pub fn form_data(conn: &mut DbConnection, congress: i64) -> Result<FormData, Ser
         days,
         groups,
     })
+}
+
+/// Everything stored about a registration, for the participant's download (SPEC §5).
+pub fn export_data(
+    conn: &mut DbConnection,
+    r: &rows::Registration,
+) -> Result<serde_json::Value, ServiceError> {
+    let answers: Vec<(String, String)> = answers::table
+        .inner_join(questions::table)
+        .filter(answers::registration_id.eq(r.id))
+        .order(questions::position)
+        .select((questions::label, answers::value))
+        .load(conn)?;
+    let seats: Vec<(String, String, i64)> = enrollments::table
+        .inner_join(sessions::table)
+        .filter(enrollments::registration_id.eq(r.id))
+        .order(enrollments::id)
+        .select((sessions::title, enrollments::status, enrollments::position))
+        .load(conn)?;
+    let picks: Vec<(String, i32)> = preferences::table
+        .inner_join(sessions::table)
+        .filter(preferences::registration_id.eq(r.id))
+        .order(preferences::rank)
+        .select((sessions::title, preferences::rank))
+        .load(conn)?;
+    let category: String = categories::table
+        .find(r.category_id)
+        .select(categories::name)
+        .first(conn)?;
+    let congress = congress_title(conn, r.congress_id)?;
+    Ok(serde_json::json!({
+        "congress": congress,
+        "status": r.status,
+        "category": category,
+        "first_name": r.first_name,
+        "last_name": r.last_name,
+        "email": r.email,
+        "organization": r.organization,
+        "position": r.position,
+        "days_attending": r.days_attending.split(',').filter(|d| !d.is_empty()).collect::<Vec<_>>(),
+        "dietary_needs": r.dietary_needs,
+        "accessibility_needs": r.accessibility_needs,
+        "language": r.language,
+        "consent_privacy_at": r.consent_privacy_at,
+        "consent_public_listing": r.consent_public_listing,
+        "registered_at": r.created_at,
+        "confirmed_at": r.confirmed_at,
+        "cancelled_at": r.cancelled_at,
+        "checked_in_at": r.checked_in_at,
+        "answers": answers.into_iter().map(|(q, a)| serde_json::json!({"question": q, "answer": a})).collect::<Vec<_>>(),
+        "workshops": seats.into_iter().map(|(t, s, p)| serde_json::json!({"session": t, "status": s, "queue_number": p})).collect::<Vec<_>>(),
+        "choices": picks.into_iter().map(|(t, rank)| serde_json::json!({"session": t, "rank": rank})).collect::<Vec<_>>(),
+    }))
+}
+
+/// Deletes a registration and its personal data for good (SPEC §5): its place and seats are
+/// released first (promoting others), then the row and everything hanging on it go. The audit
+/// log keeps only that a registration was deleted.
+pub fn delete_registration(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let r = load(conn, id)?;
+        let status = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
+        if !matches!(
+            status,
+            RegistrationStatus::Cancelled | RegistrationStatus::Expired
+        ) {
+            // Released like a cancellation, without the cancellation email: the person asked
+            // for their data to be gone.
+            leave_all(conn, ctx, &r, now)?;
+            if crate::domain::registration::holds_place(status) {
+                give_back_place(conn, r.congress_id, r.category_id)?;
+                promote_congress_waitlist(conn, ctx, r.congress_id, now)?;
+            }
+        }
+        diesel::delete(registrations::table.find(id)).execute(conn)?;
+        // Queued mail to the person goes too.
+        diesel::delete(
+            crate::db::schema::outbox::table
+                .filter(crate::db::schema::outbox::recipient.eq(&r.email))
+                .filter(crate::db::schema::outbox::congress_id.eq(r.congress_id))
+                .filter(crate::db::schema::outbox::status.ne("sent")),
+        )
+        .execute(conn)?;
+        audit::record(
+            conn,
+            Actor::Participant,
+            AuditEvent {
+                congress_id: Some(r.congress_id),
+                kind: "registration.deleted",
+                entity: "registration",
+                entity_id: Some(id),
+                before: Some(serde_json::json!({ "status": r.status })),
+                after: None,
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// An organizer approves a registration that awaits approval: it takes a congress place if one
+/// is free (rule 1), else joins the congress waitlist; the email follows from the transition.
+/// Another congress's registration is `NotFound`; one in any other status is a `Conflict`.
+pub fn approve(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    congress: i64,
+    id: i64,
+    organizer: i64,
+    now: NaiveDateTime,
+) -> Result<RegistrationStatus, ServiceError> {
+    write_transaction(conn, |conn| {
+        let r = load_in(conn, congress, id)?;
+        let from = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
+        // Ask the rule before taking a place, so a refused approval holds nothing even for a
+        // moment; `apply` asks it again with the real admission.
+        transition(from, &RegistrationEvent::Approved(Admission::Confirm))
+            .map_err(|e| ServiceError::Conflict(e.to_string()))?;
+        let admission = take_place(conn, r.congress_id, r.category_id)?;
+        apply(
+            conn,
+            ctx,
+            &r,
+            &RegistrationEvent::Approved(admission),
+            Actor::Organizer(organizer),
+            now,
+        )
+    })
+}
+
+/// An organizer declines a registration that awaits approval (it holds no place yet).
+pub fn decline(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    congress: i64,
+    id: i64,
+    organizer: i64,
+    now: NaiveDateTime,
+) -> Result<RegistrationStatus, ServiceError> {
+    write_transaction(conn, |conn| {
+        let r = load_in(conn, congress, id)?;
+        apply(
+            conn,
+            ctx,
+            &r,
+            &RegistrationEvent::Declined,
+            Actor::Organizer(organizer),
+            now,
+        )
+    })
+}
+
+/// An organizer moves people up from a workshop's waitlist into free seats (after raising the
+/// capacity, say); with no free seat it changes nothing. Returns how many moved up.
+pub fn organizer_promote(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    congress: i64,
+    session: i64,
+    organizer: i64,
+    now: NaiveDateTime,
+) -> Result<usize, ServiceError> {
+    write_transaction(conn, |conn| {
+        let status: String = sessions::table
+            .filter(sessions::id.eq(session))
+            .filter(sessions::congress_id.eq(congress))
+            .filter(sessions::capacity.is_not_null())
+            .select(sessions::status)
+            .first(conn)
+            .optional()?
+            .ok_or(ServiceError::NotFound)?;
+        if status != "scheduled" {
+            return Err(ServiceError::Conflict(format!(
+                "session {session} is {status}"
+            )));
+        }
+        let promoted = promote_workshop_waitlist(conn, ctx, session, now)?;
+        audit::record(
+            conn,
+            Actor::Organizer(organizer),
+            AuditEvent {
+                congress_id: Some(congress),
+                kind: "session.waitlist_promoted",
+                entity: "session",
+                entity_id: Some(session),
+                before: None,
+                after: Some(serde_json::json!({ "promoted": promoted })),
+            },
+        )?;
+        Ok(promoted)
+    })
+}
+
+/// A registration of this congress, or `NotFound`.
+fn load_in(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+) -> Result<rows::Registration, ServiceError> {
+    registrations::table
+        .filter(registrations::id.eq(id))
+        .filter(registrations::congress_id.eq(congress))
+        .select(rows::Registration::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(ServiceError::NotFound)
 }

@@ -532,6 +532,27 @@ struct ManagePage {
     may_enroll: bool,
     message: String,
     tz: chrono_tz::Tz,
+    /// The check-in QR code as an SVG data URL (CSP allows `data:` images).
+    qr: String,
+}
+
+/// An SVG QR code for `text`, as a data URL.
+pub fn qr_data_url(text: &str) -> String {
+    use base64::Engine;
+    match qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build();
+            format!(
+                "data:image/svg+xml;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(svg)
+            )
+        }
+        Err(_) => String::new(),
+    }
 }
 
 impl ManagePage {
@@ -617,9 +638,20 @@ pub async fn manage(
         q if q.contains("done=cancelled") => ctx.t.status_cancelled.to_string(),
         _ => String::new(),
     };
+    let checkin_url = format!(
+        "{}/admin/{}/checkin/code/{}",
+        state.settings.base_url,
+        congress.slug,
+        svc::checkin_token(&mail_context(&state), &r)
+    );
     page(
         StatusCode::OK,
         ManagePage {
+            qr: if status == RegistrationStatus::Confirmed {
+                qr_data_url(&checkin_url)
+            } else {
+                String::new()
+            },
             tz: crate::domain::time::parse_time_zone(&congress.time_zone).unwrap_or(chrono_tz::UTC),
             may_enroll: crate::domain::registration::may_enroll(status),
             ctx,
@@ -711,4 +743,49 @@ pub async fn cancel(
         }
         Err(e) => Err(AppError::from_service(ctx.lang, e)),
     }
+}
+
+/// `GET /r/{token}/data.json`: everything stored about the participant.
+pub async fn data(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (r, c, _) = load_manage(&state, &ctx, &token).await?;
+    let json = with_db(&state, ctx.lang, move |conn| svc::export_data(conn, &r)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}-my-data.json\"", c.slug),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(serde_json::to_string_pretty(&json).unwrap_or_default()))
+}
+
+/// `POST /r/{token}/delete`: the participant deletes their registration and data.
+pub async fn delete(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (r, _, _) = load_manage(&state, &ctx, &token).await?;
+    let (id, mail) = (r.id, mail_context(&state));
+    with_db(&state, ctx.lang, move |conn| {
+        svc::delete_registration(conn, &mail, id, now_utc())
+    })
+    .await?;
+    page(
+        StatusCode::OK,
+        MessagePage {
+            title: ctx.t.deleted_title.into(),
+            text: ctx.t.deleted_text.into(),
+            ctx,
+            action: None,
+            csrf: csrf.0,
+        },
+    )
 }

@@ -76,6 +76,9 @@ fn first_id(app: &TestApp, table: &str, congress: i64) -> i64 {
             .select(kongress::db::schema::sessions::id)
             .first(&mut *conn)
             .unwrap(),
+        "registration" => crate::people::any_registration(app, congress),
+        // A check-in code that matches nobody: the page says so (200), like an empty search.
+        "code" => 0,
         other => panic!("the matrix has no sample for {{{other}}}: add one"),
     }
 }

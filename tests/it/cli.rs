@@ -48,6 +48,34 @@ fn migrate_demo_and_create_organizer() {
         out.contains("Organizer login: orga@kongress.example  password: "),
         "{out}"
     );
+    // The demo shows registrations in every state, and workshops with waitlists.
+    {
+        use diesel::prelude::*;
+        use kongress::db::schema::{registrations, sessions};
+        let mut conn = crate::helpers::connect(&db.url);
+        let mut states: Vec<String> = registrations::table
+            .select(registrations::status)
+            .distinct()
+            .load(&mut conn)
+            .unwrap();
+        states.sort();
+        assert_eq!(
+            states,
+            [
+                "awaiting_approval",
+                "cancelled",
+                "confirmed",
+                "pending",
+                "waitlisted"
+            ]
+        );
+        let waiting: i64 = sessions::table
+            .filter(sessions::waitlisted_count.gt(0))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert!(waiting >= 1, "a full workshop with a waitlist");
+    }
     // A second run leaves the existing congress alone.
     let (ok, out, _) = kongress(&db, &["demo"], None);
     assert!(ok);

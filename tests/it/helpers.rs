@@ -121,11 +121,12 @@ impl TestApp {
         r.json().await.expect("json body")
     }
 
-    /// Loads the demo congress (as `kongress demo` would) and returns its slug.
+    /// Loads the demo programme (without its fictional registrations, so tests count their
+    /// own) and returns its slug.
     pub fn load_demo(&self) -> String {
         let mut conn = self.conn();
         let today = chrono::Utc::now().date_naive();
-        kongress::services::demo::load(&mut conn, today)
+        kongress::services::demo::load(&mut conn, today, None)
             .expect("demo loads")
             .slug
     }

@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod backoffice;
 mod cli;
+mod people;
 mod programme;
 mod public_pages;
 mod registration;

@@ -774,3 +774,90 @@ async fn the_congress_capacity_race_and_waitlist_promotion_on_cancellation() {
         "{kinds:?}"
     );
 }
+
+#[tokio::test]
+async fn participants_see_their_qr_code_download_their_data_and_can_delete_it() {
+    let sink = SmtpSink::start();
+    let app = app_with_smtp(&sink).await;
+    let slug = app.load_demo();
+    let w = session_id(&app, "Sensorik im Straßenraum");
+    {
+        let mut conn = app.conn();
+        diesel::update(sessions::table.find(w))
+            .set(sessions::capacity.eq(Some(1)))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let (a, a_page) = confirmed_participant(&app, &sink, &slug, "a@example.org", &[]).await;
+    let (b, b_page) = confirmed_participant(&app, &sink, &slug, "b@example.org", &[]).await;
+    for (v, p) in [(&a, &a_page), (&b, &b_page)] {
+        v.b.post(app.url(&format!("{p}/enroll")))
+            .form(&[("csrf_token", v.token.clone()), ("session", w.to_string())])
+            .send()
+            .await
+            .unwrap();
+    }
+    let page =
+        a.b.get(app.url(&a_page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(
+        page.contains("src=\"data:image/svg+xml;base64,"),
+        "QR code for check-in"
+    );
+    let r =
+        a.b.get(app.url(&format!("{a_page}/data.json")))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let data: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(data["email"], "a@example.org");
+    assert_eq!(data["workshops"][0]["session"], "Sensorik im Straßenraum");
+    assert_eq!(data["workshops"][0]["status"], "enrolled");
+
+    let r =
+        a.b.post(app.url(&format!("{a_page}/delete")))
+            .form(&[("csrf_token", a.token.clone())])
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("gelöscht"));
+    assert_eq!(
+        a.b.get(app.url(&a_page)).send().await.unwrap().status(),
+        404
+    );
+    let mut conn = app.conn();
+    let left: i64 = registrations::table
+        .filter(registrations::email.eq("a@example.org"))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(left, 0);
+    // The freed seat went to the next in line.
+    let counts: (i32, i32) = sessions::table
+        .find(w)
+        .select((sessions::enrolled_count, sessions::waitlisted_count))
+        .first(&mut *conn)
+        .unwrap();
+    assert_eq!(counts, (1, 0));
+    drop(conn);
+    let page =
+        b.b.get(app.url(&b_page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(page.contains("Platz freigeben"));
+}

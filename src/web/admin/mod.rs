@@ -5,6 +5,7 @@
 pub mod account;
 pub mod congress;
 pub mod manage;
+pub mod people;
 pub mod schedule;
 pub mod sessions;
 pub mod setup;
@@ -88,6 +89,20 @@ admin_routes! {
     "/admin/{slug}/audit": EDITOR => { get: manage::audit }
     "/admin/{slug}/team": OWNER => { get: manage::team, post: manage::add_member }
     "/admin/{slug}/team/{member}/remove": OWNER => { post: manage::remove_member }
+    "/admin/{slug}/registrations": EDITOR => { get: people::list }
+    "/admin/{slug}/registrations.csv": EDITOR => { get: people::csv_export }
+    "/admin/{slug}/registrations/{registration}": EDITOR => { get: people::detail }
+    "/admin/{slug}/registrations/{registration}/approve": EDITOR => { post: people::approve }
+    "/admin/{slug}/registrations/{registration}/decline": EDITOR => { post: people::decline }
+    "/admin/{slug}/registrations/{registration}/cancel": EDITOR => { post: people::cancel }
+    "/admin/{slug}/registrations/{registration}/checkin": EDITOR => { post: people::check_in }
+    "/admin/{slug}/seats": EDITOR => { get: people::seats }
+    "/admin/{slug}/seats/{session}/promote": EDITOR => { post: people::promote }
+    "/admin/{slug}/checkin": Congress(Role::Checkin) => { get: people::checkin::search }
+    "/admin/{slug}/checkin/code/{code}": Congress(Role::Checkin) => { get: people::checkin::by_code }
+    "/admin/{slug}/checkin/{registration}": Congress(Role::Checkin) => { post: people::checkin::check_in }
+    "/admin/{slug}/mail": EDITOR => { get: people::mail::outbox, post: people::mail::send }
+    "/admin/{slug}/mail/{message}/retry": EDITOR => { post: people::mail::retry }
 }
 
 /// What every back-office page shows around its content.
