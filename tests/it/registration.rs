@@ -861,3 +861,65 @@ async fn participants_see_their_qr_code_download_their_data_and_can_delete_it() 
             .unwrap();
     assert!(page.contains("Platz freigeben"));
 }
+
+#[tokio::test]
+async fn unconfirmed_registrations_expire_after_48_hours_and_can_register_again() {
+    let sink = SmtpSink::start();
+    let app = app_with_smtp(&sink).await;
+    let slug = app.load_demo();
+    let v = visitor(&app, &slug).await;
+    assert_eq!(
+        register(&app, &v, &slug, "late@example.org", &[])
+            .await
+            .status(),
+        303
+    );
+    let ctx = kongress::web::participant::mail_context(&app.state);
+    let now = kongress::services::now_utc();
+    {
+        let mut conn = app.conn();
+        // Not yet: 47 hours later nothing expires.
+        assert_eq!(
+            kongress::services::registration::expire_due(
+                &mut conn,
+                &ctx,
+                now + chrono::Duration::hours(47)
+            )
+            .unwrap(),
+            0
+        );
+        assert_eq!(
+            kongress::services::registration::expire_due(
+                &mut conn,
+                &ctx,
+                now + chrono::Duration::hours(49)
+            )
+            .unwrap(),
+            1
+        );
+        let status: String = registrations::table
+            .select(registrations::status)
+            .first(&mut *conn)
+            .unwrap();
+        assert_eq!(status, "expired");
+    }
+    let link = confirm_links(&app).pop().unwrap();
+    assert_eq!(
+        v.b.get(&link).send().await.unwrap().status(),
+        404,
+        "the old link is dead"
+    );
+    // Registering again reuses the record with a fresh link.
+    assert_eq!(
+        register(&app, &v, &slug, "late@example.org", &[])
+            .await
+            .status(),
+        303
+    );
+    let mut conn = app.conn();
+    let rows: Vec<String> = registrations::table
+        .select(registrations::status)
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(rows, ["pending"]);
+}
