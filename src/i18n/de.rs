@@ -74,6 +74,7 @@ pub static TEXTS: Texts = Texts {
     scroll_hint: "Das Raster lässt sich seitlich scrollen.",
     organization: "Organisation",
     changelog: "Änderungen",
+    my_agenda: "Mein Programm für den Kalender (.ics)",
     deleted_title: "Anmeldung gelöscht",
     deleted_text: "Ihre Anmeldung und alle Angaben dazu sind gelöscht. Ihre Plätze wurden freigegeben.",
     your_data: "Ihre Daten",

@@ -74,6 +74,7 @@ pub static TEXTS: Texts = Texts {
     scroll_hint: "The grid scrolls sideways.",
     organization: "Organisation",
     changelog: "Changes",
+    my_agenda: "My programme for the calendar (.ics)",
     deleted_title: "Registration deleted",
     deleted_text: "Your registration and all data about it are deleted. Your seats were released.",
     your_data: "Your data",

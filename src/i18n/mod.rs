@@ -204,6 +204,7 @@ pub struct Texts {
     pub scroll_hint: &'static str,
     pub organization: &'static str,
     pub changelog: &'static str,
+    pub my_agenda: &'static str,
     pub deleted_title: &'static str,
     pub deleted_text: &'static str,
     pub your_data: &'static str,

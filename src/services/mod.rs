@@ -2,6 +2,7 @@
 //! writes rows (and, later, outbox entries).
 
 pub mod audit;
+pub mod calendar;
 pub mod congress;
 pub mod demo;
 pub mod history;

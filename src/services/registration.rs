@@ -1411,3 +1411,12 @@ fn load_in(
         .optional()?
         .ok_or(ServiceError::NotFound)
 }
+
+/// Sessions a registration holds a seat in.
+pub fn enrolled_sessions(conn: &mut DbConnection, registration: i64) -> QueryResult<Vec<i64>> {
+    enrollments::table
+        .filter(enrollments::registration_id.eq(registration))
+        .filter(enrollments::status.eq("enrolled"))
+        .select(enrollments::session_id)
+        .load(conn)
+}

@@ -107,6 +107,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/r/{token}/leave", web::post().to(participant::leave))
         .route("/r/{token}/cancel", web::post().to(participant::cancel))
         .route("/r/{token}/data.json", web::get().to(participant::data))
+        .route("/r/{token}/agenda.ics", web::get().to(participant::agenda))
         .route("/r/{token}/delete", web::post().to(participant::delete))
         .default_service(web::to(public::not_found));
 }

@@ -789,3 +789,69 @@ pub async fn delete(
         },
     )
 }
+
+/// `GET /r/{token}/agenda.ics`: the person's own programme — the sessions open to everyone on
+/// the days they attend, and the workshops they hold a seat in — from the published version.
+pub async fn agenda(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (r, c, _) = load_manage(&state, &ctx, &token).await?;
+    let st = state.clone();
+    let (slug, id) = (c.slug.clone(), r.id);
+    let (p, enrolled) = with_db(&state, ctx.lang, move |conn| {
+        let p = programme::latest_by_slug(conn, &st.programmes, &slug)?;
+        Ok((p, svc::enrolled_sessions(conn, id)?))
+    })
+    .await?;
+    let p = p.ok_or(AppError::NotFound(ctx.lang))?;
+    let days: Vec<NaiveDate> = r
+        .days_attending
+        .split(',')
+        .filter_map(|d| d.parse().ok())
+        .collect();
+    let base = &state.settings.base_url;
+    let events: Vec<crate::services::calendar::CalEvent> = p
+        .snapshot
+        .sessions
+        .iter()
+        .filter(|s| {
+            if s.capacity.is_some() {
+                enrolled.contains(&s.id.get())
+            } else {
+                days.contains(&p.local_date(s.start))
+            }
+        })
+        .map(|s| crate::services::calendar::CalEvent {
+            uid: s.guid.clone(),
+            summary: s.title.clone(),
+            description: s.abstract_.clone(),
+            location: s
+                .room_id
+                .and_then(|id| p.room(id))
+                .map(|room| room.name.clone())
+                .unwrap_or_default(),
+            start: s.start,
+            end: s.end,
+            sequence: p.number as u32,
+            url: format!("{base}/{}/sessions/{}", p.snapshot.congress.slug, s.id),
+            cancelled: s.cancelled,
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}-agenda.ics\"",
+                p.snapshot.congress.slug
+            ),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(crate::services::calendar::feed(
+            &p.snapshot.congress.title,
+            &events,
+        )))
+}

@@ -1,0 +1,78 @@
+//! iCalendar feeds (RFC 5545): times in UTC, stable UIDs from the sessions' guids, SEQUENCE
+//! from the published version, escaping and line folding by the `icalendar` crate.
+
+use chrono::{DateTime, Utc};
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+
+/// One event of a feed.
+pub struct CalEvent {
+    pub uid: String,
+    pub summary: String,
+    pub description: String,
+    pub location: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub sequence: u32,
+    pub url: String,
+    pub cancelled: bool,
+}
+
+/// A calendar named `name` with the events, as text with CRLF line ends.
+pub fn feed(name: &str, events: &[CalEvent]) -> String {
+    let mut cal = Calendar::new();
+    cal.name(name);
+    for e in events {
+        let mut ev = Event::new();
+        ev.uid(&e.uid)
+            .summary(&e.summary)
+            .starts(e.start)
+            .ends(e.end)
+            .sequence(e.sequence);
+        if !e.description.is_empty() {
+            ev.description(&e.description);
+        }
+        if !e.location.is_empty() {
+            ev.location(&e.location);
+        }
+        if !e.url.is_empty() {
+            ev.url(&e.url);
+        }
+        if e.cancelled {
+            ev.status(EventStatus::Cancelled);
+        }
+        cal.push(ev.done());
+    }
+    cal.done().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn feeds_are_rfc5545() {
+        let text = feed(
+            "Smart City Kongress 2027",
+            &[CalEvent {
+                uid: "0f0e0d0c-0000-4000-8000-000000000001@kongress".into(),
+                summary: "Werkstatt: Daten; Plattformen, Städte".into(),
+                description: "Eine sehr lange Beschreibung, die über fünfundsiebzig Oktette hinausgeht und deshalb gefaltet werden muss.".into(),
+                location: "Raum Isar".into(),
+                start: Utc.with_ymd_and_hms(2027, 1, 22, 8, 30, 0).unwrap(),
+                end: Utc.with_ymd_and_hms(2027, 1, 22, 10, 30, 0).unwrap(),
+                sequence: 3,
+                url: "http://127.0.0.1:8080/x".into(),
+                cancelled: false,
+            }],
+        );
+        assert!(text.starts_with("BEGIN:VCALENDAR\r\n"));
+        assert!(text.contains("DTSTART:20270122T083000Z\r\n"));
+        assert!(text.contains("SEQUENCE:3\r\n"));
+        assert!(text.contains("DTSTAMP:"));
+        assert!(text.contains("SUMMARY:Werkstatt: Daten\\; Plattformen\\, Städte"));
+        assert!(text.lines().all(|l| l.len() <= 75), "folded at 75 octets");
+        let parsed: icalendar::Calendar = text.parse().unwrap();
+        assert_eq!(parsed.components.len(), 1);
+    }
+}
