@@ -10,7 +10,7 @@ C=${2:-16}
 PORT=${PORT:-18180}
 work=$(mktemp -d)
 trap 'kill $(cat "$work/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
-cargo build --release --quiet --example bench_registration
+cargo build --release --quiet --bin kongress --example bench_registration
 export DATABASE_URL=${DATABASE_URL:-sqlite://$work/bench.db}
 export KONGRESS_REGISTRATION_LIMIT=1000000 RUST_LOG=warn MAIL_DIR="$work/mail"
 target/release/kongress demo >/dev/null
