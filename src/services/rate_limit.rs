@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::rate_limits;
-use crate::db::{write_transaction, DbConnection};
+use crate::db::DbConnection;
 
 /// Counts one attempt in `bucket` and tells whether it is within `limit` per `window`.
 /// The bucket is a key such as `login-ip:<hash>`; never put personal data in it unhashed.
@@ -16,37 +16,25 @@ pub fn hit(
     window: Duration,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    write_transaction(conn, |conn| {
-        let row: Option<(NaiveDateTime, i32)> = rate_limits::table
-            .find(bucket)
-            .select((rate_limits::window_start, rate_limits::hits))
-            .first(conn)
-            .optional()?;
-        match row {
-            Some((start, hits)) if now - start < window => {
-                diesel::update(rate_limits::table.find(bucket))
-                    .set(rate_limits::hits.eq(hits + 1))
-                    .execute(conn)?;
-                Ok(hits < limit)
-            }
-            Some(_) => {
-                diesel::update(rate_limits::table.find(bucket))
-                    .set((rate_limits::window_start.eq(now), rate_limits::hits.eq(1)))
-                    .execute(conn)?;
-                Ok(true)
-            }
-            None => {
-                diesel::insert_into(rate_limits::table)
-                    .values((
-                        rate_limits::bucket.eq(bucket),
-                        rate_limits::window_start.eq(now),
-                        rate_limits::hits.eq(1),
-                    ))
-                    .execute(conn)?;
-                Ok(limit >= 1)
-            }
-        }
-    })
+    // One atomic upsert, so concurrent first attempts (several instances, many requests) never
+    // race on the insert; the same statement runs on SQLite and PostgreSQL.
+    #[derive(diesel::QueryableByName)]
+    struct Hits {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        hits: i32,
+    }
+    let rows: Vec<Hits> = diesel::sql_query(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1) \
+         ON CONFLICT (bucket) DO UPDATE SET \
+           hits = CASE WHEN rate_limits.window_start < $3 THEN 1 ELSE rate_limits.hits + 1 END, \
+           window_start = CASE WHEN rate_limits.window_start < $3 THEN $2 ELSE rate_limits.window_start END \
+         RETURNING hits",
+    )
+    .bind::<diesel::sql_types::Text, _>(bucket)
+    .bind::<diesel::sql_types::Timestamp, _>(now)
+    .bind::<diesel::sql_types::Timestamp, _>(now - window)
+    .load(conn)?;
+    Ok(rows.first().is_some_and(|r| r.hits <= limit))
 }
 
 /// Whether the bucket is over its limit now, without counting an attempt.

@@ -379,7 +379,15 @@ pub async fn register(
                     if !rate_limit::hit(conn, &bucket, limit, chrono::Duration::minutes(10), now)? {
                         return Ok(Err(()));
                     }
-                    Ok(Ok(svc::register(conn, &congress, &input, &mail, now)))
+                    // The same address sent twice at the same moment: the loser's insert hits
+                    // the unique key; once more, it finds the winner and re-sends the link.
+                    match svc::register(conn, &congress, &input, &mail, now) {
+                        Err(ServiceError::Db(diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        ))) => Ok(Ok(svc::register(conn, &congress, &input, &mail, now))),
+                        other => Ok(Ok(other)),
+                    }
                 })
                 .await?;
                 match outcome {

@@ -923,3 +923,29 @@ async fn unconfirmed_registrations_expire_after_48_hours_and_can_register_again(
         .unwrap();
     assert_eq!(rows, ["pending"]);
 }
+
+/// Many first registrations at once (one IP): the per-IP counter must not race on its insert,
+/// and the same address sent twice at once ends as one registration.
+#[tokio::test]
+async fn many_people_register_at_the_same_moment_without_errors() {
+    let sink = SmtpSink::start();
+    let app = app_with_smtp(&sink).await;
+    let slug = app.load_demo();
+    let v = visitor(&app, &slug).await;
+    let mut emails: Vec<String> = (0..30).map(|i| format!("crowd{i}@example.org")).collect();
+    emails.push("twice@example.org".into());
+    emails.push("twice@example.org".into());
+    let futures: Vec<_> = emails
+        .iter()
+        .map(|e| register(&app, &v, &slug, e, &[]))
+        .collect();
+    let statuses: Vec<u16> = futures_util::future::join_all(futures)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
+    let mut conn = app.conn();
+    let n: i64 = registrations::table.count().get_result(&mut *conn).unwrap();
+    assert_eq!(n, 31);
+}
