@@ -9,7 +9,7 @@ N=${1:-500}
 C=${2:-16}
 PORT=${PORT:-18180}
 work=$(mktemp -d)
-trap 'kill $(cat "$work/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(cat "$work/pid" 2>/dev/null) 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
 cargo build --release --quiet --bin kongress --example bench_registration
 export DATABASE_URL=${DATABASE_URL:-sqlite://$work/bench.db}
 export KONGRESS_REGISTRATION_LIMIT=1000000 RUST_LOG=warn MAIL_DIR="$work/mail"
