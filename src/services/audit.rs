@@ -58,3 +58,28 @@ pub fn record(conn: &mut DbConnection, actor: Actor, event: AuditEvent<'_>) -> Q
         .execute(conn)?;
     Ok(())
 }
+
+/// Records a change to one row of a congress; the entity is the part of `kind` before the dot
+/// ("room.created" → "room").
+pub fn change(
+    conn: &mut DbConnection,
+    actor: Actor,
+    congress: i64,
+    kind: &str,
+    id: i64,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> QueryResult<()> {
+    record(
+        conn,
+        actor,
+        AuditEvent {
+            congress_id: Some(congress),
+            kind,
+            entity: kind.split('.').next().unwrap_or(kind),
+            entity_id: Some(id),
+            before,
+            after,
+        },
+    )
+}

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::audit::{self, Actor, AuditEvent};
+use super::audit::{self, Actor};
 use super::{new_guid, now_utc, ServiceError};
 use crate::db::rows::{self, NewSession, SessionSpeaker};
 use crate::db::schema::{
@@ -44,29 +44,6 @@ pub struct SessionSummary {
     pub track: Option<String>,
     /// (speaker id, name, role)
     pub speakers: Vec<(i64, String, String)>,
-}
-
-fn audit_change(
-    conn: &mut DbConnection,
-    actor: Actor,
-    congress: i64,
-    kind: &str,
-    id: i64,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> QueryResult<()> {
-    audit::record(
-        conn,
-        actor,
-        AuditEvent {
-            congress_id: Some(congress),
-            kind,
-            entity: "session",
-            entity_id: Some(id),
-            before,
-            after,
-        },
-    )
 }
 
 fn session_row(
@@ -243,7 +220,7 @@ pub fn create(
             .returning(sessions::id)
             .get_result(conn)?;
         write_speakers(conn, id, s)?;
-        audit_change(
+        audit::change(
             conn,
             actor,
             congress,
@@ -295,7 +272,7 @@ pub fn update(
                 warnings = check(conn, congress, id, before.room_id, start, end)?;
             }
         }
-        audit_change(
+        audit::change(
             conn,
             actor,
             congress,
@@ -356,7 +333,7 @@ fn set_status(
         } else {
             "session.reinstated"
         };
-        audit_change(
+        audit::change(
             conn,
             actor,
             congress,
@@ -388,7 +365,7 @@ pub fn delete(
         }
         let sp = speakers_of_session(conn, id)?;
         diesel::delete(sessions::table.find(id)).execute(conn)?;
-        audit_change(
+        audit::change(
             conn,
             actor,
             congress,
@@ -598,7 +575,7 @@ pub fn place(
                 sessions::updated_at.eq(now_utc()),
             ))
             .execute(conn)?;
-        audit_change(
+        audit::change(
             conn,
             actor,
             congress,
@@ -637,7 +614,7 @@ pub fn unschedule(
                 sessions::updated_at.eq(now_utc()),
             ))
             .execute(conn)?;
-        audit_change(
+        audit::change(
             conn,
             actor,
             congress,

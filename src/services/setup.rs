@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::audit::{self, Actor, AuditEvent};
+use super::audit::{self, Actor};
 use super::{new_guid, ServiceError};
 use crate::db::rows::{NewCategory, NewRoom, NewTrack};
 use crate::db::schema::{
@@ -84,30 +84,6 @@ fn name_taken(e: diesel::result::Error) -> ServiceError {
     }
 }
 
-/// Audits a change; the entity is the part of `kind` before the dot ("room.created").
-fn log(
-    conn: &mut DbConnection,
-    actor: Actor,
-    congress: i64,
-    kind: &str,
-    id: i64,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> QueryResult<()> {
-    audit::record(
-        conn,
-        actor,
-        AuditEvent {
-            congress_id: Some(congress),
-            kind,
-            entity: kind.split('.').next().unwrap_or(kind),
-            entity_id: Some(id),
-            before,
-            after,
-        },
-    )
-}
-
 pub fn rooms_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<RoomRow>> {
     rooms::table
         .filter(rooms::congress_id.eq(congress))
@@ -158,7 +134,7 @@ pub fn add_room(
             .returning(rooms::id)
             .get_result(conn)
             .map_err(name_taken)?;
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -190,7 +166,7 @@ pub fn update_room(
             .execute(conn)
             .map_err(name_taken)?;
         let before = serde_json::json!({"name": before.name, "capacity": before.capacity, "accessibility_note": before.accessibility_note, "position": before.position});
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -219,7 +195,7 @@ pub fn delete_room(
             return Err(ServiceError::Conflict("in use".into()));
         }
         diesel::delete(rooms::table.find(id)).execute(conn)?;
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -267,7 +243,7 @@ pub fn add_track(
             .returning(tracks::id)
             .get_result(conn)
             .map_err(name_taken)?;
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -298,7 +274,7 @@ pub fn update_track(
             .execute(conn)
             .map_err(name_taken)?;
         let before = serde_json::json!({"name": before.name, "colour": before.colour, "position": before.position});
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -327,7 +303,7 @@ pub fn delete_track(
             return Err(ServiceError::Conflict("in use".into()));
         }
         diesel::delete(tracks::table.find(id)).execute(conn)?;
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -401,7 +377,7 @@ pub fn add_category(
             .filter(categories::name.eq(&c.name))
             .select(categories::id)
             .first(conn)?;
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -441,7 +417,7 @@ pub fn update_category(
             .execute(conn)
             .map_err(name_taken)?;
         let before = serde_json::json!({"name": before.name, "quota": before.quota, "needs_approval": before.needs_approval, "priority": before.priority, "position": before.position});
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -470,7 +446,7 @@ pub fn delete_category(
             return Err(ServiceError::Conflict("in use".into()));
         }
         diesel::delete(categories::table.find(id)).execute(conn)?;
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -576,7 +552,7 @@ pub fn add_question(
             ))
             .returning(questions::id)
             .get_result(conn)?;
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -609,7 +585,7 @@ pub fn update_question(
             ))
             .execute(conn)?;
         let before = serde_json::json!({"label": before.label, "kind": before.kind, "options": before.choices(), "required": before.required, "position": before.position});
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -637,7 +613,7 @@ pub fn delete_question(
             .count()
             .get_result(conn)?;
         diesel::delete(questions::table.find(id)).execute(conn)?;
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -736,7 +712,7 @@ pub fn add_speaker(
             })
             .returning(speakers::id)
             .get_result(conn)?;
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -769,7 +745,7 @@ pub fn update_speaker(
             ))
             .execute(conn)?;
         let before = serde_json::json!({"name": before.name, "organization": before.organization, "position": before.position, "has_email": before.email.is_some()});
-        log(
+        audit::change(
             conn,
             actor,
             congress,
@@ -798,7 +774,7 @@ pub fn delete_speaker(
             return Err(ServiceError::Conflict("in use".into()));
         }
         diesel::delete(speakers::table.find(id)).execute(conn)?;
-        log(
+        audit::change(
             conn,
             actor,
             congress,
