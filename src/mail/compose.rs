@@ -1,5 +1,5 @@
-//! Email bodies: one layout in text and HTML (askama escapes the HTML), the words per kind and
-//! language here.
+//! Email bodies: one layout in text and HTML (askama escapes the HTML); the words of each kind,
+//! German and English, in its own askama file under `templates/email/kinds/`.
 
 use askama::Template;
 
@@ -35,19 +35,6 @@ pub struct Composed {
     pub subject: String,
     pub text: String,
     pub html: String,
-}
-
-/// What a registration email is about.
-pub struct RegistrationMail<'a> {
-    pub kind: EmailKind,
-    pub lang: Lang,
-    pub congress: &'a str,
-    pub first_name: &'a str,
-    pub last_name: &'a str,
-    /// The private link the email leads to (confirm or manage page).
-    pub link: &'a str,
-    /// Workshop outcomes etc., one line each.
-    pub lines: Vec<String>,
 }
 
 /// Renders the parts of a message.
@@ -87,135 +74,148 @@ pub fn render(
     })
 }
 
-/// The words of each registration email.
-pub fn registration(m: &RegistrationMail<'_>) -> Result<Composed, askama::Error> {
-    use EmailKind::*;
-    let name = format!("{} {}", m.first_name, m.last_name);
-    let c = m.congress;
-    let (subject, greeting, paragraphs, action): (String, String, Vec<String>, &str) = match m.lang
-    {
-        Lang::De => {
-            let greeting = format!("Guten Tag {name},");
-            match m.kind {
-                ConfirmYourRegistration => (
-                    format!("Bitte bestätigen Sie Ihre Anmeldung: {c}"),
-                    greeting,
-                    vec![
-                        format!("vielen Dank für Ihre Anmeldung zu „{c}“. Bitte bestätigen Sie sie innerhalb von 48 Stunden über den folgenden Link; sonst verfällt sie."),
-                        "Falls Sie sich nicht angemeldet haben, können Sie diese E-Mail ignorieren.".into(),
-                    ],
-                    "Anmeldung bestätigen",
-                ),
-                RegistrationConfirmed => (
-                    format!("Ihre Anmeldung ist bestätigt: {c}"),
-                    greeting,
-                    vec![format!("Ihre Teilnahme an „{c}“ ist bestätigt. Über Ihren persönlichen Link sehen Sie Ihren Status, Ihren QR-Code für den Einlass und Ihre Werkstätten; dort können Sie auch Werkstätten wechseln oder absagen.")],
-                    "Meine Anmeldung",
-                ),
-                AwaitingApproval => (
-                    format!("Ihre Anmeldung wird geprüft: {c}"),
-                    greeting,
-                    vec!["danke für die Bestätigung. Für Ihre Teilnahmekategorie prüfen die Veranstaltenden jede Anmeldung; Sie erhalten eine weitere E-Mail, sobald entschieden ist.".into()],
-                    "Meine Anmeldung",
-                ),
-                Waitlisted => (
-                    format!("Sie stehen auf der Warteliste: {c}"),
-                    greeting,
-                    vec![format!("„{c}“ ist derzeit ausgebucht. Sie stehen auf der Warteliste und rücken automatisch nach, sobald ein Platz frei wird; wir schreiben Ihnen dann.")],
-                    "Meine Anmeldung",
-                ),
-                PromotedFromWaitlist => (
-                    format!("Ein Platz für Sie: {c}"),
-                    greeting,
-                    vec![format!("gute Nachricht: Für Sie ist ein Platz frei geworden. Ihre Teilnahme an „{c}“ ist jetzt bestätigt.")],
-                    "Meine Anmeldung",
-                ),
-                ApprovalGranted => (
-                    format!("Ihre Anmeldung wurde freigegeben: {c}"),
-                    greeting,
-                    vec![format!("Ihre Anmeldung zu „{c}“ wurde freigegeben.")],
-                    "Meine Anmeldung",
-                ),
-                ApprovalDeclined => (
-                    format!("Ihre Anmeldung: {c}"),
-                    greeting,
-                    vec![format!("leider können wir Ihre Anmeldung zu „{c}“ nicht annehmen. Bei Fragen antworten Sie gern auf diese E-Mail.")],
-                    "",
-                ),
-                Cancelled => (
-                    format!("Ihre Anmeldung ist storniert: {c}"),
-                    greeting,
-                    vec![format!("Ihre Anmeldung zu „{c}“ ist storniert. Ihre Plätze in Werkstätten wurden freigegeben.")],
-                    "",
-                ),
+/// The variables every kind's words may use (`templates/email/kinds/README.md`).
+pub struct WordsIn<'a> {
+    pub lang: &'a str,
+    pub name: &'a str,
+    pub congress: &'a str,
+    /// Kind-specific: a session title, the subject of a bulk mail, …
+    pub detail: &'a str,
+}
+
+macro_rules! kinds {
+    ($($ty:ident => $kind:literal in $path:literal),* $(,)?) => {
+        $(
+            #[derive(Template)]
+            #[template(path = $path, escape = "none")]
+            #[allow(dead_code)] // each kind uses some of the variables
+            struct $ty<'a> {
+                lang: &'a str,
+                name: &'a str,
+                congress: &'a str,
+                detail: &'a str,
             }
-        }
-        Lang::En => {
-            let greeting = format!("Dear {name},");
-            match m.kind {
-                ConfirmYourRegistration => (
-                    format!("Please confirm your registration: {c}"),
-                    greeting,
-                    vec![
-                        format!("thank you for registering for “{c}”. Please confirm within 48 hours using the link below; otherwise the registration expires."),
-                        "If you did not register, you can ignore this email.".into(),
-                    ],
-                    "Confirm registration",
-                ),
-                RegistrationConfirmed => (
-                    format!("Your registration is confirmed: {c}"),
-                    greeting,
-                    vec![format!("your place at “{c}” is confirmed. Your private link shows your status, your check-in QR code and your workshops; you can also change workshops or cancel there.")],
-                    "My registration",
-                ),
-                AwaitingApproval => (
-                    format!("Your registration is being reviewed: {c}"),
-                    greeting,
-                    vec!["thank you for confirming. The organizers review every registration in your category; you will get another email once they have decided.".into()],
-                    "My registration",
-                ),
-                Waitlisted => (
-                    format!("You are on the waiting list: {c}"),
-                    greeting,
-                    vec![format!("“{c}” is fully booked at the moment. You are on the waiting list and move up automatically when a place frees up; we will write to you then.")],
-                    "My registration",
-                ),
-                PromotedFromWaitlist => (
-                    format!("A place for you: {c}"),
-                    greeting,
-                    vec![format!("good news: a place has become free for you. Your place at “{c}” is now confirmed.")],
-                    "My registration",
-                ),
-                ApprovalGranted => (
-                    format!("Your registration was approved: {c}"),
-                    greeting,
-                    vec![format!("your registration for “{c}” was approved.")],
-                    "My registration",
-                ),
-                ApprovalDeclined => (
-                    format!("Your registration: {c}"),
-                    greeting,
-                    vec![format!("unfortunately we cannot accept your registration for “{c}”. If you have questions, just reply to this email.")],
-                    "",
-                ),
-                Cancelled => (
-                    format!("Your registration is cancelled: {c}"),
-                    greeting,
-                    vec![format!("your registration for “{c}” is cancelled. Your workshop seats were released.")],
-                    "",
-                ),
+        )*
+
+        /// The kinds that have words (one template file each).
+        pub const KINDS: &[&str] = &[$($kind),*];
+
+        /// Renders the words of a kind; `None` for an unknown kind.
+        fn words(kind: &str, w: &WordsIn<'_>) -> Option<Result<String, askama::Error>> {
+            match kind {
+                $($kind => Some($ty {
+                    lang: w.lang,
+                    name: w.name,
+                    congress: w.congress,
+                    detail: w.detail,
+                }
+                .render()),)*
+                _ => None,
             }
         }
     };
-    let link = if action.is_empty() { "" } else { m.link };
+}
+
+kinds! {
+    ConfirmYourRegistration => "confirm-your-registration" in "email/kinds/confirm-your-registration.txt",
+    RegistrationConfirmed => "registration-confirmed" in "email/kinds/registration-confirmed.txt",
+    AwaitingApproval => "awaiting-approval" in "email/kinds/awaiting-approval.txt",
+    Waitlisted => "waitlisted" in "email/kinds/waitlisted.txt",
+    PromotedFromWaitlist => "promoted-from-waitlist" in "email/kinds/promoted-from-waitlist.txt",
+    ApprovalGranted => "approval-granted" in "email/kinds/approval-granted.txt",
+    ApprovalDeclined => "approval-declined" in "email/kinds/approval-declined.txt",
+    Cancelled => "cancelled" in "email/kinds/cancelled.txt",
+    EnrollmentPromoted => "enrollment-promoted" in "email/kinds/enrollment-promoted.txt",
+    Bulk => "bulk" in "email/kinds/bulk.txt",
+}
+
+/// The parts of a kind's words: subject, button label, paragraphs (the greeting first).
+fn split_words(text: &str) -> (String, String, Vec<String>) {
+    let mut lines = text.lines();
+    let subject = lines.next().unwrap_or_default().trim().to_string();
+    let label = lines.next().unwrap_or_default().trim().to_string();
+    let rest: Vec<&str> = lines.collect();
+    let paragraphs = rest
+        .join("\n")
+        .split("\n\n")
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    (subject, label, paragraphs)
+}
+
+/// One email of `kind`: its words from the kind's template, in the text and HTML layouts.
+/// `link` is what the button leads to (ignored when the kind has no button); `extra` are
+/// paragraphs after the kind's own (a bulk mail's text), `lines` a list below them.
+pub fn compose(
+    kind: &str,
+    lang: Lang,
+    w: &WordsIn<'_>,
+    link: &str,
+    extra: &[String],
+    lines: &[String],
+) -> Result<Composed, askama::Error> {
+    // The words' format is line-based: a value never brings its own line breaks.
+    let one_line = |v: &str| v.replace(['\r', '\n'], " ");
+    let (name, congress, detail) = (one_line(w.name), one_line(w.congress), one_line(w.detail));
+    let w = &WordsIn {
+        lang: w.lang,
+        name: &name,
+        congress: &congress,
+        detail: &detail,
+    };
+    let text = words(kind, w).unwrap_or_else(|| {
+        Err(askama::Error::Custom(
+            format!("no words for email kind {kind}").into(),
+        ))
+    })?;
+    let (subject, label, mut paragraphs) = split_words(&text);
+    let greeting = if paragraphs.is_empty() {
+        String::new()
+    } else {
+        paragraphs.remove(0)
+    };
+    paragraphs.extend(extra.iter().cloned());
+    let link = if label.is_empty() { "" } else { link };
     render(
-        m.lang,
+        lang,
         &subject,
         &greeting,
         &paragraphs,
-        (action, link),
+        (&label, link),
+        lines,
+        w.congress,
+    )
+}
+
+/// What a registration email is about.
+pub struct RegistrationMail<'a> {
+    pub kind: EmailKind,
+    pub lang: Lang,
+    pub congress: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    /// The private link the email leads to (confirm or manage page).
+    pub link: &'a str,
+    /// Workshop outcomes etc., one line each.
+    pub lines: Vec<String>,
+}
+
+/// A registration email of the state machine.
+pub fn registration(m: &RegistrationMail<'_>) -> Result<Composed, askama::Error> {
+    let name = format!("{} {}", m.first_name, m.last_name);
+    compose(
+        m.kind.as_str(),
+        m.lang,
+        &WordsIn {
+            lang: m.lang.code(),
+            name: &name,
+            congress: m.congress,
+            detail: "",
+        },
+        m.link,
+        &[],
         &m.lines,
-        c,
     )
 }
 
@@ -254,7 +254,75 @@ mod tests {
                 );
                 assert!(!c.html.contains("<2027>"));
                 assert!(c.text.contains("Werkstatt A: angemeldet"));
+                assert!(!c.subject.contains('\n'));
+                assert!(c.text.starts_with(match lang {
+                    Lang::De => "Guten Tag Anna",
+                    Lang::En => "Dear Anna",
+                }));
             }
         }
+    }
+
+    #[test]
+    fn every_kind_has_words_with_a_subject_and_a_greeting() {
+        for kind in KINDS {
+            for lang in Lang::ALL {
+                let c = compose(
+                    kind,
+                    lang,
+                    &WordsIn {
+                        lang: lang.code(),
+                        name: "Anna Müller",
+                        congress: "Kongress",
+                        detail: "Werkstatt <1>",
+                    },
+                    "http://x/r/t",
+                    &["Organizer text".into()],
+                    &[],
+                )
+                .unwrap();
+                assert!(!c.subject.is_empty(), "{kind}");
+                assert!(c.text.contains("Anna Müller"), "{kind}");
+                assert!(c.text.contains("Organizer text"), "{kind}");
+                assert!(!c.html.contains("<1>"), "{kind} escapes detail");
+            }
+        }
+        for kind in EmailKind::ALL {
+            assert!(KINDS.contains(&kind.as_str()), "{kind} has words");
+        }
+        assert!(compose(
+            "nope",
+            Lang::De,
+            &WordsIn {
+                lang: "de",
+                name: "",
+                congress: "",
+                detail: ""
+            },
+            "",
+            &[],
+            &[]
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn a_kind_without_button_has_no_link() {
+        let c = compose(
+            "cancelled",
+            Lang::En,
+            &WordsIn {
+                lang: "en",
+                name: "A B",
+                congress: "K",
+                detail: "",
+            },
+            "http://x/r/secret",
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert!(!c.text.contains("http://x/r/secret"));
+        assert!(!c.html.contains("http://x/r/secret"));
     }
 }

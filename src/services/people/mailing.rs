@@ -291,25 +291,20 @@ pub fn send_bulk(
         let mut queued = 0;
         for r in &people {
             let lang = Lang::parse(&r.language).unwrap_or(Lang::De);
-            let (greeting, label) = match lang {
-                Lang::De => (
-                    format!("Guten Tag {} {},", r.first_name, r.last_name),
-                    "Meine Anmeldung",
-                ),
-                Lang::En => (
-                    format!("Dear {} {},", r.first_name, r.last_name),
-                    "My registration",
-                ),
-            };
             let link = format!("{}/r/{}", ctx.base_url, manage_token(ctx, r));
-            let c = compose::render(
+            let name = format!("{} {}", r.first_name, r.last_name);
+            let c = compose::compose(
+                BULK_KIND,
                 lang,
-                &mail.subject,
-                &greeting,
+                &compose::WordsIn {
+                    lang: lang.code(),
+                    name: &name,
+                    congress: &congress.title,
+                    detail: &mail.subject,
+                },
+                &link,
                 &paras,
-                (label, &link),
                 &[],
-                &congress.title,
             )
             .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
             let new = enqueue(
