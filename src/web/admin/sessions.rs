@@ -370,7 +370,29 @@ pub async fn new_form(
     .await
 }
 
-fn refused(ctx: &PageCtx, e: ServiceError, errors: &mut Errors) -> Result<(), AppError> {
+/// Speakers' names for conflict messages, loaded only when there is a conflict to explain.
+async fn names_for(
+    state: &web::Data<AppState>,
+    ctx: &PageCtx,
+    congress: i64,
+    needed: bool,
+) -> Result<HashMap<i64, String>, AppError> {
+    if !needed {
+        return Ok(HashMap::new());
+    }
+    let speakers = with_db(state, ctx.lang, move |conn| {
+        Ok(crate::services::setup::speakers_of(conn, congress)?)
+    })
+    .await?;
+    Ok(speakers.into_iter().map(|s| (s.id, s.name)).collect())
+}
+
+fn refused(
+    ctx: &PageCtx,
+    e: ServiceError,
+    errors: &mut Errors,
+    names: &HashMap<i64, String>,
+) -> Result<(), AppError> {
     match e {
         ServiceError::Invalid {
             field: "capacity",
@@ -396,7 +418,7 @@ fn refused(ctx: &PageCtx, e: ServiceError, errors: &mut Errors) -> Result<(), Ap
         ),
         ServiceError::Refused(conflicts) => {
             for c in conflicts {
-                errors.add("speakers", conflict_message(ctx.lang, &c, &HashMap::new()));
+                errors.add("speakers", conflict_message(ctx.lang, &c, names));
             }
         }
         other => return Err(AppError::from_service(ctx.lang, other)),
@@ -428,7 +450,9 @@ pub async fn create(
                 }
                 Err(e) => {
                     let mut errors = Errors::default();
-                    refused(&ctx, e, &mut errors)?;
+                    let conflict = matches!(e, ServiceError::Refused(_));
+                    let names = names_for(&state, &ctx, admin.congress()?.id, conflict).await?;
+                    refused(&ctx, e, &mut errors, &names)?;
                     errors
                 }
             }
@@ -494,7 +518,9 @@ pub async fn save(
                 }
                 Err(e) => {
                     let mut errors = Errors::default();
-                    refused(&ctx, e, &mut errors)?;
+                    let conflict = matches!(e, ServiceError::Refused(_));
+                    let names = names_for(&state, &ctx, admin.congress()?.id, conflict).await?;
+                    refused(&ctx, e, &mut errors, &names)?;
                     errors
                 }
             }
@@ -532,9 +558,10 @@ async fn action(
             list_page(&req, &state, ctx, &admin, StatusCode::CONFLICT, msg).await
         }
         Err(ServiceError::Refused(conflicts)) => {
+            let names = names_for(&state, &ctx, id, true).await?;
             let msg = conflicts
                 .iter()
-                .map(|c| conflict_message(ctx.lang, c, &HashMap::new()))
+                .map(|c| conflict_message(ctx.lang, c, &names))
                 .collect::<Vec<_>>()
                 .join(" ");
             list_page(&req, &state, ctx, &admin, StatusCode::CONFLICT, msg).await
