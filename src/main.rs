@@ -103,6 +103,7 @@ fn load_demo(settings: &Settings) -> CliResult<bool> {
         base_url: settings.base_url.clone(),
         id_domain: services::outbox::message_id_domain(&settings.base_url),
         secret,
+        programmes: Default::default(),
     };
     let d = services::demo::load(&mut conn, today, Some(&mail))?;
     println!(

@@ -16,7 +16,7 @@ use crate::services::secret::ensure_secret_key;
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Settings,
-    pub programmes: ProgrammeCache,
+    pub programmes: std::sync::Arc<ProgrammeCache>,
     pub secret_key: Vec<u8>,
 }
 
@@ -79,7 +79,7 @@ pub fn build(mut settings: Settings) -> Result<App, StartupError> {
     let state = Arc::new(AppState {
         pool: pool.clone(),
         settings,
-        programmes: ProgrammeCache::default(),
+        programmes: Default::default(),
         secret_key,
     });
     let data = web::Data::from(state.clone());

@@ -1,8 +1,10 @@
 //! iCalendar feeds (RFC 5545): times in UTC, stable UIDs from the sessions' guids, SEQUENCE
 //! from the published version, escaping and line folding by the `icalendar` crate.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+
+use crate::services::programme::PublishedProgramme;
 
 /// One event of a feed.
 pub struct CalEvent {
@@ -15,6 +17,47 @@ pub struct CalEvent {
     pub sequence: u32,
     pub url: String,
     pub cancelled: bool,
+}
+
+/// A participant's own programme from a published version: the sessions open to everyone on
+/// the days they attend (`days_attending` as stored, comma-separated ISO dates) and the
+/// workshops they hold a seat in.
+pub fn agenda_events(
+    p: &PublishedProgramme,
+    days_attending: &str,
+    enrolled: &[i64],
+    base_url: &str,
+) -> Vec<CalEvent> {
+    let days: Vec<NaiveDate> = days_attending
+        .split(',')
+        .filter_map(|d| d.parse().ok())
+        .collect();
+    p.snapshot
+        .sessions
+        .iter()
+        .filter(|s| {
+            if s.capacity.is_some() {
+                enrolled.contains(&s.id.get())
+            } else {
+                days.contains(&p.local_date(s.start))
+            }
+        })
+        .map(|s| CalEvent {
+            uid: s.guid.clone(),
+            summary: s.title.clone(),
+            description: s.abstract_.clone(),
+            location: s
+                .room_id
+                .and_then(|id| p.room(id))
+                .map(|room| room.name.clone())
+                .unwrap_or_default(),
+            start: s.start,
+            end: s.end,
+            sequence: p.number as u32,
+            url: format!("{base_url}/{}/sessions/{}", p.snapshot.congress.slug, s.id),
+            cancelled: s.cancelled,
+        })
+        .collect()
 }
 
 /// A calendar named `name` with the events, as text with CRLF line ends.

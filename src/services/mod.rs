@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod people;
 pub mod programme;
 pub mod publish;
+pub mod qr;
 pub mod rate_limit;
 pub mod registration;
 pub mod secret;

@@ -168,8 +168,36 @@ pub fn latest_by_slug(
     let Some((congress_id, number)) = head else {
         return Ok(None);
     };
+    load_version(conn, cache, congress_id, number).map(Some)
+}
+
+/// The latest published programme of a congress by id (for emails written inside a
+/// transaction); `None` when nothing is published.
+pub fn latest_by_id(
+    conn: &mut DbConnection,
+    cache: &ProgrammeCache,
+    congress_id: i64,
+) -> Result<Option<Arc<PublishedProgramme>>, ServiceError> {
+    let number: Option<i32> = schedule_versions::table
+        .filter(schedule_versions::congress_id.eq(congress_id))
+        .order(schedule_versions::number.desc())
+        .select(schedule_versions::number)
+        .first(conn)
+        .optional()?;
+    match number {
+        Some(n) => load_version(conn, cache, congress_id, n).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn load_version(
+    conn: &mut DbConnection,
+    cache: &ProgrammeCache,
+    congress_id: i64,
+    number: i32,
+) -> Result<Arc<PublishedProgramme>, ServiceError> {
     if let Some(p) = cache.get(congress_id, number) {
-        return Ok(Some(p));
+        return Ok(p);
     }
     let (published_at, json): (NaiveDateTime, String) = schedule_versions::table
         .filter(schedule_versions::congress_id.eq(congress_id))
@@ -180,7 +208,7 @@ pub fn latest_by_slug(
         .map_err(|e| ServiceError::Internal(format!("snapshot {congress_id}/{number}: {e}")))?;
     let p = Arc::new(PublishedProgramme::new(number, published_at, snapshot));
     cache.put(congress_id, p.clone());
-    Ok(Some(p))
+    Ok(p)
 }
 
 /// Live seat counts of a session that takes enrollments.

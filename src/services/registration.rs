@@ -8,7 +8,10 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::audit::{self, Actor, AuditEvent};
-use super::outbox::{self, Email};
+use std::sync::Arc;
+
+use super::outbox::{self, Attachment, Email};
+use super::programme::ProgrammeCache;
 use super::{tokens, ServiceError};
 use crate::db::rows;
 use crate::db::schema::{
@@ -29,6 +32,8 @@ pub struct MailContext {
     pub base_url: String,
     pub id_domain: String,
     pub secret: Vec<u8>,
+    /// Parsed published versions (the agenda attached to confirmation emails).
+    pub programmes: Arc<ProgrammeCache>,
 }
 
 /// A registration as entered on the public form (already parsed).
@@ -122,6 +127,11 @@ fn queue_mail(
         lines,
     })
     .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
+    let attachments = if gives_place(kind) {
+        place_attachments(conn, ctx, r)?
+    } else {
+        vec![]
+    };
     outbox::enqueue(
         conn,
         &Email {
@@ -133,11 +143,60 @@ fn queue_mail(
             subject: c.subject,
             text: c.text,
             html: c.html,
-            attachments: vec![],
+            attachments,
         },
         &ctx.id_domain,
     )?;
     Ok(())
+}
+
+/// Whether an email tells a person they now have a place (and carries their check-in code).
+fn gives_place(kind: EmailKind) -> bool {
+    matches!(
+        kind,
+        EmailKind::RegistrationConfirmed
+            | EmailKind::PromotedFromWaitlist
+            | EmailKind::ApprovalGranted
+    )
+}
+
+/// The check-in QR code as a PNG and the person's agenda as iCalendar (SPEC §4). The agenda
+/// is left out while nothing is published.
+fn place_attachments(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    r: &rows::Registration,
+) -> Result<Vec<Attachment>, ServiceError> {
+    let slug: String = congresses::table
+        .find(r.congress_id)
+        .select(congresses::slug)
+        .first(conn)?;
+    let checkin_url = format!(
+        "{}/admin/{slug}/checkin/code/{}",
+        ctx.base_url,
+        checkin_token(ctx, r)
+    );
+    let mut out = vec![];
+    if let Some(png) = crate::services::qr::png(&checkin_url) {
+        out.push(Attachment::new("checkin-qr.png", "image/png", &png));
+    }
+    if let Some(p) = crate::services::programme::latest_by_id(conn, &ctx.programmes, r.congress_id)?
+    {
+        let enrolled = enrolled_sessions(conn, r.id)?;
+        let events = crate::services::calendar::agenda_events(
+            &p,
+            &r.days_attending,
+            &enrolled,
+            &ctx.base_url,
+        );
+        let ics = crate::services::calendar::feed(&p.snapshot.congress.title, &events);
+        out.push(Attachment::new(
+            "agenda.ics",
+            "text/calendar; charset=utf-8",
+            ics.as_bytes(),
+        ));
+    }
+    Ok(out)
 }
 
 /// How a registration attempt ended (the page says the same in both cases, so nobody can find
@@ -889,28 +948,20 @@ pub fn promote_workshop_waitlist(
             .first(conn)?;
         let lang = lang_of(&r);
         let congress = congress_title(conn, r.congress_id)?;
-        let (subject, para) = match lang {
-            Lang::De => (format!("Platz frei in „{title}“"), format!("ein Platz in der Werkstatt „{title}“ ist frei geworden: Sie sind jetzt angemeldet.")),
-            Lang::En => (format!("A seat in “{title}”"), format!("a seat in the workshop “{title}” became free: you are enrolled now.")),
-        };
-        let greeting = match lang {
-            Lang::De => format!("Guten Tag {} {},", r.first_name, r.last_name),
-            Lang::En => format!("Dear {} {},", r.first_name, r.last_name),
-        };
         let link = format!("{}/r/{}", ctx.base_url, manage_token(ctx, &r));
-        let label = if lang == Lang::De {
-            "Meine Anmeldung"
-        } else {
-            "My registration"
-        };
-        let c = compose::render(
+        let name = format!("{} {}", r.first_name, r.last_name);
+        let c = compose::compose(
+            "enrollment-promoted",
             lang,
-            &subject,
-            &greeting,
-            &[para],
-            (label, &link),
+            &compose::WordsIn {
+                lang: lang.code(),
+                name: &name,
+                congress: &congress,
+                detail: &title,
+            },
+            &link,
             &[],
-            &congress,
+            &[],
         )
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
         outbox::enqueue(

@@ -29,6 +29,7 @@ pub fn mail_context(state: &AppState) -> MailContext {
         base_url: state.settings.base_url.clone(),
         id_domain: crate::services::outbox::message_id_domain(&state.settings.base_url),
         secret: state.secret_key.clone(),
+        programmes: state.programmes.clone(),
     }
 }
 
@@ -544,25 +545,6 @@ struct ManagePage {
     qr: String,
 }
 
-/// An SVG QR code for `text`, as a data URL.
-pub fn qr_data_url(text: &str) -> String {
-    use base64::Engine;
-    match qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M) {
-        Ok(code) => {
-            let svg = code
-                .render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(200, 200)
-                .quiet_zone(true)
-                .build();
-            format!(
-                "data:image/svg+xml;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(svg)
-            )
-        }
-        Err(_) => String::new(),
-    }
-}
-
 impl ManagePage {
     fn status_text(&self) -> &'static str {
         let t = self.ctx.t;
@@ -656,7 +638,7 @@ pub async fn manage(
         StatusCode::OK,
         ManagePage {
             qr: if status == RegistrationStatus::Confirmed {
-                qr_data_url(&checkin_url)
+                crate::services::qr::svg_data_url(&checkin_url)
             } else {
                 String::new()
             },
@@ -815,39 +797,12 @@ pub async fn agenda(
     })
     .await?;
     let p = p.ok_or(AppError::NotFound(ctx.lang))?;
-    let days: Vec<NaiveDate> = r
-        .days_attending
-        .split(',')
-        .filter_map(|d| d.parse().ok())
-        .collect();
-    let base = &state.settings.base_url;
-    let events: Vec<crate::services::calendar::CalEvent> = p
-        .snapshot
-        .sessions
-        .iter()
-        .filter(|s| {
-            if s.capacity.is_some() {
-                enrolled.contains(&s.id.get())
-            } else {
-                days.contains(&p.local_date(s.start))
-            }
-        })
-        .map(|s| crate::services::calendar::CalEvent {
-            uid: s.guid.clone(),
-            summary: s.title.clone(),
-            description: s.abstract_.clone(),
-            location: s
-                .room_id
-                .and_then(|id| p.room(id))
-                .map(|room| room.name.clone())
-                .unwrap_or_default(),
-            start: s.start,
-            end: s.end,
-            sequence: p.number as u32,
-            url: format!("{base}/{}/sessions/{}", p.snapshot.congress.slug, s.id),
-            cancelled: s.cancelled,
-        })
-        .collect();
+    let events = crate::services::calendar::agenda_events(
+        &p,
+        &r.days_attending,
+        &enrolled,
+        &state.settings.base_url,
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((

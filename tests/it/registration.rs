@@ -198,6 +198,21 @@ async fn a_participant_registers_confirms_and_gets_a_workshop_over_smtp() {
         .text()
         .unwrap()
         .contains("Digitale Zwillinge für die Stadtplanung: Platz sicher"));
+    // SPEC §4: the confirmation carries the check-in QR code and the person's agenda.
+    assert!(mails[0].attachments().is_empty());
+    let att = confirmed.attachments();
+    let names: Vec<&str> = att.iter().map(|a| a.0.as_str()).collect();
+    assert_eq!(names, ["checkin-qr.png", "agenda.ics"]);
+    assert_eq!(att[0].1, "image/png");
+    assert!(att[0].2.starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_eq!(att[1].1, "text/calendar");
+    let ics = String::from_utf8(att[1].2.clone()).unwrap();
+    let cal: icalendar::Calendar = ics.parse().unwrap();
+    let unfolded = ics.replace("\r\n ", "");
+    assert!(unfolded.contains("SUMMARY:Digitale Zwillinge für die Stadtplanung"));
+    // Day-2 workshops they did not pick are not in it; the plenary of the days they attend is.
+    assert!(cal.components.len() > 1);
+    assert!(!unfolded.contains("SUMMARY:Open Data"), "{unfolded}");
     let manage_link = confirmed
         .links()
         .into_iter()
