@@ -232,6 +232,12 @@ async fn a_participant_registers_confirms_and_gets_a_workshop_over_smtp() {
             .await
             .unwrap();
     assert!(page.contains("Bestätigt") && page.contains("Angemeldet"));
+    let title = &page[page.find("<title>").unwrap() + 7..page.find("</title>").unwrap()];
+    assert!(
+        title.starts_with("Ihre Anmeldung") && !title.contains('<'),
+        "{title}"
+    );
+    assert_eq!(page.matches("/agenda.ics\"").count(), 1, "one agenda link");
     let mut conn = app.conn();
     let n: i32 = sessions::table
         .find(workshop)
