@@ -157,6 +157,10 @@ pub struct SnapshotSession {
     /// Seats for enrollment: min(session capacity, room capacity), when it needs enrollment.
     pub capacity: Option<i32>,
     pub speakers: Vec<SnapshotRole>,
+    /// iCalendar SEQUENCE: how often the session changed in a published version since it
+    /// first appeared (0 until then). Set by [`carry_sequences`] when publishing.
+    #[serde(default)]
+    pub sequence: u32,
 }
 
 /// The whole published programme; rooms, tracks and speakers in display order, sessions by
@@ -231,6 +235,28 @@ impl Change {
             | Change::Retitled { session, .. }
             | Change::SpeakersChanged { session, .. } => *session,
         }
+    }
+}
+
+/// Sets each session's SEQUENCE in `next`: the previous version's value, plus one when the
+/// changelog has a line about the session (a new session starts at 0). Calendar apps then
+/// replace exactly the events that changed.
+pub fn carry_sequences(
+    previous: Option<&ProgrammeSnapshot>,
+    next: &mut ProgrammeSnapshot,
+    changes: &[Change],
+) {
+    let old: BTreeMap<SessionId, u32> = previous
+        .map(|p| p.sessions.iter().map(|s| (s.id, s.sequence)).collect())
+        .unwrap_or_default();
+    let changed: std::collections::BTreeSet<SessionId> =
+        changes.iter().map(Change::session).collect();
+    for s in &mut next.sessions {
+        s.sequence = match old.get(&s.id) {
+            Some(seq) if changed.contains(&s.id) => seq + 1,
+            Some(seq) => *seq,
+            None => 0,
+        };
     }
 }
 
@@ -338,6 +364,7 @@ mod tests {
 
     fn session(id: i64, room: i64, start: DateTime<Utc>, end: DateTime<Utc>) -> SnapshotSession {
         SnapshotSession {
+            sequence: 0,
             id: SessionId::from(id),
             guid: format!("g{id}"),
             title: format!("Session {id}"),
@@ -386,6 +413,35 @@ mod tests {
             speakers: vec![],
             sessions,
         }
+    }
+
+    #[test]
+    fn sequences_rise_only_for_sessions_that_changed() {
+        let v1 = {
+            let mut v = snap(vec![
+                session(1, 1, at(9, 0), at(10, 0)),
+                session(2, 2, at(9, 0), at(10, 0)),
+            ]);
+            let changes = changelog(None, &v);
+            carry_sequences(None, &mut v, &changes);
+            v
+        };
+        assert!(v1.sessions.iter().all(|s| s.sequence == 0));
+        let mut v2 = snap(vec![
+            session(1, 1, at(11, 0), at(12, 0)),
+            session(2, 2, at(9, 0), at(10, 0)),
+            session(3, 3, at(9, 0), at(10, 0)),
+        ]);
+        let changes = changelog(Some(&v1), &v2);
+        carry_sequences(Some(&v1), &mut v2, &changes);
+        let seq: Vec<u32> = v2.sessions.iter().map(|s| s.sequence).collect();
+        assert_eq!(seq, [1, 0, 0]);
+        // A publish without changes keeps every sequence.
+        let mut v3 = v2.clone();
+        let changes = changelog(Some(&v2), &v3);
+        assert!(changes.is_empty());
+        carry_sequences(Some(&v2), &mut v3, &changes);
+        assert_eq!(v3, v2);
     }
 
     #[test]

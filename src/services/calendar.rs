@@ -53,7 +53,7 @@ pub fn agenda_events(
                 .unwrap_or_default(),
             start: s.start,
             end: s.end,
-            sequence: p.number as u32,
+            sequence: s.sequence,
             url: format!("{base_url}/{}/sessions/{}", p.snapshot.congress.slug, s.id),
             cancelled: s.cancelled,
         })
