@@ -2,6 +2,23 @@
 
 /// Back-office texts, one instance per language.
 pub struct AdminTexts {
+    pub notified_speaker_links: &'static str,
+    pub notified_digests: &'static str,
+    pub speaker_links: &'static str,
+    pub speaker_links_intro: &'static str,
+    pub link_sent: &'static str,
+    pub last_opened: &'static str,
+    pub never: &'static str,
+    pub link_not_usable: &'static str,
+    pub send_link: &'static str,
+    pub send_new_link: &'static str,
+    pub revoke_link: &'static str,
+    pub no_email: &'static str,
+    pub link_queued: &'static str,
+    pub link_revoked: &'static str,
+    pub unconfirmed_sessions: &'static str,
+    pub all_confirmed: &'static str,
+
     pub back_office: &'static str,
     pub login_title: &'static str,
     pub email: &'static str,
@@ -244,6 +261,23 @@ pub struct AdminTexts {
 }
 
 pub static DE: AdminTexts = AdminTexts {
+    notified_speaker_links: "Links an Referierende",
+    notified_digests: "Änderungsmitteilungen",
+    speaker_links: "Links der Referierenden",
+    speaker_links_intro: "Referierende erhalten beim Veröffentlichen einen persönlichen Link zu ihren Terminen. Hier sehen Sie, wer ihn geöffnet und welche Termine zugesagt hat.",
+    link_sent: "Link gesendet",
+    last_opened: "Zuletzt geöffnet",
+    never: "nie",
+    link_not_usable: "kein gültiger Link",
+    send_link: "Link senden",
+    send_new_link: "Neuen Link senden",
+    revoke_link: "Link sperren",
+    no_email: "keine E-Mail-Adresse",
+    link_queued: "Der neue Link ist im Postausgang; frühere Links gelten nicht mehr.",
+    link_revoked: "Die Links dieser Person sind gesperrt.",
+    unconfirmed_sessions: "Termine mit offenen oder abgesagten Zusagen",
+    all_confirmed: "Alle Mitwirkenden haben zugesagt.",
+
     back_office: "Verwaltung",
     login_title: "Anmeldung für Veranstaltende",
     email: "E-Mail-Adresse",
@@ -487,6 +521,23 @@ pub static DE: AdminTexts = AdminTexts {
 };
 
 pub static EN: AdminTexts = AdminTexts {
+    notified_speaker_links: "Speaker links",
+    notified_digests: "Change notices",
+    speaker_links: "Speaker links",
+    speaker_links_intro: "Speakers get a personal link to their sessions when the programme is published. Here you see who opened it and which sessions they confirmed.",
+    link_sent: "Link sent",
+    last_opened: "Last opened",
+    never: "never",
+    link_not_usable: "no valid link",
+    send_link: "Send link",
+    send_new_link: "Send a new link",
+    revoke_link: "Revoke link",
+    no_email: "no email address",
+    link_queued: "The new link is in the outbox; earlier links no longer work.",
+    link_revoked: "This person's links are revoked.",
+    unconfirmed_sessions: "Sessions with open or declined answers",
+    all_confirmed: "All speakers have confirmed.",
+
     back_office: "Back office",
     login_title: "Organizer login",
     email: "Email address",

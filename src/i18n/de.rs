@@ -2,6 +2,7 @@ use super::Texts;
 
 pub static TEXTS: Texts = Texts {
     a: &super::admin::DE,
+    s: &super::speaker::DE,
     lang_name: "Deutsch",
     switch_to: "Sprache: English",
     skip_to_content: "Zum Inhalt springen",

@@ -2,6 +2,7 @@ use super::Texts;
 
 pub static TEXTS: Texts = Texts {
     a: &super::admin::EN,
+    s: &super::speaker::EN,
     lang_name: "English",
     switch_to: "Sprache: Deutsch",
     skip_to_content: "Skip to content",

@@ -5,8 +5,10 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
 
 pub mod admin;
+pub mod changes;
 mod de;
 mod en;
+pub mod speaker;
 
 /// The languages of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -132,6 +134,7 @@ pub fn is_weekend(d: NaiveDate) -> bool {
 pub struct Texts {
     /// The back office.
     pub a: &'static admin::AdminTexts,
+    pub s: &'static speaker::SpeakerTexts,
     pub lang_name: &'static str,
     pub switch_to: &'static str,
     pub skip_to_content: &'static str,

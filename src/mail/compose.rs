@@ -127,6 +127,9 @@ kinds! {
     Cancelled => "cancelled" in "email/kinds/cancelled.txt",
     EnrollmentPromoted => "enrollment-promoted" in "email/kinds/enrollment-promoted.txt",
     Bulk => "bulk" in "email/kinds/bulk.txt",
+    SpeakerLink => "speaker-link" in "email/kinds/speaker-link.txt",
+    SpeakerScheduleChanged => "speaker-schedule-changed" in "email/kinds/speaker-schedule-changed.txt",
+    ParticipantScheduleChanged => "participant-schedule-changed" in "email/kinds/participant-schedule-changed.txt",
 }
 
 /// The parts of a kind's words: subject, button label, paragraphs (the greeting first).

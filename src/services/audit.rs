@@ -15,6 +15,8 @@ pub enum Actor {
     System,
     /// A participant through their private link or the public form.
     Participant,
+    /// A speaker through their private link.
+    Speaker,
 }
 
 impl Actor {
@@ -24,6 +26,7 @@ impl Actor {
             Actor::Cli => ("cli", None),
             Actor::System => ("system", None),
             Actor::Participant => ("participant", None),
+            Actor::Speaker => ("speaker", None),
         }
     }
 }

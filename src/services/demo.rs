@@ -295,7 +295,9 @@ pub fn load(
     if let Some(id) = organizer_id {
         organizers::grant_role(conn, id, congress_id, "owner")?;
     }
-    publish::publish(conn, congress_id, Actor::Cli)?;
+    // With a mail context the speakers get their links (so a later publish sends digests, as
+    // on a real congress); the fictional people's emails are removed below.
+    publish::publish(conn, congress_id, Actor::Cli, registrations)?;
     let registered = match registrations {
         Some(ctx) => add_registrations(conn, congress_id, ctx)?,
         None => 0,

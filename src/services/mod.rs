@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod congress;
 pub mod demo;
 pub mod history;
+pub mod notify;
 pub mod organizers;
 pub mod outbox;
 pub mod people;
@@ -17,6 +18,7 @@ pub mod registration;
 pub mod secret;
 pub mod sessions;
 pub mod setup;
+pub mod speaker_portal;
 pub mod tokens;
 
 /// Why a service refused or failed. The web layer maps these to 4xx pages (the user's) or a

@@ -13,8 +13,9 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::programme::{
-    changelog, Change, ProgrammeSnapshot, SessionKind, SnapshotCongress, SnapshotDay, SnapshotRole,
-    SnapshotRoom, SnapshotSession, SnapshotSpeaker, SnapshotTrack, SpeakerRole,
+    carry_sequences, changelog, Change, ProgrammeSnapshot, SessionKind, SnapshotCongress,
+    SnapshotDay, SnapshotRole, SnapshotRoom, SnapshotSession, SnapshotSpeaker, SnapshotTrack,
+    SpeakerRole,
 };
 use crate::domain::seats::effective_capacity;
 use crate::domain::{CongressId, RoomId, SessionId, SpeakerId, TrackId};
@@ -24,6 +25,8 @@ use crate::domain::{CongressId, RoomId, SessionId, SpeakerId, TrackId};
 pub struct Published {
     pub number: i32,
     pub changes: Vec<Change>,
+    /// Links and digests queued (all zero when publishing without notifications).
+    pub notified: super::notify::Notified,
 }
 
 /// Reads the live programme of a congress into a snapshot, in a fixed number of queries.
@@ -97,6 +100,7 @@ pub fn build_snapshot(
         .filter_map(|s| {
             let (start, end) = (s.starts_at?, s.ends_at?);
             Some(SnapshotSession {
+                sequence: 0,
                 id: SessionId::from(s.id),
                 speakers: by_session.remove(&s.id).unwrap_or_default(),
                 guid: s.guid,
@@ -229,17 +233,20 @@ pub fn preview(conn: &mut DbConnection, congress_id: i64) -> Result<Vec<Change>,
 
 /// Publishes the live programme as the next version. Runs in one write transaction; two
 /// organizers publishing at once get consecutive numbers (the unique (congress, number) key
-/// is the backstop). Notifications hook in here once the outbox exists: the changes are in
-/// the returned value and the version row is written in the same transaction.
+/// is the backstop). With `notify`, the speakers' links and the change digests are queued in
+/// the same transaction (rule 7); without it (tests, the demo's fictional people), nobody is
+/// written to.
 pub fn publish(
     conn: &mut DbConnection,
     congress_id: i64,
     actor: Actor,
+    notify: Option<&super::registration::MailContext>,
 ) -> Result<Published, ServiceError> {
     write_transaction(conn, |conn| {
-        let next = build_snapshot(conn, congress_id)?;
+        let mut next = build_snapshot(conn, congress_id)?;
         let previous = latest_snapshot(conn, congress_id)?;
         let changes = changelog(previous.as_ref().map(|(_, s)| s), &next);
+        carry_sequences(previous.as_ref().map(|(_, s)| s), &mut next, &changes);
         let number = previous.as_ref().map(|(n, _)| n + 1).unwrap_or(1);
         let snapshot_json =
             serde_json::to_string(&next).map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -281,6 +288,22 @@ pub fn publish(
                 after: Some(serde_json::json!({ "version": number, "changes": changes.len() })),
             },
         )?;
-        Ok(Published { number, changes })
+        let notified = match notify {
+            Some(ctx) => super::notify::after_publish(
+                conn,
+                ctx,
+                previous.as_ref().map(|(_, s)| s),
+                &next,
+                number,
+                &changes,
+                now,
+            )?,
+            None => Default::default(),
+        };
+        Ok(Published {
+            number,
+            changes,
+            notified,
+        })
     })
 }

@@ -8,6 +8,7 @@ pub mod ctx;
 pub mod forms;
 pub mod participant;
 pub mod public;
+pub mod speaker;
 pub mod views;
 
 use actix_web::body::MessageBody;
@@ -48,6 +49,10 @@ pub const PUBLIC_ROUTES: &[RouteInfo] = &[
         sample: "/api/v1/congresses/{slug}",
     },
     RouteInfo {
+        path: "/speaker/login",
+        sample: "/speaker/login",
+    },
+    RouteInfo {
         path: "/{slug}",
         sample: "/{slug}",
     },
@@ -81,6 +86,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{file}", web::get().to(assets::asset))
         .route("/api/v1/congresses", web::get().to(api::congresses))
         .route("/api/v1/congresses/{slug}", web::get().to(api::congress))
+        .service(
+            web::resource("/speaker/login")
+                .route(web::get().to(speaker::login_form))
+                .route(web::post().to(speaker::login)),
+        )
+        .route("/speaker/{token}", web::get().to(speaker::portal))
+        .route(
+            "/speaker/{token}/slots.ics",
+            web::get().to(speaker::slots_ics),
+        )
+        .route(
+            "/speaker/{token}/profile",
+            web::post().to(speaker::save_profile),
+        )
+        .route(
+            "/speaker/{token}/sessions/{id}",
+            web::post().to(speaker::answer),
+        )
         .route("/{slug}", web::get().to(public::home))
         .route("/{slug}/program", web::get().to(public::program))
         .route("/{slug}/program.css", web::get().to(public::program_css))

@@ -121,6 +121,23 @@ impl TestApp {
         r.json().await.expect("json body")
     }
 
+    /// Links and message ids as this app writes them.
+    #[allow(dead_code)]
+    pub fn mail_context(&self) -> kongress::services::registration::MailContext {
+        kongress::web::participant::mail_context(&self.state)
+    }
+
+    /// Loads the demo as `kongress demo` does: with its ~150 fictional registrations and the
+    /// speakers' links (their emails are not sent); returns the slug.
+    #[allow(dead_code)]
+    pub fn load_demo_with_people(&self) -> String {
+        let mut conn = self.conn();
+        let today = chrono::Utc::now().date_naive();
+        kongress::services::demo::load(&mut conn, today, Some(&self.mail_context()))
+            .expect("demo loads")
+            .slug
+    }
+
     /// Loads the demo programme (without its fictional registrations, so tests count their
     /// own) and returns its slug.
     pub fn load_demo(&self) -> String {

@@ -14,3 +14,4 @@ mod programme;
 mod public_pages;
 mod registration;
 mod schema;
+mod speakers;

@@ -218,8 +218,8 @@ async fn pages_and_api_issue_a_constant_number_of_queries() {
         let mut conn = app.conn();
         let small = build_programme(&mut conn, "small", 10, 4, 1);
         let large = build_programme(&mut conn, "large", 1000, 40, 3);
-        publish::publish(&mut conn, small, Actor::System).unwrap();
-        publish::publish(&mut conn, large, Actor::System).unwrap();
+        publish::publish(&mut conn, small, Actor::System, None).unwrap();
+        publish::publish(&mut conn, large, Actor::System, None).unwrap();
         (small, large)
     };
     let sid = |c: i64| {
@@ -323,7 +323,7 @@ async fn unpublished_changes_stay_private_until_publish() {
     assert_eq!(preview.len(), 2, "{preview:?}");
     let outcome = {
         let mut conn = app.conn();
-        publish::publish(&mut conn, congress_id, Actor::System).unwrap()
+        publish::publish(&mut conn, congress_id, Actor::System, None).unwrap()
     };
     assert_eq!(outcome.number, 2);
     assert_eq!(outcome.changes, preview);
@@ -345,7 +345,7 @@ async fn unpublished_changes_stay_private_until_publish() {
     // Publishing again without changes makes a version with an empty changelog.
     let again = {
         let mut conn = app.conn();
-        publish::publish(&mut conn, congress_id, Actor::System).unwrap()
+        publish::publish(&mut conn, congress_id, Actor::System, None).unwrap()
     };
     assert_eq!(again.number, 3);
     assert!(again.changes.is_empty());
@@ -422,7 +422,7 @@ async fn times_are_shown_in_the_congress_zone_across_dst_changes() {
             local(tz, spring, 3, 30),
             None,
         );
-        publish::publish(&mut conn, c, Actor::System).unwrap();
+        publish::publish(&mut conn, c, Actor::System, None).unwrap();
         let c = make_congress(&mut conn, "autumn", tz, autumn, autumn);
         let r = add_room(&mut conn, c, "Saal", 0);
         // 02:30 happens twice; the first (summer time) is meant. Until 03:30 CET: two hours.
@@ -436,7 +436,7 @@ async fn times_are_shown_in_the_congress_zone_across_dst_changes() {
             local(tz, autumn, 3, 30),
             None,
         );
-        publish::publish(&mut conn, c, Actor::System).unwrap();
+        publish::publish(&mut conn, c, Actor::System, None).unwrap();
     }
     let s = &app.json("/api/v1/congresses/spring").await["sessions"][0];
     assert_eq!(s["start"], "2027-03-28T01:30:00+01:00");

@@ -223,6 +223,7 @@ async fn user_text_is_escaped() {
             &mut conn,
             id,
             kongress::services::audit::Actor::System,
+            None,
         )
         .unwrap();
     }

@@ -26,6 +26,9 @@ struct PublishPage {
     changes: Vec<String>,
     version: Option<i32>,
     published: bool,
+    /// After publishing: speaker links and change digests queued.
+    links: usize,
+    digests: usize,
 }
 
 pub async fn preview(
@@ -51,9 +54,20 @@ pub async fn preview(
                 .collect(),
             version: versions.first().map(|v| v.number),
             published: req.query_string().contains("saved=1"),
+            links: query_number(req.query_string(), "links"),
+            digests: query_number(req.query_string(), "digests"),
             ctx,
         },
     )
+}
+
+fn query_number(query: &str, name: &str) -> usize {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0)
 }
 
 pub async fn publish_now(
@@ -64,11 +78,18 @@ pub async fn publish_now(
     let c = admin.congress()?.clone();
     let actor = Actor::Organizer(admin.viewer()?.id);
     let id = c.id;
-    with_db(&state, ctx.lang, move |conn| {
-        publish::publish(conn, id, actor)
+    let mail = crate::web::participant::mail_context(&state);
+    let p = with_db(&state, ctx.lang, move |conn| {
+        publish::publish(conn, id, actor, Some(&mail))
     })
     .await?;
-    Ok(see_other(&format!("/admin/{}/publish?saved=1", c.slug)))
+    let n = &p.notified;
+    Ok(see_other(&format!(
+        "/admin/{}/publish?saved=1&links={}&digests={}",
+        c.slug,
+        n.speaker_links,
+        n.speaker_digests + n.participant_digests
+    )))
 }
 
 #[derive(Template)]

@@ -9,6 +9,7 @@ pub mod people;
 pub mod schedule;
 pub mod sessions;
 pub mod setup;
+pub mod speaker_links;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::from_fn;
@@ -76,6 +77,9 @@ admin_routes! {
     "/admin/{slug}/speakers": EDITOR => { get: setup::list::<Speakers>, post: setup::add::<Speakers> }
     "/admin/{slug}/speakers/{speaker}": EDITOR => { get: setup::edit::<Speakers>, post: setup::save::<Speakers> }
     "/admin/{slug}/speakers/{speaker}/delete": EDITOR => { post: setup::delete::<Speakers> }
+    "/admin/{slug}/speaker-links": EDITOR => { get: speaker_links::list }
+    "/admin/{slug}/speaker-links/{speaker}/send": EDITOR => { post: speaker_links::send }
+    "/admin/{slug}/speaker-links/{speaker}/revoke": EDITOR => { post: speaker_links::revoke }
     "/admin/{slug}/sessions": EDITOR => { get: sessions::list }
     "/admin/{slug}/sessions/new": EDITOR => { get: sessions::new_form, post: sessions::create }
     "/admin/{slug}/sessions/{session}": EDITOR => { get: sessions::edit_form, post: sessions::save }

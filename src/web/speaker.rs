@@ -1,0 +1,401 @@
+//! The speakers' pages (SPEC §3): `/speaker/login`, and behind the private link
+//! `/speaker/{token}` with every slot, `slots.ics`, the profile and the per-session answers.
+//! Unknown, revoked and expired tokens get the same 404 as any missing page.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::db::rows;
+use crate::domain::programme::SpeakerRole;
+use crate::error::AppError;
+use crate::services::speaker_portal::{self as svc, Portal, ProfileInput, Slot};
+use crate::services::{now_utc, rate_limit};
+use crate::startup::AppState;
+use crate::web::auth::CsrfToken;
+use crate::web::forms::Errors;
+use crate::web::participant::mail_context;
+use crate::web::public::with_db;
+use crate::web::views::{kind_label, role_label};
+use crate::web::PageCtx;
+
+/// Login attempts per IP address in 15 minutes.
+const LOGIN_LIMIT: i32 = 10;
+
+fn page(status: StatusCode, t: impl Template) -> Result<HttpResponse, AppError> {
+    let body = t
+        .render()
+        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .body(body))
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+#[derive(Template)]
+#[template(path = "speaker/login.html")]
+struct LoginPage {
+    ctx: PageCtx,
+    csrf: String,
+    email: String,
+    errors: Errors,
+    sent: bool,
+}
+
+pub async fn login_form(
+    req: HttpRequest,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
+    page(
+        StatusCode::OK,
+        LoginPage {
+            ctx,
+            csrf: csrf.0,
+            email: String::new(),
+            errors: Errors::default(),
+            sent: req.query_string().contains("sent=1"),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Mails a fresh link when the address is a speaker's; the answer is the same redirect
+/// whether it is or not, so nobody learns who speaks.
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let typed = form.into_inner().email;
+    let mut errors = Errors::default();
+    let email = match crate::domain::EmailAddress::parse(&typed) {
+        Ok(e) => e.to_string(),
+        Err(_) => {
+            errors.add("email", ctx.t.a.err_email);
+            return page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                LoginPage {
+                    ctx,
+                    csrf: csrf.0,
+                    email: typed,
+                    errors,
+                    sent: false,
+                },
+            );
+        }
+    };
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let mail = mail_context(&state);
+    let allowed = with_db(&state, ctx.lang, move |conn| {
+        let now = now_utc();
+        let bucket = rate_limit::bucket("speaker-login-ip", &ip);
+        if !rate_limit::hit(
+            conn,
+            &bucket,
+            LOGIN_LIMIT,
+            chrono::Duration::minutes(15),
+            now,
+        )? {
+            return Ok(false);
+        }
+        svc::login(conn, &mail, &email, now)?;
+        Ok(true)
+    })
+    .await?;
+    if !allowed {
+        errors.add("page", ctx.t.s.too_many);
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            LoginPage {
+                ctx,
+                csrf: csrf.0,
+                email: typed,
+                errors,
+                sent: false,
+            },
+        );
+    }
+    Ok(see_other("/speaker/login?sent=1"))
+}
+
+/// The speaker a token opens, or 404.
+async fn open(
+    state: &web::Data<AppState>,
+    ctx: &PageCtx,
+    token: &str,
+) -> Result<rows::Speaker, AppError> {
+    let token = token.to_string();
+    with_db(state, ctx.lang, move |conn| {
+        svc::open(conn, &token, now_utc())
+    })
+    .await?
+    .ok_or(AppError::NotFound(ctx.lang))
+}
+
+#[derive(Template)]
+#[template(path = "speaker/portal.html")]
+struct PortalPage {
+    ctx: PageCtx,
+    csrf: String,
+    token: String,
+    portal: Portal,
+    message: String,
+    profile: ProfileInput,
+    errors: Errors,
+}
+
+impl PortalPage {
+    fn when(&self, s: &Slot) -> String {
+        let (a, b) = (
+            s.session.start.with_timezone(&s.tz),
+            s.session.end.with_timezone(&s.tz),
+        );
+        format!(
+            "{} {}–{}",
+            self.ctx.lang.short_date(a.date_naive()),
+            a.format("%H:%M"),
+            b.format("%H:%M")
+        )
+    }
+
+    fn role(&self, r: &SpeakerRole) -> &'static str {
+        role_label(self.ctx.t, *r)
+    }
+
+    fn kind(&self, s: &Slot) -> &'static str {
+        kind_label(self.ctx.t, s.session.kind)
+    }
+
+    fn seats(&self, s: &Slot) -> String {
+        match (s.session.capacity, s.seats) {
+            (Some(cap), Some(count)) => {
+                let mut text = format!("{} {} {cap}", count.enrolled, self.ctx.t.s.enrolled_of);
+                if count.waitlisted > 0 {
+                    text.push_str(&format!(
+                        ", {} {}",
+                        count.waitlisted, self.ctx.t.s.on_waitlist
+                    ));
+                }
+                text
+            }
+            _ => String::new(),
+        }
+    }
+
+    fn answer(&self, s: &Slot) -> &'static str {
+        match s.confirmation.as_str() {
+            "confirmed" => self.ctx.t.s.answer_confirmed,
+            "declined" => self.ctx.t.s.answer_declined,
+            _ => self.ctx.t.s.answer_unconfirmed,
+        }
+    }
+}
+
+fn profile_of(s: &rows::Speaker) -> ProfileInput {
+    ProfileInput {
+        name: s.name.clone(),
+        organization: s.organization.clone(),
+        position: s.position.clone(),
+        bio: s.bio.clone(),
+    }
+}
+
+async fn portal_page(
+    state: &web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    token: String,
+    speaker: rows::Speaker,
+    message: String,
+    form: Option<(ProfileInput, Errors)>,
+) -> Result<HttpResponse, AppError> {
+    let st = state.clone();
+    let lang = ctx.lang;
+    // A refused profile form is answered with 422 and what was typed.
+    let status = if form.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    // Only a plain visit counts as "looked": after saving, the changes stay marked.
+    let remember = form.is_none() && message.is_empty();
+    let portal = with_db(state, ctx.lang, move |conn| {
+        svc::portal(conn, &st.programmes, speaker, lang, remember)
+    })
+    .await?;
+    let (profile, errors) =
+        form.unwrap_or_else(|| (profile_of(&portal.speaker), Errors::default()));
+    page(
+        status,
+        PortalPage {
+            ctx,
+            csrf: csrf.0,
+            token,
+            portal,
+            message,
+            profile,
+            errors,
+        },
+    )
+}
+
+pub async fn portal(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let speaker = open(&state, &ctx, &token).await?;
+    let message = match req.query_string() {
+        q if q.contains("done=profile") => ctx.t.s.profile_saved.to_string(),
+        q if q.contains("done=answer") => ctx.t.s.answer_saved.to_string(),
+        _ => String::new(),
+    };
+    portal_page(&state, ctx, csrf, token, speaker, message, None).await
+}
+
+/// `GET /speaker/{token}/slots.ics`: the person's slots in every congress.
+pub async fn slots_ics(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let speaker = open(&state, &ctx, &token).await?;
+    let st = state.clone();
+    let lang = ctx.lang;
+    let portal = with_db(&state, ctx.lang, move |conn| {
+        svc::portal(conn, &st.programmes, speaker, lang, false)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"my-sessions.ics\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(svc::calendar(&portal, &state.settings.base_url)))
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    organization: String,
+    #[serde(default)]
+    position: String,
+    #[serde(default)]
+    bio: String,
+}
+
+fn check_profile(ctx: &PageCtx, f: ProfileForm) -> Result<ProfileInput, (ProfileInput, Errors)> {
+    let input = ProfileInput {
+        name: f.name.trim().to_string(),
+        organization: f.organization.trim().to_string(),
+        position: f.position.trim().to_string(),
+        bio: f.bio.trim().replace("\r\n", "\n"),
+    };
+    let mut e = Errors::default();
+    if input.name.is_empty() {
+        e.add("name", ctx.t.a.err_required);
+    }
+    for (field, value, max) in [
+        ("name", &input.name, 200),
+        ("organization", &input.organization, 200),
+        ("position", &input.position, 200),
+        ("bio", &input.bio, 5000),
+    ] {
+        if value.chars().count() > max {
+            e.add(field, ctx.t.s.too_long);
+        }
+    }
+    if e.is_empty() {
+        Ok(input)
+    } else {
+        Err((input, e))
+    }
+}
+
+pub async fn save_profile(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    token: web::Path<String>,
+    form: web::Form<ProfileForm>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let speaker = open(&state, &ctx, &token).await?;
+    match check_profile(&ctx, form.into_inner()) {
+        Ok(input) => {
+            let s = speaker.clone();
+            with_db(&state, ctx.lang, move |conn| {
+                svc::update_profile(conn, &s, &input)
+            })
+            .await?;
+            Ok(see_other(&format!("/speaker/{token}?done=profile#profile")))
+        }
+        Err((input, mut errors)) => {
+            errors.add("page", ctx.t.a.form_has_errors);
+            let message = String::new();
+            portal_page(
+                &state,
+                ctx,
+                csrf,
+                token,
+                speaker,
+                message,
+                Some((input, errors)),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    answer: String,
+}
+
+pub async fn answer(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    path: web::Path<(String, String)>,
+    form: web::Form<AnswerForm>,
+) -> Result<HttpResponse, AppError> {
+    let (token, session) = path.into_inner();
+    let speaker = open(&state, &ctx, &token).await?;
+    let session: i64 = session.parse().map_err(|_| AppError::NotFound(ctx.lang))?;
+    let answer = form.into_inner().answer;
+    let result = with_db(&state, ctx.lang, move |conn| {
+        Ok(svc::set_confirmation(conn, &speaker, session, &answer))
+    })
+    .await?;
+    result.map_err(|e| AppError::from_service(ctx.lang, e))?;
+    Ok(see_other(&format!(
+        "/speaker/{token}?done=answer#s{session}"
+    )))
+}
