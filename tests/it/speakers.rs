@@ -669,3 +669,98 @@ async fn moving_a_workshop_sends_one_digest_to_each_affected_person() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(sink.messages().len(), before_mails + expected);
 }
+
+/// The page marks what changed since the speaker last looked, once.
+#[tokio::test]
+async fn the_speaker_page_marks_changes_since_the_last_visit() {
+    let app = crate::helpers::spawn_app().await;
+    let (_, congress) = demo_with_links(&app);
+    let links = queued_links(&app);
+    let (session, room, start, end, email): (
+        i64,
+        Option<i64>,
+        chrono::NaiveDateTime,
+        chrono::NaiveDateTime,
+        String,
+    ) = {
+        let mut conn = app.conn();
+        sessions::table
+            .inner_join(session_speakers::table.inner_join(speakers::table))
+            .filter(sessions::title.eq("Keynote: Daseinsvorsorge 2040"))
+            .select((
+                sessions::id,
+                sessions::room_id,
+                sessions::starts_at.assume_not_null(),
+                sessions::ends_at.assume_not_null(),
+                speakers::email.assume_not_null(),
+            ))
+            .first(&mut *conn)
+            .unwrap()
+    };
+    let link = &links[&email];
+    let (_, first) = app.text(link).await;
+    assert!(!first.contains("Geändert seit Ihrem letzten Besuch"));
+    {
+        let mut conn = app.conn();
+        let later =
+            |t: chrono::NaiveDateTime| Utc.from_utc_datetime(&t) + chrono::Duration::minutes(30);
+        // Half an hour later; the next plenary item moves too, so nothing overlaps.
+        let next: Vec<(
+            i64,
+            chrono::NaiveDateTime,
+            chrono::NaiveDateTime,
+            Option<i64>,
+        )> = sessions::table
+            .filter(sessions::congress_id.eq(congress))
+            .filter(sessions::starts_at.ge(end))
+            .filter(sessions::room_id.eq(room))
+            .order(sessions::starts_at)
+            .select((
+                sessions::id,
+                sessions::starts_at.assume_not_null(),
+                sessions::ends_at.assume_not_null(),
+                sessions::room_id,
+            ))
+            .limit(1)
+            .load(&mut *conn)
+            .unwrap();
+        for (id, s, e, r) in next.into_iter().rev() {
+            kongress::services::sessions::place(
+                &mut conn,
+                congress,
+                id,
+                r,
+                later(s),
+                later(e),
+                Actor::System,
+            )
+            .unwrap();
+        }
+        kongress::services::sessions::place(
+            &mut conn,
+            congress,
+            session,
+            room,
+            later(start),
+            later(end),
+            Actor::System,
+        )
+        .unwrap();
+        let p = publish::publish(
+            &mut conn,
+            congress,
+            Actor::System,
+            Some(&app.mail_context()),
+        )
+        .unwrap();
+        assert!(p.notified.speaker_digests >= 1);
+    }
+    let (_, second) = app.text(link).await;
+    assert!(
+        second.contains("Geändert seit Ihrem letzten Besuch"),
+        "{second}"
+    );
+    assert!(second.contains("Verschoben: „Keynote: Daseinsvorsorge 2040“"));
+    let (_, third) = app.text(link).await;
+    assert!(!third.contains("Geändert seit Ihrem letzten Besuch"));
+}
