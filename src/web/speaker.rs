@@ -23,6 +23,10 @@ use crate::web::PageCtx;
 /// Login attempts per IP address in 15 minutes.
 const LOGIN_LIMIT: i32 = 10;
 
+/// Every accepted login request is answered no sooner than this, so that the time taken does
+/// not tell a known address (a link is written and mailed) from an unknown one.
+const LOGIN_ANSWER_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
+
 fn page(status: StatusCode, t: impl Template) -> Result<HttpResponse, AppError> {
     let body = t
         .render()
@@ -82,6 +86,7 @@ pub async fn login(
     csrf: CsrfToken,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
+    let started = tokio::time::Instant::now();
     let typed = form.into_inner().email;
     let mut errors = Errors::default();
     let email = match crate::domain::EmailAddress::parse(&typed) {
@@ -134,6 +139,7 @@ pub async fn login(
             },
         );
     }
+    tokio::time::sleep_until(started + LOGIN_ANSWER_AFTER).await;
     Ok(see_other("/speaker/login?sent=1"))
 }
 

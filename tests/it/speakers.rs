@@ -421,12 +421,17 @@ async fn speaker_login_answers_the_same_for_known_and_unknown_addresses() {
     let token = csrf_in(&page);
     let mut answers = vec![];
     for address in [email.as_str(), "nobody@example.org"] {
+        let started = std::time::Instant::now();
         let r = b
             .post(app.url("/speaker/login"))
             .form(&[("csrf_token", token.as_str()), ("email", address)])
             .send()
             .await
             .unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_millis(250),
+            "answered after a fixed minimum time"
+        );
         answers.push((
             r.status().as_u16(),
             r.headers()["location"].to_str().unwrap().to_string(),
