@@ -5,6 +5,7 @@ pub mod audit;
 pub mod calendar;
 pub mod congress;
 pub mod demo;
+pub mod exports;
 pub mod history;
 pub mod notify;
 pub mod organizers;

@@ -30,6 +30,8 @@ pub struct PublishedProgramme {
     sessions_by_speaker: HashMap<SpeakerId, Vec<usize>>,
     /// The congress days that have sessions or are congress days, in order.
     pub days: Vec<NaiveDate>,
+    /// schedule.xml/json/ics of this version, rendered on first request.
+    pub exports: super::exports::Rendered,
 }
 
 impl PublishedProgramme {
@@ -84,6 +86,7 @@ impl PublishedProgramme {
             session_index,
             sessions_by_speaker,
             days,
+            exports: Default::default(),
         }
     }
 

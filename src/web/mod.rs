@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod ctx;
 pub mod forms;
+pub mod http;
 pub mod participant;
 pub mod public;
 pub mod speaker;
@@ -73,6 +74,18 @@ pub const PUBLIC_ROUTES: &[RouteInfo] = &[
         sample: "/{slug}/speakers",
     },
     RouteInfo {
+        path: "/{slug}/schedule.xml",
+        sample: "/{slug}/schedule.xml",
+    },
+    RouteInfo {
+        path: "/{slug}/schedule.json",
+        sample: "/{slug}/schedule.json",
+    },
+    RouteInfo {
+        path: "/{slug}/schedule.ics",
+        sample: "/{slug}/schedule.ics",
+    },
+    RouteInfo {
         path: "/{slug}/speakers/{id}",
         sample: "/{slug}/speakers/{speaker}",
     },
@@ -111,6 +124,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/{slug}/speakers", web::get().to(public::speakers))
         .route("/{slug}/speakers/{id}", web::get().to(public::speaker))
         .route("/{slug}/changelog", web::get().to(public::changelog))
+        .route("/{slug}/schedule.xml", web::get().to(public::schedule_xml))
+        .route(
+            "/{slug}/schedule.json",
+            web::get().to(public::schedule_json),
+        )
+        .route("/{slug}/schedule.ics", web::get().to(public::schedule_ics))
         .service(
             web::resource("/{slug}/register")
                 .route(web::get().to(participant::register_form))

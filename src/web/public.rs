@@ -30,6 +30,48 @@ fn render(t: impl Template) -> Result<HttpResponse, AppError> {
         .map_err(|e| AppError::Internal(format!("template: {e}")))
 }
 
+/// Renders a page that carries a validator (`ETag`), so a reload can be answered with 304.
+fn render_tagged(tag: &str, t: impl Template) -> Result<HttpResponse, AppError> {
+    let mut r = render(t)?;
+    if let Ok(v) = header::HeaderValue::from_str(tag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(r)
+}
+
+/// The validator of a page built from a published version, live seat counts and the
+/// language: it changes when any of them does.
+fn page_tag(
+    ctx: &PageCtx,
+    p: &PublishedProgramme,
+    counts: &HashMap<SessionId, SeatCount>,
+) -> String {
+    let mut c: Vec<(i64, i32, i32)> = counts
+        .iter()
+        .map(|(id, n)| (id.get(), n.enrolled, n.waitlisted))
+        .collect();
+    c.sort_unstable();
+    super::http::etag_of((
+        "page",
+        p.snapshot.congress.id.get(),
+        p.number,
+        ctx.lang.code(),
+        c,
+    ))
+}
+
+/// 304 when the client's copy of the page is current.
+fn unchanged(req: &HttpRequest, tag: &str) -> Option<HttpResponse> {
+    super::http::is_fresh(req, tag, None).then(|| {
+        let mut r = super::http::not_modified(tag, None, "no-cache");
+        r.headers_mut().insert(
+            header::VARY,
+            header::HeaderValue::from_static("Accept-Language, Cookie"),
+        );
+        r
+    })
+}
+
 /// Runs blocking database work on the thread pool with a pooled connection.
 pub async fn with_db<T, F>(
     state: &web::Data<AppState>,
@@ -241,12 +283,17 @@ fn parse_day(p: &PublishedProgramme, v: &str) -> Option<NaiveDate> {
 }
 
 pub async fn program(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: PageCtx,
     slug: web::Path<String>,
     query: web::Query<ProgramQuery>,
 ) -> Result<HttpResponse, AppError> {
     let Loaded { p, counts } = load(&state, &ctx, slug.into_inner()).await?;
+    let tag = page_tag(&ctx, &p, &counts);
+    if let Some(r) = unchanged(&req, &tag) {
+        return Ok(r);
+    }
     let q = query.into_inner();
     let day = match q.day.as_deref().filter(|v| !v.is_empty()) {
         None => None,
@@ -300,25 +347,28 @@ pub async fn program(
         .collect();
     let days = views::day_views(&p, ctx.lang, day, track, &counts);
     let empty = days.iter().all(|d| d.cards.is_empty());
-    render(ProgramPage {
-        nav: Nav {
-            slug: slug.clone(),
-            title: p.snapshot.congress.title.clone(),
-            current: "program",
+    render_tagged(
+        &tag,
+        ProgramPage {
+            nav: Nav {
+                slug: slug.clone(),
+                title: p.snapshot.congress.title.clone(),
+                current: "program",
+            },
+            programme_css: format!("/{slug}/program.css?v={}", p.number),
+            all_days_url: keep(""),
+            all_days: day.is_none(),
+            day_tabs,
+            tracks,
+            selected_day: day.map(|d| d.to_string()).unwrap_or_default(),
+            list,
+            days,
+            empty,
+            version: p.number,
+            tz_name: p.snapshot.congress.time_zone.clone(),
+            ctx,
         },
-        programme_css: format!("/{slug}/program.css?v={}", p.number),
-        all_days_url: keep(""),
-        all_days: day.is_none(),
-        day_tabs,
-        tracks,
-        selected_day: day.map(|d| d.to_string()).unwrap_or_default(),
-        list,
-        days,
-        empty,
-        version: p.number,
-        tz_name: p.snapshot.congress.time_zone.clone(),
-        ctx,
-    })
+    )
 }
 
 /// The per-version stylesheet of the grid (placements, track colours).
@@ -367,6 +417,7 @@ struct SessionPage {
 }
 
 pub async fn session(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: PageCtx,
     path: web::Path<(String, String)>,
@@ -391,6 +442,10 @@ pub async fn session(
     .ok_or(AppError::NotFound(ctx.lang))?;
     let s = p.session(id).ok_or(AppError::NotFound(ctx.lang))?;
     let counts = HashMap::from([(id, count)]);
+    let tag = page_tag(&ctx, &p, &counts);
+    if let Some(r) = unchanged(&req, &tag) {
+        return Ok(r);
+    }
     let card = views::card(&p, ctx.lang, s, &counts);
     let start = s.start.with_timezone(&p.tz);
     let speakers = s
@@ -412,32 +467,35 @@ pub async fn session(
             })
         })
         .collect();
-    render(SessionPage {
-        nav: Nav {
-            slug: p.snapshot.congress.slug.clone(),
-            title: p.snapshot.congress.title.clone(),
-            current: "program",
+    render_tagged(
+        &tag,
+        SessionPage {
+            nav: Nav {
+                slug: p.snapshot.congress.slug.clone(),
+                title: p.snapshot.congress.title.clone(),
+                current: "program",
+            },
+            subtitle: s.subtitle.clone(),
+            day: ctx.lang.long_date(start.date_naive()),
+            tz_abbrev: start.format("%Z").to_string(),
+            room_note: s
+                .room_id
+                .and_then(|r| p.room(r))
+                .map(|r| r.accessibility_note.clone())
+                .unwrap_or_default(),
+            language: match s.language.as_str() {
+                "de" => "Deutsch".into(),
+                "en" => "English".into(),
+                other => other.to_string(),
+            },
+            speakers,
+            abstract_: views::paragraphs(&s.abstract_),
+            description: views::paragraphs(&s.description),
+            needs_enrollment: s.capacity.is_some() && !s.cancelled,
+            card,
+            ctx,
         },
-        subtitle: s.subtitle.clone(),
-        day: ctx.lang.long_date(start.date_naive()),
-        tz_abbrev: start.format("%Z").to_string(),
-        room_note: s
-            .room_id
-            .and_then(|r| p.room(r))
-            .map(|r| r.accessibility_note.clone())
-            .unwrap_or_default(),
-        language: match s.language.as_str() {
-            "de" => "Deutsch".into(),
-            "en" => "English".into(),
-            other => other.to_string(),
-        },
-        speakers,
-        abstract_: views::paragraphs(&s.abstract_),
-        description: views::paragraphs(&s.description),
-        needs_enrollment: s.capacity.is_some() && !s.cancelled,
-        card,
-        ctx,
-    })
+    )
 }
 
 #[derive(Template)]
@@ -449,11 +507,16 @@ struct SpeakersPage {
 }
 
 pub async fn speakers(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: PageCtx,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let Loaded { p, .. } = load(&state, &ctx, slug.into_inner()).await?;
+    let tag = page_tag(&ctx, &p, &HashMap::new());
+    if let Some(r) = unchanged(&req, &tag) {
+        return Ok(r);
+    }
     let slug = &p.snapshot.congress.slug;
     let mut list: Vec<_> = p
         .snapshot
@@ -473,15 +536,18 @@ pub async fn speakers(
         })
         .collect();
     list.sort_by_cached_key(|a| sort_key(&a.1));
-    render(SpeakersPage {
-        nav: Nav {
-            slug: slug.clone(),
-            title: p.snapshot.congress.title.clone(),
-            current: "speakers",
+    render_tagged(
+        &tag,
+        SpeakersPage {
+            nav: Nav {
+                slug: slug.clone(),
+                title: p.snapshot.congress.title.clone(),
+                current: "speakers",
+            },
+            speakers: list,
+            ctx,
         },
-        speakers: list,
-        ctx,
-    })
+    )
 }
 
 /// Sorts people by family name, ignoring academic titles ("Dr. Anna Zeller" under Z).
@@ -506,6 +572,7 @@ struct SpeakerPage {
 }
 
 pub async fn speaker(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: PageCtx,
     path: web::Path<(String, String)>,
@@ -517,27 +584,34 @@ pub async fn speaker(
         .map_err(|_| AppError::NotFound(ctx.lang))?;
     let Loaded { p, counts } = load(&state, &ctx, slug).await?;
     let sp = p.speaker(id).ok_or(AppError::NotFound(ctx.lang))?;
+    let tag = page_tag(&ctx, &p, &counts);
+    if let Some(r) = unchanged(&req, &tag) {
+        return Ok(r);
+    }
     let cards = p
         .sessions_of(id)
         .map(|s| views::card(&p, ctx.lang, s, &counts))
         .collect();
-    render(SpeakerPage {
-        nav: Nav {
-            slug: p.snapshot.congress.slug.clone(),
-            title: p.snapshot.congress.title.clone(),
-            current: "speakers",
+    render_tagged(
+        &tag,
+        SpeakerPage {
+            nav: Nav {
+                slug: p.snapshot.congress.slug.clone(),
+                title: p.snapshot.congress.title.clone(),
+                current: "speakers",
+            },
+            name: sp.name.clone(),
+            affiliation: [sp.position.as_str(), sp.organization.as_str()]
+                .iter()
+                .filter(|x| !x.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            bio: views::paragraphs(&sp.bio),
+            cards,
+            ctx,
         },
-        name: sp.name.clone(),
-        affiliation: [sp.position.as_str(), sp.organization.as_str()]
-            .iter()
-            .filter(|x| !x.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(", "),
-        bio: views::paragraphs(&sp.bio),
-        cards,
-        ctx,
-    })
+    )
 }
 
 /// Any unknown path: a proper 404 page in the visitor's language.
@@ -598,4 +672,93 @@ pub async fn changelog(
         versions,
         ctx,
     })
+}
+
+/// `GET /{slug}/schedule.xml`, `.json`, `.ics`: the published version in open formats, with
+/// validators (304), a short public cache and CORS for schedule apps and web tools.
+async fn export(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: String,
+    format: crate::services::exports::Format,
+) -> Result<HttpResponse, AppError> {
+    use crate::services::exports;
+    const CACHE: &str = "public, max-age=60";
+    let ctx = PageCtx::from_request(&req);
+    let st = state.clone();
+    let p = with_db(&state, ctx.lang, move |conn| {
+        programme::latest_by_slug(conn, &st.programmes, &slug)
+    })
+    .await?
+    .ok_or(AppError::NotFound(ctx.lang))?;
+    let base = &state.settings.base_url;
+    let tag = super::http::etag_of((
+        "export",
+        p.snapshot.congress.id.get(),
+        p.number,
+        format!("{format:?}"),
+        base,
+    ));
+    let modified = Some(p.published_at);
+    let mut r = if super::http::is_fresh(&req, &tag, modified) {
+        super::http::not_modified(&tag, modified, CACHE)
+    } else {
+        let body = exports::rendered(&p, format, base);
+        HttpResponse::Ok()
+            .content_type(format.content_type())
+            .insert_header((header::ETAG, tag.clone()))
+            .insert_header((
+                header::LAST_MODIFIED,
+                super::http::http_date(p.published_at),
+            ))
+            .insert_header((header::CACHE_CONTROL, CACHE))
+            .body(body)
+    };
+    r.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    Ok(r)
+}
+
+pub async fn schedule_xml(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    export(
+        state,
+        req,
+        slug.into_inner(),
+        crate::services::exports::Format::Xml,
+    )
+    .await
+}
+
+pub async fn schedule_json(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    export(
+        state,
+        req,
+        slug.into_inner(),
+        crate::services::exports::Format::Json,
+    )
+    .await
+}
+
+pub async fn schedule_ics(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    export(
+        state,
+        req,
+        slug.into_inner(),
+        crate::services::exports::Format::Ics,
+    )
+    .await
 }

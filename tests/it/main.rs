@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod backoffice;
 mod cli;
+mod formats;
 mod people;
 mod programme;
 mod public_pages;

@@ -1,0 +1,87 @@
+//! Conditional GET (RFC 9110 §13): validators on exports and public pages, and the 304 answer
+//! when the client's copy is current.
+
+use std::hash::{Hash, Hasher};
+use std::time::{Duration, SystemTime};
+
+use actix_web::http::header::{self, HttpDate};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+
+/// A strong validator from anything hashable (stable for one build of the binary, which all
+/// instances behind a load balancer share).
+pub fn etag_of(parts: impl Hash) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    format!("\"{:016x}\"", h.finish())
+}
+
+/// The HTTP date of a UTC timestamp (whole seconds).
+pub fn http_date(t: NaiveDateTime) -> HttpDate {
+    let secs = t.and_utc().timestamp().max(0) as u64;
+    HttpDate::from(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+/// Whether the request's validators say its copy is current. `If-None-Match` wins over
+/// `If-Modified-Since` when both are sent.
+pub fn is_fresh(req: &HttpRequest, etag: &str, last_modified: Option<NaiveDateTime>) -> bool {
+    if let Some(v) = req.headers().get(header::IF_NONE_MATCH) {
+        let Ok(v) = v.to_str() else { return false };
+        return v
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag);
+    }
+    if let (Some(lm), Some(v)) = (last_modified, req.headers().get(header::IF_MODIFIED_SINCE)) {
+        if let Some(since) = v.to_str().ok().and_then(|s| s.parse::<HttpDate>().ok()) {
+            return SystemTime::from(http_date(lm)) <= SystemTime::from(since);
+        }
+    }
+    false
+}
+
+/// The 304 answer, carrying the validators and caching headers the 200 would have.
+pub fn not_modified(etag: &str, last_modified: Option<NaiveDateTime>, cache: &str) -> HttpResponse {
+    let mut r = HttpResponse::NotModified();
+    r.insert_header((header::ETAG, etag.to_string()))
+        .insert_header((header::CACHE_CONTROL, cache.to_string()));
+    if let Some(lm) = last_modified {
+        r.insert_header((header::LAST_MODIFIED, http_date(lm)));
+    }
+    r.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn validators_decide_freshness() {
+        let lm = chrono::NaiveDate::from_ymd_opt(2027, 1, 20)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        let tag = etag_of(("x", 1));
+        let r = TestRequest::default()
+            .insert_header((header::IF_NONE_MATCH, format!("\"other\", W/{tag}")))
+            .to_http_request();
+        assert!(is_fresh(&r, &tag, Some(lm)));
+        let r = TestRequest::default()
+            .insert_header((header::IF_NONE_MATCH, "\"other\""))
+            .insert_header((header::IF_MODIFIED_SINCE, http_date(lm).to_string()))
+            .to_http_request();
+        assert!(!is_fresh(&r, &tag, Some(lm)), "If-None-Match wins");
+        let r = TestRequest::default()
+            .insert_header((header::IF_MODIFIED_SINCE, http_date(lm).to_string()))
+            .to_http_request();
+        assert!(is_fresh(&r, &tag, Some(lm)));
+        let later = lm + chrono::Duration::seconds(1);
+        assert!(!is_fresh(&r, &tag, Some(later)));
+        assert!(!is_fresh(
+            &TestRequest::default().to_http_request(),
+            &tag,
+            Some(lm)
+        ));
+    }
+}
