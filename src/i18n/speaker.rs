@@ -2,6 +2,7 @@
 
 /// Speaker-page texts, one instance per language.
 pub struct SpeakerTexts {
+    pub congress: &'static str,
     pub login_title: &'static str,
     pub login_intro: &'static str,
     pub send_link: &'static str,
@@ -39,6 +40,7 @@ pub struct SpeakerTexts {
 }
 
 pub static DE: SpeakerTexts = SpeakerTexts {
+    congress: "Veranstaltung",
     login_title: "Link für Referierende",
     login_intro: "Geben Sie die E-Mail-Adresse ein, unter der Sie im Programm eingetragen sind. Wir senden Ihnen einen persönlichen Link zu Ihren Terminen; ein Konto brauchen Sie nicht.",
     send_link: "Link senden",
@@ -76,6 +78,7 @@ pub static DE: SpeakerTexts = SpeakerTexts {
 };
 
 pub static EN: SpeakerTexts = SpeakerTexts {
+    congress: "Congress",
     login_title: "Link for speakers",
     login_intro: "Enter the email address you are listed with in the programme. We will send you a personal link to your sessions; you need no account.",
     send_link: "Send link",
