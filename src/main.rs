@@ -34,6 +34,17 @@ enum Command {
     Migrate,
     /// Load the demo congress and exit.
     Demo,
+    /// Import a programme from a schedule.xml or schedule.json file (frab, pretalx, c3voc)
+    /// into a congress, created if missing; publish it unless --draft.
+    Import {
+        #[arg(long)]
+        congress: String,
+        /// The schedule.xml or schedule.json file.
+        file: std::path::PathBuf,
+        /// Import without publishing a new version.
+        #[arg(long)]
+        draft: bool,
+    },
     /// Create an instance admin; the password is read from standard input.
     CreateOrganizer {
         #[arg(long)]
@@ -70,6 +81,11 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&settings),
         Command::Demo => load_demo(&settings).map(|_| ()),
         Command::CreateOrganizer { email } => create_organizer(&settings, &email),
+        Command::Import {
+            congress,
+            file,
+            draft,
+        } => import(&settings, &congress, &file, draft),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -87,6 +103,38 @@ fn migrate(settings: &Settings) -> CliResult<()> {
     drop(pool);
     println!("Migrations are up to date.");
     Ok(())
+}
+
+/// `kongress import`: prints what it did, or the file's problem (and changes nothing).
+fn import(settings: &Settings, slug: &str, file: &std::path::Path, draft: bool) -> CliResult<()> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let (pool, _) = startup::open_database(settings)?;
+    let mut conn = pool.get()?;
+    let secret = services::secret::ensure_secret_key(&mut conn, settings.secret_key.as_deref())?;
+    let mail = services::registration::MailContext {
+        base_url: settings.base_url.clone(),
+        id_domain: services::outbox::message_id_domain(&settings.base_url),
+        secret,
+        programmes: Default::default(),
+    };
+    match services::import::import_file(
+        &mut conn,
+        slug,
+        &text,
+        services::audit::Actor::Cli,
+        draft,
+        Some(&mail),
+    ) {
+        Ok(done) => {
+            print!("{done}");
+            Ok(())
+        }
+        Err(e @ services::import::ImportError::Bad(_)) => {
+            Err(format!("{}: {e} (nothing was changed)", file.display()).into())
+        }
+        Err(e) => Err(format!("{}: {e}", file.display()).into()),
+    }
 }
 
 /// Loads the demo when the database has no congress; prints what it did.

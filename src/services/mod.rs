@@ -7,6 +7,7 @@ pub mod congress;
 pub mod demo;
 pub mod exports;
 pub mod history;
+pub mod import;
 pub mod notify;
 pub mod organizers;
 pub mod outbox;

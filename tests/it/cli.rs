@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use crate::helpers::TestDb;
 
-fn kongress(db: &TestDb, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+pub fn kongress(db: &TestDb, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kongress"));
     cmd.args(args)
         .env("DATABASE_URL", &db.url)

@@ -3,13 +3,14 @@
 //! new PostgreSQL database with a random name that is dropped afterwards.
 
 mod helpers;
+mod import;
 pub mod smtp;
 
 mod admin;
 mod api;
 mod backoffice;
-mod cli;
-mod formats;
+pub mod cli;
+pub mod formats;
 mod people;
 mod programme;
 mod public_pages;
