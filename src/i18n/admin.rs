@@ -2,6 +2,24 @@
 
 /// Back-office texts, one instance per language.
 pub struct AdminTexts {
+    pub import_unreadable: &'static str,
+
+    pub import_title: &'static str,
+    pub import_intro: &'static str,
+    pub import_file: &'static str,
+    pub import_draft: &'static str,
+    pub import_button: &'static str,
+    pub import_done: &'static str,
+    pub import_created: &'static str,
+    pub import_updated: &'static str,
+    pub import_unchanged: &'static str,
+    pub import_not_published: &'static str,
+    pub import_warnings: &'static str,
+    pub import_refused: &'static str,
+    pub import_nothing_changed: &'static str,
+    pub import_no_file: &'static str,
+    pub import_not_utf8: &'static str,
+
     pub notified_speaker_links: &'static str,
     pub notified_digests: &'static str,
     pub speaker_links: &'static str,
@@ -261,6 +279,24 @@ pub struct AdminTexts {
 }
 
 pub static DE: AdminTexts = AdminTexts {
+    import_unreadable: "Die Datei konnte nicht gelesen werden (höchstens 16 MB).",
+
+    import_title: "Programm importieren",
+    import_intro: "Laden Sie eine schedule.xml oder schedule.json hoch, wie frab, pretalx oder die c3voc-Werkzeuge sie schreiben. Räume, Themenbereiche, Programmpunkte und Mitwirkende werden über ihre guid zugeordnet: Ein erneuter Import aktualisiert und legt nichts doppelt an. Eine fehlerhafte Datei ändert nichts.",
+    import_file: "Datei",
+    import_draft: "Nur übernehmen, nicht veröffentlichen",
+    import_button: "Importieren",
+    import_done: "Import abgeschlossen",
+    import_created: "neu",
+    import_updated: "geändert",
+    import_unchanged: "unverändert",
+    import_not_published: "nicht veröffentlicht",
+    import_warnings: "Hinweise:",
+    import_refused: "Die Datei wurde nicht übernommen",
+    import_nothing_changed: "Es wurde nichts geändert.",
+    import_no_file: "Bitte wählen Sie eine Datei aus.",
+    import_not_utf8: "Die Datei ist keine UTF-8-Textdatei.",
+
     notified_speaker_links: "Links an Referierende",
     notified_digests: "Änderungsmitteilungen",
     speaker_links: "Links der Referierenden",
@@ -521,6 +557,24 @@ pub static DE: AdminTexts = AdminTexts {
 };
 
 pub static EN: AdminTexts = AdminTexts {
+    import_unreadable: "The file could not be read (16 MB at most).",
+
+    import_title: "Import a programme",
+    import_intro: "Upload a schedule.xml or schedule.json as written by frab, pretalx or the c3voc tools. Rooms, tracks, sessions and speakers are matched by their guid: importing again updates and never duplicates. A faulty file changes nothing.",
+    import_file: "File",
+    import_draft: "Import only, do not publish",
+    import_button: "Import",
+    import_done: "Import done",
+    import_created: "created",
+    import_updated: "updated",
+    import_unchanged: "unchanged",
+    import_not_published: "not published",
+    import_warnings: "Notes:",
+    import_refused: "The file was not imported",
+    import_nothing_changed: "Nothing was changed.",
+    import_no_file: "Please choose a file.",
+    import_not_utf8: "The file is not UTF-8 text.",
+
     notified_speaker_links: "Speaker links",
     notified_digests: "Change notices",
     speaker_links: "Speaker links",

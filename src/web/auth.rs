@@ -231,6 +231,37 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 /// Largest form body the CSRF check buffers (registration forms with many answers fit).
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
+/// The largest upload (a schedule.xml of a FOSDEM-sized congress is about 3 MB).
+pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
+
+/// A small text field of a buffered multipart body (the CSRF token), read with
+/// actix-multipart; files in the body are skipped.
+async fn multipart_field(
+    headers: &actix_web::http::header::HeaderMap,
+    body: web::Bytes,
+    name: &str,
+) -> Option<String> {
+    use futures_util::StreamExt;
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
+    let mut parts = actix_multipart::Multipart::new(headers, stream);
+    while let Some(Ok(mut field)) = parts.next().await {
+        if field.name() != Some(name) {
+            while let Some(Ok(_)) = field.next().await {}
+            continue;
+        }
+        let mut value = Vec::new();
+        while let Some(Ok(chunk)) = field.next().await {
+            if value.len() + chunk.len() > 1024 {
+                return None;
+            }
+            value.extend_from_slice(&chunk);
+        }
+        return String::from_utf8(value).ok();
+    }
+    None
+}
+
 /// The one CSRF check: every POST/PUT/PATCH/DELETE outside the bearer-token API must carry the
 /// visitor's token, in the form field `csrf_token` or the `X-CSRF-Token` header, matching their
 /// CSRF cookie. Also sets the CSRF cookie when a page minted a new token.
@@ -251,8 +282,30 @@ pub async fn csrf_middleware(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        let is_multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("multipart/form-data"));
         let mut body_token = None;
-        if is_form {
+        if is_multipart {
+            // Uploads (the programme import): the token is a field of the multipart body.
+            let mut payload = req.take_payload();
+            let mut body = web::BytesMut::new();
+            use futures_util::StreamExt;
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk?;
+                if body.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                    return Ok(req.into_response(
+                        HttpResponse::build(StatusCode::PAYLOAD_TOO_LARGE).finish(),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let body = body.freeze();
+            body_token = multipart_field(req.headers(), body.clone(), CSRF_FIELD).await;
+            req.set_payload(bytes_payload(body));
+        } else if is_form {
             let mut payload = req.take_payload();
             let mut body = web::BytesMut::new();
             use futures_util::StreamExt;

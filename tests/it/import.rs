@@ -285,3 +285,69 @@ fn the_import_command_prints_what_it_did_and_refuses_bad_files() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn an_organizer_uploads_a_schedule_in_the_back_office() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let owner = app.organizer("owner@example.org", false);
+    app.grant(owner, &slug, "editor");
+    let (b, token) = app.login("owner@example.org").await;
+    let page = b
+        .get(app.url(&format!("/admin/{slug}/import")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+    // Our own export of the demo, with one title changed: one session updated, a new version.
+    let exported = app.text(&format!("/{slug}/schedule.json")).await.1;
+    let changed = exported.replacen("Begrüßung zum Werkstatttag", "Begrüßung, neu", 1);
+    let upload = |text: String, token: &str, draft: bool| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("csrf_token", token.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(text.into_bytes()).file_name("schedule.json"),
+            );
+        if draft {
+            form = form.text("draft", "1");
+        }
+        b.post(app.url(&format!("/admin/{slug}/import")))
+            .multipart(form)
+            .send()
+    };
+    let r = upload(changed.clone(), &token, false).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Import abgeschlossen"), "{body}");
+    assert!(body.contains("1 geändert"), "{body}");
+    assert!(body.contains("Veröffentlicht als Version 2"), "{body}");
+    assert!(app
+        .text(&format!("/{slug}/program"))
+        .await
+        .1
+        .contains("Begrüßung, neu"));
+    // A broken file: 422 with the place, nothing changed.
+    let mut doc: serde_json::Value = serde_json::from_str(&changed).unwrap();
+    let first_room = doc["schedule"]["conference"]["days"][0]["rooms"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+        .next()
+        .unwrap();
+    first_room[0]["date"] = "gestern".into();
+    let broken = doc.to_string();
+    let r = upload(broken, &token, false).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("[0].date") && body.contains("Es wurde nichts geändert"),
+        "{body}"
+    );
+    // Without the CSRF token the upload is refused before anything is read.
+    let r = upload(changed, "forged", true).await.unwrap();
+    assert_eq!(r.status(), 403);
+}

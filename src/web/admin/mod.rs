@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod congress;
+pub mod import;
 pub mod manage;
 pub mod people;
 pub mod schedule;
@@ -90,6 +91,7 @@ admin_routes! {
     "/admin/{slug}/schedule/{session}": EDITOR => { post: schedule::place }
     "/admin/{slug}/schedule/{session}/unschedule": EDITOR => { post: schedule::unschedule }
     "/admin/{slug}/publish": EDITOR => { get: manage::preview, post: manage::publish_now }
+    "/admin/{slug}/import": EDITOR => { get: import::form, post: import::upload }
     "/admin/{slug}/audit": EDITOR => { get: manage::audit }
     "/admin/{slug}/team": OWNER => { get: manage::team, post: manage::add_member }
     "/admin/{slug}/team/{member}/remove": OWNER => { post: manage::remove_member }
