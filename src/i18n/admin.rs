@@ -2,6 +2,19 @@
 
 /// Back-office texts, one instance per language.
 pub struct AdminTexts {
+    pub api_tokens: &'static str,
+    pub api_tokens_intro: &'static str,
+    pub api_token_created: &'static str,
+    pub api_token: &'static str,
+    pub api_token_name: &'static str,
+    pub api_token_create: &'static str,
+    pub api_tokens_existing: &'static str,
+    pub api_token_created_at: &'static str,
+    pub api_token_last_used: &'static str,
+    pub api_token_revoked: &'static str,
+    pub api_token_active: &'static str,
+    pub api_token_revoke: &'static str,
+
     pub import_unreadable: &'static str,
 
     pub import_title: &'static str,
@@ -279,6 +292,19 @@ pub struct AdminTexts {
 }
 
 pub static DE: AdminTexts = AdminTexts {
+    api_tokens: "API-Zugänge",
+    api_tokens_intro: "Mit einem API-Zugang können Programme anderer Werkzeuge Programmpunkte anlegen, ändern und einplanen und die Anmeldungen dieses Kongresses lesen (Authorization: Bearer). Beschreibung der Schnittstelle:",
+    api_token_created: "Der neue Zugang – er wird nur dieses eine Mal angezeigt. Bitte jetzt kopieren.",
+    api_token: "Zugangsschlüssel",
+    api_token_name: "Wofür ist der Zugang? (Name)",
+    api_token_create: "Zugang anlegen",
+    api_tokens_existing: "Vorhandene Zugänge",
+    api_token_created_at: "Angelegt",
+    api_token_last_used: "Zuletzt benutzt",
+    api_token_revoked: "gesperrt",
+    api_token_active: "aktiv",
+    api_token_revoke: "Sperren",
+
     import_unreadable: "Die Datei konnte nicht gelesen werden (höchstens 16 MB).",
 
     import_title: "Programm importieren",
@@ -557,6 +583,19 @@ pub static DE: AdminTexts = AdminTexts {
 };
 
 pub static EN: AdminTexts = AdminTexts {
+    api_tokens: "API tokens",
+    api_tokens_intro: "An API token lets other tools create, change and schedule sessions and read this congress's registrations (Authorization: Bearer). Description of the interface:",
+    api_token_created: "The new token – it is shown this once only. Please copy it now.",
+    api_token: "Token",
+    api_token_name: "What is the token for? (name)",
+    api_token_create: "Create token",
+    api_tokens_existing: "Existing tokens",
+    api_token_created_at: "Created",
+    api_token_last_used: "Last used",
+    api_token_revoked: "revoked",
+    api_token_active: "active",
+    api_token_revoke: "Revoke",
+
     import_unreadable: "The file could not be read (16 MB at most).",
 
     import_title: "Import a programme",

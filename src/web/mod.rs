@@ -50,6 +50,30 @@ pub const PUBLIC_ROUTES: &[RouteInfo] = &[
         sample: "/api/v1/congresses/{slug}",
     },
     RouteInfo {
+        path: "/api/v1/openapi.json",
+        sample: "/api/v1/openapi.json",
+    },
+    RouteInfo {
+        path: "/api/v1/congresses/{slug}/sessions",
+        sample: "/api/v1/congresses/{slug}/sessions",
+    },
+    RouteInfo {
+        path: "/api/v1/congresses/{slug}/sessions/{id}",
+        sample: "/api/v1/congresses/{slug}/sessions/{session}",
+    },
+    RouteInfo {
+        path: "/api/v1/congresses/{slug}/speakers",
+        sample: "/api/v1/congresses/{slug}/speakers",
+    },
+    RouteInfo {
+        path: "/api/v1/congresses/{slug}/speakers/{id}",
+        sample: "/api/v1/congresses/{slug}/speakers/{speaker}",
+    },
+    RouteInfo {
+        path: "/api/v1/congresses/{slug}/rooms",
+        sample: "/api/v1/congresses/{slug}/rooms",
+    },
+    RouteInfo {
         path: "/speaker/login",
         sample: "/speaker/login",
     },
@@ -97,8 +121,48 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(public::index))
         .route("/healthz", web::get().to(api::healthz))
         .route("/static/{file}", web::get().to(assets::asset))
+        .route(
+            "/api/v1/openapi.json",
+            web::get().to(api::openapi::document),
+        )
         .route("/api/v1/congresses", web::get().to(api::congresses))
         .route("/api/v1/congresses/{slug}", web::get().to(api::congress))
+        .service(
+            web::resource("/api/v1/congresses/{slug}/sessions")
+                .route(web::get().to(api::read::sessions))
+                .route(web::post().to(api::write::create_session)),
+        )
+        .service(
+            web::resource("/api/v1/congresses/{slug}/sessions/{id}")
+                .route(web::get().to(api::read::session))
+                .route(web::put().to(api::write::update_session)),
+        )
+        .service(
+            web::resource("/api/v1/congresses/{slug}/sessions/{id}/schedule")
+                .route(web::put().to(api::write::schedule_session))
+                .route(web::delete().to(api::write::unschedule_session)),
+        )
+        .route(
+            "/api/v1/congresses/{slug}/speakers",
+            web::get().to(api::read::speakers),
+        )
+        .route(
+            "/api/v1/congresses/{slug}/speakers/{id}",
+            web::get().to(api::read::speaker),
+        )
+        .route(
+            "/api/v1/congresses/{slug}/rooms",
+            web::get().to(api::read::rooms),
+        )
+        .route(
+            "/api/v1/congresses/{slug}/registrations",
+            web::get().to(api::write::registrations),
+        )
+        .route(
+            "/api/v1/congresses/{slug}/registrations.csv",
+            web::get().to(api::write::registrations_csv),
+        )
+        .route("/api/{tail:.*}", web::to(api::not_found))
         .service(
             web::resource("/speaker/login")
                 .route(web::get().to(speaker::login_form))

@@ -3,6 +3,7 @@
 //! the same table drives the authorization-matrix test.
 
 pub mod account;
+pub mod api_tokens;
 pub mod congress;
 pub mod import;
 pub mod manage;
@@ -93,6 +94,8 @@ admin_routes! {
     "/admin/{slug}/publish": EDITOR => { get: manage::preview, post: manage::publish_now }
     "/admin/{slug}/import": EDITOR => { get: import::form, post: import::upload }
     "/admin/{slug}/audit": EDITOR => { get: manage::audit }
+    "/admin/{slug}/api-tokens": OWNER => { get: api_tokens::list, post: api_tokens::create }
+    "/admin/{slug}/api-tokens/{token}/revoke": OWNER => { post: api_tokens::revoke }
     "/admin/{slug}/team": OWNER => { get: manage::team, post: manage::add_member }
     "/admin/{slug}/team/{member}/remove": OWNER => { post: manage::remove_member }
     "/admin/{slug}/registrations": EDITOR => { get: people::list }

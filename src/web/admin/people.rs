@@ -66,7 +66,7 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self) -> Filter {
+    pub(crate) fn filter(&self) -> Filter {
         let number = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse().ok());
         Filter {
             q: self.q.clone().unwrap_or_default().trim().to_string(),
@@ -77,7 +77,7 @@ impl ListQuery {
     }
 
     /// 1-based page number.
-    fn page(&self) -> i64 {
+    pub(crate) fn page(&self) -> i64 {
         self.page
             .as_deref()
             .and_then(|p| p.parse::<i64>().ok())
@@ -391,7 +391,7 @@ fn cell(value: &str) -> String {
 
 /// The export as CSV: UTF-8 with a byte-order mark (so spreadsheet programs detect UTF-8), a
 /// header row of stable column names, then one column per registration question.
-fn export_csv(x: &Export, tz: Tz) -> Result<Vec<u8>, csv::Error> {
+pub(crate) fn export_csv(x: &Export, tz: Tz) -> Result<Vec<u8>, csv::Error> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);

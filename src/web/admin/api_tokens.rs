@@ -1,0 +1,172 @@
+//! API tokens of a congress (owner): create (shown once), list, revoke.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use super::people::{id_of, zone};
+use super::{page, see_other, Chrome};
+use crate::error::AppError;
+use crate::services::api_tokens::{self as svc, TokenRow};
+use crate::services::audit::Actor;
+use crate::services::ServiceError;
+use crate::startup::AppState;
+use crate::web::auth::AdminCtx;
+use crate::web::public::with_db;
+use crate::web::PageCtx;
+
+#[derive(Template)]
+#[template(path = "admin/api_tokens.html")]
+struct TokensPage {
+    ctx: PageCtx,
+    chrome: Chrome,
+    tz: Tz,
+    tokens: Vec<TokenRow>,
+    /// A token just created: shown this once.
+    new_token: String,
+    name: String,
+    error: String,
+    base_url: String,
+}
+
+impl TokensPage {
+    fn at_time(&self, t: &NaiveDateTime) -> String {
+        self.at(&Some(*t))
+    }
+
+    fn at(&self, t: &Option<NaiveDateTime>) -> String {
+        t.map(|t| {
+            let l = t.and_utc().with_timezone(&self.tz);
+            format!(
+                "{} {}",
+                self.ctx.lang.short_date(l.date_naive()),
+                l.format("%H:%M")
+            )
+        })
+        .unwrap_or_else(|| "–".into())
+    }
+}
+
+/// What the page shows besides the list: a token just made, or the refused name.
+#[derive(Default)]
+struct Shown {
+    new_token: String,
+    name: String,
+    error: String,
+}
+
+async fn render(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    ctx: PageCtx,
+    admin: &AdminCtx,
+    status: StatusCode,
+    shown: Shown,
+) -> Result<HttpResponse, AppError> {
+    let Shown {
+        new_token,
+        name,
+        error,
+    } = shown;
+    let id = admin.congress()?.id;
+    let tokens = with_db(state, ctx.lang, move |conn| Ok(svc::list(conn, id)?)).await?;
+    page(
+        status,
+        TokensPage {
+            chrome: Chrome::new(req, admin, "api-tokens"),
+            tz: zone(admin)?,
+            ctx,
+            tokens,
+            new_token,
+            name,
+            error,
+            base_url: state.settings.base_url.clone(),
+        },
+    )
+}
+
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+) -> Result<HttpResponse, AppError> {
+    render(&req, &state, ctx, &admin, StatusCode::OK, Shown::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct NewToken {
+    #[serde(default)]
+    name: String,
+}
+
+/// Creates a token and shows it once, on this answer (never stored in clear).
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    form: web::Form<NewToken>,
+) -> Result<HttpResponse, AppError> {
+    let (id, organizer) = (admin.congress()?.id, admin.viewer()?.id);
+    let name = form.into_inner().name;
+    let n = name.clone();
+    let made = with_db(&state, ctx.lang, move |conn| {
+        Ok(svc::create(conn, id, organizer, &n))
+    })
+    .await?;
+    match made {
+        Ok((_, token)) => {
+            render(
+                &req,
+                &state,
+                ctx,
+                &admin,
+                StatusCode::OK,
+                Shown {
+                    new_token: token,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(ServiceError::Invalid { .. }) => {
+            let msg = ctx.t.a.err_required.to_string();
+            render(
+                &req,
+                &state,
+                ctx,
+                &admin,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Shown {
+                    name,
+                    error: msg,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(AppError::from_service(ctx.lang, e)),
+    }
+}
+
+pub async fn revoke(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let token = id_of(&ctx, &path.1)?;
+    let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
+    with_db(&state, ctx.lang, move |conn| {
+        svc::revoke(conn, id, token, actor)
+    })
+    .await?;
+    Ok(see_other(&format!(
+        "/admin/{}/api-tokens?saved=1",
+        admin.congress()?.slug
+    )))
+}

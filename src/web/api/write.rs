@@ -1,0 +1,609 @@
+//! Organizer API (issue 6): an API token of the congress in `Authorization: Bearer` for
+//! session writes (create, update, schedule) and registrations (list, CSV export). Writes go
+//! through the same services as the back office, with the same rules and audit log.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{internal, json, FieldError, Problem};
+use crate::db::rows;
+use crate::db::schema::congresses;
+use crate::domain::programme::{SessionKind, SpeakerRole};
+use crate::domain::registration::RegistrationStatus;
+use crate::domain::Severity;
+use crate::i18n::Lang;
+use crate::services::api_tokens::{self, Bearer};
+use crate::services::people::{self as svc_people, Filter};
+use crate::services::sessions::{self as svc, SessionInput};
+use crate::services::ServiceError;
+use crate::startup::AppState;
+use crate::web::public::with_db;
+
+/// The bearer and the (draft or published) congress of the path, or the problem.
+async fn authorize(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    slug: &str,
+) -> Result<(Bearer, rows::Congress), HttpResponse> {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_string());
+    let Some(token) = token else {
+        return Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "This needs an API token of the congress in 'Authorization: Bearer'.",
+        )
+        .at(req)
+        .response());
+    };
+    let slug = slug.to_string();
+    let found = with_db(state, Lang::En, move |conn| {
+        let bearer = api_tokens::authenticate(conn, &token)?;
+        let congress: Option<rows::Congress> = congresses::table
+            .filter(congresses::slug.eq(&slug))
+            .select(rows::Congress::as_select())
+            .first(conn)
+            .optional()?;
+        Ok((bearer, congress))
+    })
+    .await;
+    match found {
+        Err(e) => Err(internal(e)),
+        Ok((None, _)) => Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "The API token is unknown or revoked.",
+        )
+        .at(req)
+        .response()),
+        Ok((Some(b), Some(c))) if b.congress_id == c.id => Ok((b, c)),
+        Ok((Some(_), _)) => Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "The API token belongs to another congress.",
+        )
+        .at(req)
+        .response()),
+    }
+}
+
+fn service_problem(req: &HttpRequest, e: ServiceError) -> HttpResponse {
+    match e {
+        ServiceError::NotFound => {
+            Problem::new(StatusCode::NOT_FOUND, "No such session in this congress.")
+                .at(req)
+                .response()
+        }
+        ServiceError::Invalid { field, message } => {
+            let mut p = Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The request body is not valid.",
+            )
+            .kind("validation")
+            .at(req);
+            p.errors.push(FieldError {
+                field: field.into(),
+                message,
+            });
+            p.response()
+        }
+        ServiceError::Conflict(m) => Problem::new(StatusCode::CONFLICT, m).at(req).response(),
+        ServiceError::Refused(conflicts) => {
+            let mut p = Problem::new(
+                StatusCode::CONFLICT,
+                "The placement breaks a schedule rule; nothing was saved.",
+            )
+            .kind("schedule-conflict")
+            .at(req);
+            p.conflicts = conflicts
+                .iter()
+                .map(|c| {
+                    let mut v = serde_json::to_value(c).unwrap_or_default();
+                    v["message"] = crate::web::admin::sessions::conflict_message(
+                        Lang::En,
+                        c,
+                        &Default::default(),
+                    )
+                    .into();
+                    v
+                })
+                .collect();
+            p.response()
+        }
+        other => internal(crate::error::AppError::from_service(Lang::En, other)),
+    }
+}
+
+/// A speaker of a session in a write: id of a speaker of the congress and their role.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct SpeakerIn {
+    pub id: i64,
+    /// `speaker` (default), `moderator` or `panelist`
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// A session's content (create, or replace on update).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct SessionIn {
+    pub title: String,
+    #[serde(default)]
+    pub subtitle: String,
+    #[serde(default, rename = "abstract")]
+    pub abstract_: String,
+    #[serde(default)]
+    pub description: String,
+    /// keynote, talk, panel, workshop, break, social or other
+    pub kind: String,
+    /// e.g. `de` or `en`; the congress's first language when empty
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub track_id: Option<i64>,
+    /// Seats for enrollment; null for sessions without enrollment.
+    #[serde(default)]
+    pub capacity: Option<i32>,
+    #[serde(default)]
+    pub speakers: Vec<SpeakerIn>,
+}
+
+impl SessionIn {
+    fn check(self) -> Result<SessionInput, Vec<FieldError>> {
+        let mut errors = vec![];
+        let mut err = |field: &str, message: &str| {
+            errors.push(FieldError {
+                field: field.into(),
+                message: message.into(),
+            })
+        };
+        let title = self.title.trim().to_string();
+        if title.is_empty() || title.chars().count() > 300 {
+            err("title", "1 to 300 characters");
+        }
+        let kind = SessionKind::parse(&self.kind);
+        if kind.is_none() {
+            err(
+                "kind",
+                "one of keynote, talk, panel, workshop, break, social, other",
+            );
+        }
+        if self.capacity.is_some_and(|c| !(1..=100_000).contains(&c)) {
+            err("capacity", "a number of seats from 1, or null");
+        }
+        let mut speakers = vec![];
+        for (i, s) in self.speakers.iter().enumerate() {
+            let role = match s.role.as_deref() {
+                None | Some("") => Some(SpeakerRole::Speaker),
+                Some(r) => SpeakerRole::parse(r),
+            };
+            match role {
+                Some(r) if !speakers.iter().any(|(id, _)| *id == s.id) => speakers.push((s.id, r)),
+                Some(_) => err(&format!("speakers[{i}]"), "listed twice"),
+                None => err(
+                    &format!("speakers[{i}].role"),
+                    "speaker, moderator or panelist",
+                ),
+            }
+        }
+        let language = self.language.trim().to_string();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(SessionInput {
+            title,
+            subtitle: self.subtitle.trim().into(),
+            abstract_: self.abstract_.trim().into(),
+            description: self.description.trim().into(),
+            kind: kind.unwrap_or(SessionKind::Talk),
+            language: if language.is_empty() {
+                "de".into()
+            } else {
+                language
+            },
+            track_id: self.track_id,
+            capacity: self.capacity,
+            speakers,
+        })
+    }
+}
+
+/// A session as it is now in the back office (draft state, not the published version).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftSessionOut {
+    pub id: i64,
+    pub guid: String,
+    pub title: String,
+    pub kind: String,
+    /// draft, scheduled or cancelled
+    pub status: String,
+    pub track_id: Option<i64>,
+    pub room_id: Option<i64>,
+    /// RFC 3339 (UTC) when scheduled.
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub capacity: Option<i32>,
+    pub speakers: Vec<i64>,
+    /// Soft issues of the placement (warnings), as sentences.
+    pub warnings: Vec<String>,
+}
+
+fn draft_out(
+    row: &rows::Session,
+    speakers: &[(i64, String)],
+    warnings: Vec<String>,
+) -> DraftSessionOut {
+    let utc = |t: Option<NaiveDateTime>| t.map(|t| t.and_utc().to_rfc3339());
+    DraftSessionOut {
+        id: row.id,
+        guid: row.guid.clone(),
+        title: row.title.clone(),
+        kind: row.kind.clone(),
+        status: row.status.clone(),
+        track_id: row.track_id,
+        room_id: row.room_id,
+        start: utc(row.starts_at),
+        end: utc(row.ends_at),
+        capacity: row.capacity,
+        speakers: speakers.iter().map(|(id, _)| *id).collect(),
+        warnings,
+    }
+}
+
+fn body_problem(req: &HttpRequest, errors: Vec<FieldError>) -> HttpResponse {
+    let mut p = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "The request body is not valid.",
+    )
+    .kind("validation")
+    .at(req);
+    p.errors = errors;
+    p.response()
+}
+
+/// Reads a JSON body by hand, so that a malformed one is a problem, not a plain-text 400.
+fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, FieldError> {
+    serde_json::from_slice(body).map_err(|e| FieldError {
+        field: "<body>".into(),
+        message: e.to_string(),
+    })
+}
+
+fn warnings_of(conflicts: &[crate::domain::Conflict]) -> Vec<String> {
+    conflicts
+        .iter()
+        .filter(|c| c.severity() == Severity::Warning)
+        .map(|c| crate::web::admin::sessions::conflict_message(Lang::En, c, &Default::default()))
+        .collect()
+}
+
+/// Creates a session (unscheduled, as a draft).
+#[utoipa::path(post, path = "/api/v1/congresses/{slug}/sessions", tag = "organizer",
+    params(("slug" = String, Path)), request_body = SessionIn,
+    security(("bearer" = [])),
+    responses((status = 201, body = DraftSessionOut), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (bearer, c) = match authorize(&state, &req, &slug).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let input = match parse_body::<SessionIn>(&body).map(SessionIn::check) {
+        Ok(Ok(i)) => i,
+        Ok(Err(errors)) => return body_problem(&req, errors),
+        Err(e) => return body_problem(&req, vec![e]),
+    };
+    let congress = c.id;
+    let result = with_db(&state, Lang::En, move |conn| {
+        Ok(svc::create(conn, congress, &input, bearer.actor())
+            .and_then(|id| svc::get(conn, congress, id)))
+    })
+    .await;
+    match result {
+        Ok(Ok((row, speakers))) => {
+            let location = format!("/api/v1/congresses/{}/sessions/{}", c.slug, row.id);
+            let mut r = json(&draft_out(&row, &speakers, vec![]));
+            *r.status_mut() = StatusCode::CREATED;
+            if let Ok(v) = header::HeaderValue::from_str(&location) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        Ok(Err(e)) => service_problem(&req, e),
+        Err(e) => internal(e),
+    }
+}
+
+/// Replaces a session's content (its slot stays; see `…/schedule`).
+#[utoipa::path(put, path = "/api/v1/congresses/{slug}/sessions/{id}", tag = "organizer",
+    params(("slug" = String, Path), ("id" = i64, Path)), request_body = SessionIn,
+    security(("bearer" = [])),
+    responses((status = 200, body = DraftSessionOut), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (slug, id) = path.into_inner();
+    let (bearer, c) = match authorize(&state, &req, &slug).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return service_problem(&req, ServiceError::NotFound);
+    };
+    let input = match parse_body::<SessionIn>(&body).map(SessionIn::check) {
+        Ok(Ok(i)) => i,
+        Ok(Err(errors)) => return body_problem(&req, errors),
+        Err(e) => return body_problem(&req, vec![e]),
+    };
+    let congress = c.id;
+    let result = with_db(&state, Lang::En, move |conn| {
+        Ok(svc::update(conn, congress, id, &input, bearer.actor())
+            .and_then(|w| svc::get(conn, congress, id).map(|x| (x, w))))
+    })
+    .await;
+    match result {
+        Ok(Ok(((row, speakers), w))) => json(&draft_out(&row, &speakers, warnings_of(&w))),
+        Ok(Err(e)) => service_problem(&req, e),
+        Err(e) => internal(e),
+    }
+}
+
+/// A slot for a session.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct SlotIn {
+    pub room_id: Option<i64>,
+    /// RFC 3339 with offset.
+    pub start: String,
+    /// RFC 3339 with offset; after `start`.
+    pub end: String,
+}
+
+/// Places (or moves) a session: refused with 409 and the broken rules (room or speaker
+/// double-booked, outside the congress days); warnings come back with the session.
+#[utoipa::path(put, path = "/api/v1/congresses/{slug}/sessions/{id}/schedule", tag = "organizer",
+    params(("slug" = String, Path), ("id" = i64, Path)), request_body = SlotIn,
+    security(("bearer" = [])),
+    responses((status = 200, body = DraftSessionOut), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn schedule_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (slug, id) = path.into_inner();
+    let (bearer, c) = match authorize(&state, &req, &slug).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return service_problem(&req, ServiceError::NotFound);
+    };
+    let slot: SlotIn = match parse_body(&body) {
+        Ok(s) => s,
+        Err(e) => return body_problem(&req, vec![e]),
+    };
+    let instant = |field: &str, v: &str| {
+        DateTime::parse_from_rfc3339(v)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| FieldError {
+                field: field.into(),
+                message: "an RFC 3339 date-time with offset".into(),
+            })
+    };
+    let (start, end) = match (instant("start", &slot.start), instant("end", &slot.end)) {
+        (Ok(s), Ok(e)) if e > s => (s, e),
+        (Ok(_), Ok(_)) => {
+            return body_problem(
+                &req,
+                vec![FieldError {
+                    field: "end".into(),
+                    message: "must be after start".into(),
+                }],
+            )
+        }
+        (a, b) => return body_problem(&req, [a.err(), b.err()].into_iter().flatten().collect()),
+    };
+    let congress = c.id;
+    let room = slot.room_id;
+    let result = with_db(&state, Lang::En, move |conn| {
+        Ok(
+            svc::place(conn, congress, id, room, start, end, bearer.actor())
+                .and_then(|w| svc::get(conn, congress, id).map(|x| (x, w))),
+        )
+    })
+    .await;
+    match result {
+        Ok(Ok(((row, speakers), w))) => json(&draft_out(&row, &speakers, warnings_of(&w))),
+        Ok(Err(e)) => service_problem(&req, e),
+        Err(e) => internal(e),
+    }
+}
+
+/// Takes a session out of the day grid (back to unscheduled).
+#[utoipa::path(delete, path = "/api/v1/congresses/{slug}/sessions/{id}/schedule", tag = "organizer",
+    params(("slug" = String, Path), ("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+pub async fn unschedule_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (slug, id) = path.into_inner();
+    let (bearer, c) = match authorize(&state, &req, &slug).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return service_problem(&req, ServiceError::NotFound);
+    };
+    let congress = c.id;
+    match with_db(&state, Lang::En, move |conn| {
+        Ok(svc::unschedule(conn, congress, id, bearer.actor()))
+    })
+    .await
+    {
+        Ok(Ok(_)) => HttpResponse::NoContent().finish(),
+        Ok(Err(e)) => service_problem(&req, e),
+        Err(e) => internal(e),
+    }
+}
+
+/// Filters of the registration list and export.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegistrationQuery {
+    /// Part of the name, email or organization.
+    pub q: Option<String>,
+    /// pending, confirmed, waitlisted, awaiting_approval, cancelled, expired
+    pub status: Option<String>,
+    /// A category id.
+    pub category: Option<i64>,
+    /// A session id: people enrolled or waiting there.
+    pub workshop: Option<i64>,
+    /// 1-based page of 50.
+    pub page: Option<i64>,
+}
+
+impl RegistrationQuery {
+    fn filter(&self) -> Filter {
+        Filter {
+            q: self.q.clone().unwrap_or_default().trim().to_string(),
+            status: self.status.as_deref().and_then(RegistrationStatus::parse),
+            category: self.category,
+            workshop: self.workshop,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationOut {
+    pub id: i64,
+    pub status: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub organization: String,
+    pub category_id: i64,
+    /// RFC 3339 (UTC)
+    pub created_at: String,
+    pub checked_in_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationPageOut {
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub items: Vec<RegistrationOut>,
+}
+
+/// The congress's registrations, newest first, 50 per page.
+#[utoipa::path(get, path = "/api/v1/congresses/{slug}/registrations", tag = "organizer",
+    params(("slug" = String, Path), RegistrationQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = RegistrationPageOut), (status = 401, body = Problem),
+        (status = 403, body = Problem)))]
+pub async fn registrations(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    q: web::Query<RegistrationQuery>,
+) -> HttpResponse {
+    let (_, c) = match authorize(&state, &req, &slug).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let page = q
+        .page
+        .unwrap_or(1)
+        .clamp(1, i64::MAX / svc_people::PAGE_SIZE);
+    let filter = q.filter();
+    let congress = c.id;
+    match with_db(&state, Lang::En, move |conn| {
+        svc_people::list(conn, congress, &filter, page - 1)
+    })
+    .await
+    {
+        Ok(p) => json(&RegistrationPageOut {
+            total: p.total,
+            page,
+            per_page: svc_people::PAGE_SIZE,
+            items: p
+                .lines
+                .into_iter()
+                .map(|l| RegistrationOut {
+                    id: l.id,
+                    status: l.status,
+                    first_name: l.first_name,
+                    last_name: l.last_name,
+                    email: l.email,
+                    organization: l.organization,
+                    category_id: l.category_id,
+                    created_at: l.created_at.and_utc().to_rfc3339(),
+                    checked_in_at: l.checked_in_at.map(|t| t.and_utc().to_rfc3339()),
+                })
+                .collect(),
+        }),
+        Err(e) => internal(e),
+    }
+}
+
+/// The registrations as CSV (UTF-8 with BOM, header row; as in the back office).
+#[utoipa::path(get, path = "/api/v1/congresses/{slug}/registrations.csv", tag = "organizer",
+    params(("slug" = String, Path), RegistrationQuery),
+    security(("bearer" = [])),
+    responses((status = 200, content_type = "text/csv", body = String),
+        (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn registrations_csv(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    q: web::Query<RegistrationQuery>,
+) -> HttpResponse {
+    let (_, c) = match authorize(&state, &req, &slug).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let filter = q.filter();
+    let congress = c.id;
+    let tz = crate::domain::time::parse_time_zone(&c.time_zone).unwrap_or(chrono_tz::UTC);
+    match with_db(&state, Lang::En, move |conn| {
+        svc_people::export(conn, congress, &filter)
+    })
+    .await
+    {
+        Ok(x) => match crate::web::admin::people::export_csv(&x, tz) {
+            Ok(body) => HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}-registrations.csv\"", c.slug),
+                ))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .body(body),
+            Err(e) => internal(crate::error::AppError::Internal(format!("csv: {e}"))),
+        },
+        Err(e) => internal(e),
+    }
+}
