@@ -261,6 +261,17 @@ async fn pages_and_api_issue_a_constant_number_of_queries() {
             format!("/large/speakers/{}", spid(large)),
         ),
         ("/small/program.css".into(), "/large/program.css".into()),
+        ("/small/schedule.xml".into(), "/large/schedule.xml".into()),
+        ("/small/schedule.json".into(), "/large/schedule.json".into()),
+        ("/small/schedule.ics".into(), "/large/schedule.ics".into()),
+        (
+            "/api/v1/congresses/small/sessions".into(),
+            "/api/v1/congresses/large/sessions".into(),
+        ),
+        (
+            "/api/v1/congresses/small/speakers".into(),
+            "/api/v1/congresses/large/speakers".into(),
+        ),
     ] {
         let a = queries_for(&app, &small_path).await;
         let b = queries_for(&app, &large_path).await;
