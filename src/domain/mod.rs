@@ -5,6 +5,7 @@
 //! is parsed into these types at the boundary ("parse, don't validate"); after that the types
 //! carry the guarantee.
 
+pub mod allocation;
 pub mod conflicts;
 pub mod email;
 pub mod ids;
