@@ -13,9 +13,9 @@ fn main() {
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5000);
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2027);
     let workshops = 11;
-    // Seats: 25–40 each, about 1.5 × n / 11 in all, but the favourites fill first.
+    // Seats for 1.1 × n people in all, the favourites (low numbers) with the fewest.
     let seats: Vec<u32> = (0..workshops)
-        .map(|i| ((n as f64 * 1.5 / workshops as f64) * (0.6 + 0.08 * i as f64)) as u32)
+        .map(|i| ((n as f64 * 1.1 / workshops as f64) * (0.6 + 0.08 * i as f64)) as u32)
         .collect();
     let mut state = seed ^ 0x5DEECE66D;
     let mut next = move || {
@@ -32,7 +32,7 @@ fn main() {
                 while choices.len() < 3 {
                     // Skewed: workshop k chosen with weight ~ 1/(k+1).
                     let u = next();
-                    let k = ((workshops as f64).powf(u) - 1.0) as usize % workshops;
+                    let k = ((((workshops + 1) as f64).powf(u) - 1.0) as usize).min(workshops - 1);
                     if !choices.contains(&k) {
                         choices.push(k);
                     }
@@ -68,6 +68,30 @@ fn main() {
             100.0 * s.by_rank[2] as f64 / n as f64,
             s.unplaced,
             100.0 * s.unplaced as f64 / n as f64
+        );
+        // For comparison: first come, first served in lottery order (each takes the best
+        // ranked workshop that still has a seat).
+        let mut load = vec![0u32; workshops];
+        let mut greedy = [0usize; 4];
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&p| a.lottery[p]);
+        for p in order {
+            let pick = inst.people[p]
+                .choices
+                .iter()
+                .enumerate()
+                .find(|(_, &w)| load[w] < seats[w]);
+            match pick {
+                Some((r, &w)) => {
+                    load[w] += 1;
+                    greedy[r] += 1;
+                }
+                None => greedy[3] += 1,
+            }
+        }
+        println!(
+            "  first come, first served instead: 1st {} 2nd {} 3rd {} none {}",
+            greedy[0], greedy[1], greedy[2], greedy[3]
         );
         println!(
             "  fill: {:?}",
