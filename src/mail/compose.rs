@@ -130,6 +130,7 @@ kinds! {
     SpeakerLink => "speaker-link" in "email/kinds/speaker-link.txt",
     SpeakerScheduleChanged => "speaker-schedule-changed" in "email/kinds/speaker-schedule-changed.txt",
     ParticipantScheduleChanged => "participant-schedule-changed" in "email/kinds/participant-schedule-changed.txt",
+    AllocationResult => "allocation-result" in "email/kinds/allocation-result.txt",
 }
 
 /// The parts of a kind's words: subject, button label, paragraphs (the greeting first).

@@ -1,6 +1,7 @@
 //! One function per user command. Each opens its transaction, asks the domain for a decision and
 //! writes rows (and, later, outbox entries).
 
+pub mod allocation;
 pub mod api_tokens;
 pub mod audit;
 pub mod calendar;

@@ -7,6 +7,7 @@ mod import;
 pub mod smtp;
 
 mod admin;
+mod allocation;
 mod api;
 mod backoffice;
 pub mod cli;

@@ -1,0 +1,204 @@
+//! Issue 7: ranked preferences for a slot group, preview, commit with emails over SMTP.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use kongress::db::schema::{categories, congresses, enrollments, registrations, sessions};
+use kongress::services::allocation;
+use kongress::services::audit::Actor;
+use kongress::services::registration::{self as reg, RegistrationInput};
+use kongress::services::{now_utc, ServiceError};
+
+use crate::helpers::spawn_app_with;
+use crate::smtp::SmtpSink;
+
+#[tokio::test]
+async fn two_hundred_people_rank_a_block_and_the_allocation_commits() {
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let app = spawn_app_with(move |s| s.smtp_url = Some(url)).await;
+    let slug = app.load_demo();
+    let ctx = app.mail_context();
+    let mut conn = app.conn();
+    let c: kongress::db::rows::Congress = congresses::table
+        .filter(congresses::slug.eq(&slug))
+        .select(kongress::db::rows::Congress::as_select())
+        .first(&mut *conn)
+        .unwrap();
+    let groups = allocation::groups(&mut conn, c.id).unwrap();
+    let g = groups[0].clone();
+    allocation::set_mode(&mut conn, c.id, g.id, "ranked", 3, None, Actor::System).unwrap();
+    let workshops: Vec<i64> = sessions::table
+        .filter(sessions::slot_group_id.eq(g.id))
+        .order(sessions::id)
+        .select(sessions::id)
+        .load(&mut *conn)
+        .unwrap();
+    let cats: Vec<(i64, i32)> = categories::table
+        .filter(categories::congress_id.eq(c.id))
+        .filter(categories::needs_approval.eq(false))
+        .filter(categories::quota.is_null())
+        .select((categories::id, categories::priority))
+        .load(&mut *conn)
+        .unwrap();
+    let cat = cats[0].0;
+    // 200 confirmed participants; the first four workshops are everybody's favourites.
+    for i in 0..200usize {
+        let input = RegistrationInput {
+            category_id: cat,
+            first_name: "Rang".into(),
+            last_name: format!("{i}"),
+            email: format!("rang{i}@example.org"),
+            organization: String::new(),
+            position: String::new(),
+            days: vec![c.first_day, c.last_day],
+            dietary: String::new(),
+            accessibility: String::new(),
+            language: if i % 5 == 0 {
+                kongress::i18n::Lang::En
+            } else {
+                kongress::i18n::Lang::De
+            },
+            answers: vec![],
+            consent_public: false,
+            picks: vec![],
+        };
+        reg::register(&mut conn, &c, &input, &ctx, now_utc()).unwrap();
+    }
+    let pending: Vec<kongress::db::rows::Registration> = registrations::table
+        .filter(registrations::congress_id.eq(c.id))
+        .select(kongress::db::rows::Registration::as_select())
+        .load(&mut *conn)
+        .unwrap();
+    for r in &pending {
+        kongress::db::write_transaction(&mut conn, |conn| {
+            reg::confirm_pending(conn, &ctx, r, now_utc())
+        })
+        .unwrap();
+    }
+    let confirmed: Vec<i64> = registrations::table
+        .filter(registrations::congress_id.eq(c.id))
+        .filter(registrations::status.eq("confirmed"))
+        .select(registrations::id)
+        .load(&mut *conn)
+        .unwrap();
+    assert!(confirmed.len() >= 150, "{}", confirmed.len());
+    for (i, r) in confirmed.iter().enumerate() {
+        let a = i % 4;
+        // Every second person wants only the two biggest favourites: some of them will wait.
+        let ranking = if i % 2 == 0 {
+            vec![workshops[a % 2], workshops[(a + 1) % 2]]
+        } else {
+            vec![workshops[a], workshops[(a + 1) % 4], workshops[4 + i % 7]]
+        };
+        allocation::set_ranking(&mut conn, *r, g.id, &ranking, now_utc()).unwrap();
+    }
+    // Refusals: a session of another group, more than the depth.
+    let other: i64 = sessions::table
+        .filter(sessions::slot_group_id.eq(groups[1].id))
+        .select(sessions::id)
+        .first(&mut *conn)
+        .unwrap();
+    assert!(matches!(
+        allocation::set_ranking(&mut conn, confirmed[0], g.id, &[other], now_utc()),
+        Err(ServiceError::Invalid { .. })
+    ));
+    assert!(
+        allocation::set_ranking(&mut conn, confirmed[0], g.id, &workshops[..4], now_utc()).is_err()
+    );
+
+    // The preview is reproducible and has the figures.
+    let p1 = allocation::preview(&mut conn, c.id, g.id, 7).unwrap();
+    let p2 = allocation::preview(&mut conn, c.id, g.id, 7).unwrap();
+    assert_eq!(p1.allocation, p2.allocation);
+    let placed: usize = p1.stats.by_rank.iter().sum();
+    assert_eq!(placed + p1.stats.unplaced, confirmed.len());
+    assert!(
+        p1.stats.by_rank[0] > 0 && p1.stats.unplaced > 0,
+        "{:?}",
+        p1.stats
+    );
+    // Nobody waits while a workshop they ranked has a seat.
+    for (p, placed) in p1.allocation.placed.iter().enumerate() {
+        if placed.is_none() {
+            for &w in &p1.problem.instance.people[p].choices {
+                assert_eq!(p1.stats.fill[w], p1.problem.instance.seats[w]);
+            }
+        }
+    }
+
+    // The registration emails are not what this test is about.
+    diesel::delete(kongress::db::schema::outbox::table)
+        .execute(&mut *conn)
+        .unwrap();
+    // Commit: seats, waitlists, one email each; then first come, first served.
+    let done = allocation::commit(&mut conn, &ctx, c.id, g.id, 7, Actor::System).unwrap();
+    assert_eq!(done.enrolled, placed);
+    assert_eq!(done.enrolled + done.waitlisted, confirmed.len());
+    assert_eq!(done.emails, confirmed.len());
+    let after = allocation::groups(&mut conn, c.id).unwrap();
+    assert_eq!(after[0].mode, "fcfs");
+    assert_eq!(after[0].seed, Some(7));
+    assert!(matches!(
+        allocation::commit(&mut conn, &ctx, c.id, g.id, 7, Actor::System),
+        Err(ServiceError::Conflict(_))
+    ));
+    // No workshop over its seats; the counters match the rows.
+    let rows: Vec<(i64, Option<i32>, i32)> = sessions::table
+        .filter(sessions::slot_group_id.eq(g.id))
+        .select((sessions::id, sessions::capacity, sessions::enrolled_count))
+        .load(&mut *conn)
+        .unwrap();
+    for (id, cap, count) in rows {
+        assert!(count <= cap.unwrap(), "session {id}");
+        let n: i64 = enrollments::table
+            .filter(enrollments::session_id.eq(id))
+            .filter(enrollments::status.eq("enrolled"))
+            .count()
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(n, count as i64);
+    }
+    // Nobody holds two seats in the block.
+    let per_person: Vec<i64> = enrollments::table
+        .inner_join(sessions::table)
+        .filter(sessions::slot_group_id.eq(g.id))
+        .filter(enrollments::status.eq("enrolled"))
+        .select(enrollments::registration_id)
+        .load(&mut *conn)
+        .unwrap();
+    let mut unique = per_person.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), per_person.len());
+    drop(conn);
+
+    // The emails: one per participant over SMTP, with their result.
+    let before = sink.messages().len();
+    app.mailer.drain().await.unwrap();
+    let mails = sink
+        .wait_for_async(before + confirmed.len(), Duration::from_secs(20))
+        .await;
+    let results: Vec<_> = mails
+        .iter()
+        .filter(|m| {
+            let s = m.header("Subject").unwrap_or_default();
+            s.starts_with("Ihre Werkstatt") || s.starts_with("Your workshop")
+        })
+        .collect();
+    assert_eq!(results.len(), confirmed.len());
+    let mut to: Vec<&String> = results.iter().map(|m| &m.to[0]).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), confirmed.len(), "one each");
+    assert!(results
+        .iter()
+        .any(|m| m.text().unwrap().contains("Platz sicher (Ihre 1. Wahl)")));
+    assert_eq!(done.waitlisted, p1.stats.unplaced);
+    {
+        assert!(results
+            .iter()
+            .any(|m| m.text().unwrap().contains("Warteliste, Platz 1")
+                || m.text().unwrap().contains("waiting list, position 1")));
+    }
+}
