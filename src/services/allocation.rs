@@ -366,7 +366,8 @@ pub fn commit(
 ) -> Result<Committed, ServiceError> {
     let now = now_utc();
     write_transaction(conn, |conn| {
-        // Lock the group first: a second commit waits here and then finds it allocated.
+        group(conn, congress, group_id)?;
+        // Claim the group first: a second commit waits here and then finds it allocated.
         let n = diesel::update(
             slot_groups::table
                 .filter(slot_groups::id.eq(group_id))

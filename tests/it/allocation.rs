@@ -202,3 +202,129 @@ async fn two_hundred_people_rank_a_block_and_the_allocation_commits() {
                 || m.text().unwrap().contains("waiting list, position 1")));
     }
 }
+
+#[tokio::test]
+async fn an_organizer_switches_a_block_previews_and_commits_in_the_back_office() {
+    let app = crate::helpers::spawn_app().await;
+    let slug = app.load_demo();
+    let editor = app.organizer("editor@example.org", false);
+    app.grant(editor, &slug, "editor");
+    let (b, csrf) = app.login("editor@example.org").await;
+    let (cid, g, workshops) = {
+        let mut conn = app.conn();
+        let cid: i64 = congresses::table
+            .filter(congresses::slug.eq(&slug))
+            .select(congresses::id)
+            .first(&mut *conn)
+            .unwrap();
+        let g = allocation::groups(&mut conn, cid).unwrap()[1].id;
+        let ws: Vec<i64> = sessions::table
+            .filter(sessions::slot_group_id.eq(g))
+            .order(sessions::id)
+            .select(sessions::id)
+            .load(&mut *conn)
+            .unwrap();
+        (cid, g, ws)
+    };
+    let r = b
+        .post(app.url(&format!("/admin/{slug}/allocation/{g}/mode")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("mode", "ranked"),
+            ("rank_depth", "2"),
+            ("deadline", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // Thirty people who all want the first workshop, then the second.
+    {
+        let mut conn = app.conn();
+        let ctx = app.mail_context();
+        let c: kongress::db::rows::Congress = congresses::table
+            .find(cid)
+            .select(kongress::db::rows::Congress::as_select())
+            .first(&mut *conn)
+            .unwrap();
+        let cat: i64 = categories::table
+            .filter(categories::congress_id.eq(cid))
+            .filter(categories::quota.is_null())
+            .filter(categories::needs_approval.eq(false))
+            .select(categories::id)
+            .first(&mut *conn)
+            .unwrap();
+        for i in 0..30 {
+            let input = RegistrationInput {
+                category_id: cat,
+                first_name: "Block".into(),
+                last_name: format!("{i}"),
+                email: format!("block{i}@example.org"),
+                organization: String::new(),
+                position: String::new(),
+                days: vec![c.last_day],
+                dietary: String::new(),
+                accessibility: String::new(),
+                language: kongress::i18n::Lang::De,
+                answers: vec![],
+                consent_public: false,
+                picks: vec![],
+            };
+            reg::register(&mut conn, &c, &input, &ctx, now_utc()).unwrap();
+        }
+        let pending: Vec<kongress::db::rows::Registration> = registrations::table
+            .select(kongress::db::rows::Registration::as_select())
+            .load(&mut *conn)
+            .unwrap();
+        for r in &pending {
+            kongress::db::write_transaction(&mut conn, |conn| {
+                reg::confirm_pending(conn, &ctx, r, now_utc())
+            })
+            .unwrap();
+            allocation::set_ranking(&mut conn, r.id, g, &workshops[..2], now_utc()).unwrap();
+        }
+    }
+    let page = b
+        .get(app.url(&format!("/admin/{slug}/allocation?group={g}&seed=99")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Vorschau (Startwert 99)"), "{page}");
+    assert!(page.contains("30 Teilnehmende mit Wünschen"));
+    assert!(page.contains("name=\"seed\" value=\"99\""));
+    let r = b
+        .post(app.url(&format!("/admin/{slug}/allocation/{g}/commit")))
+        .form(&[("csrf_token", csrf.as_str()), ("seed", "99")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = b
+        .get(app.url(&format!("/admin/{slug}/allocation")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Verteilt am") && page.contains("Startwert 99"));
+    let mut conn = app.conn();
+    let n: i64 = kongress::db::schema::outbox::table
+        .filter(kongress::db::schema::outbox::kind.eq("allocation-result"))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(n, 30);
+    // A second commit is refused.
+    drop(conn);
+    let r = b
+        .post(app.url(&format!("/admin/{slug}/allocation/{g}/commit")))
+        .form(&[("csrf_token", csrf.as_str()), ("seed", "99")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}

@@ -3,6 +3,7 @@
 //! the same table drives the authorization-matrix test.
 
 pub mod account;
+pub mod allocation;
 pub mod api_tokens;
 pub mod congress;
 pub mod import;
@@ -105,6 +106,9 @@ admin_routes! {
     "/admin/{slug}/registrations/{registration}/decline": EDITOR => { post: people::decline }
     "/admin/{slug}/registrations/{registration}/cancel": EDITOR => { post: people::cancel }
     "/admin/{slug}/registrations/{registration}/checkin": EDITOR => { post: people::check_in }
+    "/admin/{slug}/allocation": EDITOR => { get: allocation::overview }
+    "/admin/{slug}/allocation/{group}/mode": EDITOR => { post: allocation::set_mode }
+    "/admin/{slug}/allocation/{group}/commit": EDITOR => { post: allocation::commit }
     "/admin/{slug}/seats": EDITOR => { get: people::seats }
     "/admin/{slug}/seats/{session}/promote": EDITOR => { post: people::promote }
     "/admin/{slug}/checkin": Congress(Role::Checkin) => { get: people::checkin::search }

@@ -1,0 +1,206 @@
+//! Ranked-preference allocation of slot groups (issue 7): mode and deadline per group, a
+//! preview with its figures for a seed, and the commit.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use super::people::{id_of, zone};
+use super::{page, see_other, Chrome};
+use crate::domain::time::local_to_utc;
+use crate::error::AppError;
+use crate::services::allocation::{self as svc, GroupSettings, Preview};
+use crate::services::audit::Actor;
+use crate::services::ServiceError;
+use crate::startup::AppState;
+use crate::web::auth::AdminCtx;
+use crate::web::participant::mail_context;
+use crate::web::public::with_db;
+use crate::web::PageCtx;
+
+#[derive(Template)]
+#[template(path = "admin/allocation.html")]
+struct AllocationPage {
+    ctx: PageCtx,
+    chrome: Chrome,
+    tz: Tz,
+    groups: Vec<GroupSettings>,
+    /// The group previewed, with its result.
+    preview: Option<(i64, Preview)>,
+    seed: u64,
+    message: String,
+}
+
+impl AllocationPage {
+    fn local(&self, t: &Option<NaiveDateTime>) -> String {
+        t.map(|t| {
+            t.and_utc()
+                .with_timezone(&self.tz)
+                .format("%Y-%m-%dT%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+    }
+
+    fn shown(&self, t: &Option<NaiveDateTime>) -> String {
+        t.map(|t| {
+            let l = t.and_utc().with_timezone(&self.tz);
+            format!(
+                "{} {}",
+                self.ctx.lang.short_date(l.date_naive()),
+                l.format("%H:%M")
+            )
+        })
+        .unwrap_or_else(|| "–".into())
+    }
+
+    fn percent(&self, n: &usize, p: &Preview) -> String {
+        let total = p.problem.registrations.len().max(1);
+        format!("{:.0} %", 100.0 * *n as f64 / total as f64)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PreviewQuery {
+    group: Option<i64>,
+    seed: Option<String>,
+}
+
+fn fresh_seed() -> u64 {
+    use rand::RngCore;
+    rand::rngs::OsRng.next_u64() % 1_000_000_000
+}
+
+pub async fn overview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    q: web::Query<PreviewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = admin.congress()?.id;
+    let seed = q
+        .seed
+        .as_deref()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or_else(fresh_seed);
+    let group = q.group;
+    let (groups, preview) = with_db(&state, ctx.lang, move |conn| {
+        let groups = svc::groups(conn, id)?;
+        let preview = match group {
+            Some(g)
+                if groups
+                    .iter()
+                    .any(|x| x.id == g && x.mode == "ranked" && x.allocated_at.is_none()) =>
+            {
+                Some((g, svc::preview(conn, id, g, seed)?))
+            }
+            _ => None,
+        };
+        Ok((groups, preview))
+    })
+    .await?;
+    let message = match req.query_string() {
+        q if q.contains("done=committed") => ctx.t.a.alloc_committed.to_string(),
+        q if q.contains("done=mode") => ctx.t.a.saved.to_string(),
+        _ => String::new(),
+    };
+    page(
+        StatusCode::OK,
+        AllocationPage {
+            chrome: Chrome::new(&req, &admin, "allocation"),
+            tz: zone(&admin)?,
+            ctx,
+            groups,
+            preview,
+            seed,
+            message,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ModeForm {
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    rank_depth: String,
+    #[serde(default)]
+    deadline: String,
+}
+
+pub async fn set_mode(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    path: web::Path<(String, String)>,
+    form: web::Form<ModeForm>,
+) -> Result<HttpResponse, AppError> {
+    let group = id_of(&ctx, &path.1)?;
+    let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
+    let tz = zone(&admin)?;
+    let f = form.into_inner();
+    let depth: i32 = f.rank_depth.trim().parse().unwrap_or(3);
+    let deadline = match f.deadline.trim() {
+        "" => None,
+        v => {
+            let local = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
+                .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_datetime.into()))?;
+            Some(
+                local_to_utc(tz, local.date(), local.time())
+                    .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_datetime.into()))?
+                    .naive_utc(),
+            )
+        }
+    };
+    let mode = f.mode;
+    with_db(&state, ctx.lang, move |conn| {
+        svc::set_mode(conn, id, group, &mode, depth, deadline, actor)
+    })
+    .await?;
+    Ok(see_other(&format!(
+        "/admin/{}/allocation?done=mode#g{group}",
+        admin.congress()?.slug
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct CommitForm {
+    #[serde(default)]
+    seed: String,
+}
+
+pub async fn commit(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    path: web::Path<(String, String)>,
+    form: web::Form<CommitForm>,
+) -> Result<HttpResponse, AppError> {
+    let group = id_of(&ctx, &path.1)?;
+    let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
+    let seed: u64 = form
+        .seed
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest(ctx.lang, "seed".into()))?;
+    let mail = mail_context(&state);
+    let done = with_db(&state, ctx.lang, move |conn| {
+        Ok(svc::commit(conn, &mail, id, group, seed, actor))
+    })
+    .await?;
+    match done {
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/{}/allocation?done=committed#g{group}",
+            admin.congress()?.slug
+        ))),
+        Err(ServiceError::Conflict(_)) => Err(AppError::BadRequest(
+            ctx.lang,
+            ctx.t.a.alloc_already.to_string(),
+        )),
+        Err(e) => Err(AppError::from_service(ctx.lang, e)),
+    }
+}
