@@ -3,6 +3,18 @@ use super::Texts;
 pub static TEXTS: Texts = Texts {
     a: &super::admin::DE,
     s: &super::speaker::DE,
+    msg_ranked: "Ihre Wünsche sind gespeichert.",
+    your_choices: "Ihre Werkstattwünsche",
+    ranking_intro: "Ordnen Sie die Werkstätten dieses Blocks nach Ihren Wünschen. Die Plätze werden nach der Frist für alle zugleich verteilt – es kommt nicht darauf an, wer zuerst wählt.",
+    ranking_until: "Änderungen sind möglich bis",
+    choice: "Wunsch",
+    save_choices: "Wünsche speichern",
+    no_choices: "Sie haben keine Wünsche angegeben.",
+    choices_allocated: "Die Plätze sind verteilt; Ihr Ergebnis steht oben bei den Werkstätten.",
+    choices_closed: "Die Frist für Wünsche ist abgelaufen; die Plätze werden bald verteilt.",
+    lottery_seed: "Startwert des Losverfahrens",
+    err_choice_twice: "Bitte wählen Sie jede Werkstatt nur einmal.",
+
     lang_name: "Deutsch",
     switch_to: "Sprache: English",
     skip_to_content: "Zum Inhalt springen",

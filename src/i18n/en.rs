@@ -3,6 +3,18 @@ use super::Texts;
 pub static TEXTS: Texts = Texts {
     a: &super::admin::EN,
     s: &super::speaker::EN,
+    msg_ranked: "Your choices are saved.",
+    your_choices: "Your workshop choices",
+    ranking_intro: "Rank the workshops of this block by your preference. Seats are allocated for everyone at once after the deadline – it does not matter who chooses first.",
+    ranking_until: "You can change them until",
+    choice: "choice",
+    save_choices: "Save choices",
+    no_choices: "You gave no choices.",
+    choices_allocated: "The seats are allocated; your result is listed with the workshops above.",
+    choices_closed: "The deadline for choices has passed; the seats will be allocated soon.",
+    lottery_seed: "lottery seed",
+    err_choice_twice: "Please choose each workshop only once.",
+
     lang_name: "English",
     switch_to: "Sprache: Deutsch",
     skip_to_content: "Skip to content",

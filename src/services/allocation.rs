@@ -194,6 +194,65 @@ type WorkshopRow = (
     Option<NaiveDateTime>,
 );
 
+/// A ranked group as a participant sees it on their private page.
+pub struct RankingView {
+    pub group: GroupSettings,
+    /// The group's workshops: (session id, title).
+    pub options: Vec<(i64, String)>,
+    /// Their ranking, best first.
+    pub chosen: Vec<i64>,
+    /// Whether they may still change it.
+    pub open: bool,
+}
+
+/// The ranked groups of a registration's congress with its rankings (three queries).
+pub fn ranking_views(
+    conn: &mut DbConnection,
+    r: &rows::Registration,
+    now: NaiveDateTime,
+) -> Result<Vec<RankingView>, ServiceError> {
+    let gs: Vec<GroupSettings> = groups(conn, r.congress_id)?
+        .into_iter()
+        .filter(|g| g.mode == "ranked" || g.allocated_at.is_some())
+        .collect();
+    if gs.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<i64> = gs.iter().map(|g| g.id).collect();
+    let options: Vec<(i64, i64, String)> = sessions::table
+        .filter(sessions::slot_group_id.eq_any(&ids))
+        .filter(sessions::status.eq("scheduled"))
+        .order(sessions::id)
+        .select((
+            sessions::slot_group_id.assume_not_null(),
+            sessions::id,
+            sessions::title,
+        ))
+        .load(conn)?;
+    let chosen: Vec<(i64, i64)> = preferences::table
+        .filter(preferences::registration_id.eq(r.id))
+        .order((preferences::slot_group_id, preferences::rank))
+        .select((preferences::slot_group_id, preferences::session_id))
+        .load(conn)?;
+    Ok(gs
+        .into_iter()
+        .map(|g| RankingView {
+            options: options
+                .iter()
+                .filter(|o| o.0 == g.id)
+                .map(|o| (o.1, o.2.clone()))
+                .collect(),
+            chosen: chosen.iter().filter(|c| c.0 == g.id).map(|c| c.1).collect(),
+            open: g.mode == "ranked"
+                && g.allocated_at.is_none()
+                && g.deadline.is_none_or(|d| now < d)
+                && r.status != "cancelled"
+                && r.status != "expired",
+            group: g,
+        })
+        .collect())
+}
+
 /// A group's allocation problem as read from the database.
 pub struct Problem {
     pub group: GroupSettings,

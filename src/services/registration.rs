@@ -703,6 +703,16 @@ pub fn enroll(
     let Some(s) = s.filter(|s| s.capacity.is_some() && s.status == "scheduled") else {
         return Ok(SeatOutcome::NotOffered);
     };
+    // Seats of a block that is allocated by ranked preferences are not taken one by one.
+    if let Some(g) = s.slot_group_id {
+        let mode: String = slot_groups::table
+            .find(g)
+            .select(slot_groups::allocation_mode)
+            .first(conn)?;
+        if mode == "ranked" {
+            return Ok(SeatOutcome::NotOffered);
+        }
+    }
     let held: Vec<HeldSession> = enrollments::table
         .inner_join(sessions::table)
         .filter(enrollments::registration_id.eq(r.id))

@@ -210,6 +210,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/r/{token}", web::get().to(participant::manage))
         .route("/r/{token}/enroll", web::post().to(participant::enroll))
+        .route("/r/{token}/ranking", web::post().to(participant::ranking))
         .route("/r/{token}/leave", web::post().to(participant::leave))
         .route("/r/{token}/cancel", web::post().to(participant::cancel))
         .route("/r/{token}/data.json", web::get().to(participant::data))

@@ -543,9 +543,43 @@ struct ManagePage {
     tz: chrono_tz::Tz,
     /// The check-in QR code as an SVG data URL (CSP allows `data:` images).
     qr: String,
+    /// Blocks allocated by ranked preferences: their choices and ranking.
+    rankings: Vec<crate::services::allocation::RankingView>,
 }
 
 impl ManagePage {
+    /// Whether `session` is the person's `rank`-th (0-based) choice in the view.
+    fn is_choice(
+        &self,
+        v: &crate::services::allocation::RankingView,
+        rank: &usize,
+        session: &i64,
+    ) -> bool {
+        v.chosen.get(*rank) == Some(session)
+    }
+
+    fn title_of(&self, v: &crate::services::allocation::RankingView, session: &i64) -> String {
+        v.options
+            .iter()
+            .find(|o| o.0 == *session)
+            .map(|o| o.1.clone())
+            .unwrap_or_default()
+    }
+
+    fn deadline(&self, v: &crate::services::allocation::RankingView) -> String {
+        v.group
+            .deadline
+            .map(|d| {
+                let l = d.and_utc().with_timezone(&self.tz);
+                format!(
+                    "{} {}",
+                    self.ctx.lang.short_date(l.date_naive()),
+                    l.format("%H:%M")
+                )
+            })
+            .unwrap_or_default()
+    }
+
     fn status_text(&self) -> &'static str {
         let t = self.ctx.t;
         match self.status {
@@ -626,6 +660,7 @@ pub async fn manage(
         q if q.contains("done=left") => ctx.t.msg_left.to_string(),
         q if q.contains("done=overlap") => ctx.t.msg_overlap.to_string(),
         q if q.contains("done=cancelled") => ctx.t.status_cancelled.to_string(),
+        q if q.contains("done=ranked") => ctx.t.msg_ranked.to_string(),
         _ => String::new(),
     };
     let checkin_url = format!(
@@ -634,6 +669,11 @@ pub async fn manage(
         congress.slug,
         svc::checkin_token(&mail_context(&state), &r)
     );
+    let reg = r.clone();
+    let rankings = with_db(&state, ctx.lang, move |conn| {
+        crate::services::allocation::ranking_views(conn, &reg, now_utc())
+    })
+    .await?;
     page(
         StatusCode::OK,
         ManagePage {
@@ -652,6 +692,7 @@ pub async fn manage(
             status,
             lines,
             message,
+            rankings,
         },
     )
 }
@@ -817,4 +858,42 @@ pub async fn agenda(
             &p.snapshot.congress.title,
             &events,
         )))
+}
+
+/// `POST /r/{token}/ranking`: the person's ranking of one block (`group`, `choice_1` …).
+pub async fn ranking(
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    token: web::Path<String>,
+    form: web::Form<crate::web::forms::FormMap>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (r, _, _) = load_manage(&state, &ctx, &token).await?;
+    let group: i64 = form
+        .get("group")
+        .parse()
+        .map_err(|_| AppError::NotFound(ctx.lang))?;
+    let mut choices: Vec<i64> = vec![];
+    for k in 1..=5 {
+        let v = form.get(&format!("choice_{k}"));
+        if v.is_empty() {
+            continue;
+        }
+        let id: i64 = v
+            .parse()
+            .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_required.into()))?;
+        if choices.contains(&id) {
+            return Err(AppError::BadRequest(
+                ctx.lang,
+                ctx.t.err_choice_twice.into(),
+            ));
+        }
+        choices.push(id);
+    }
+    let id = r.id;
+    with_db(&state, ctx.lang, move |conn| {
+        crate::services::allocation::set_ranking(conn, id, group, &choices, now_utc())
+    })
+    .await?;
+    Ok(see_other(&format!("/r/{token}?done=ranked#g{group}")))
 }

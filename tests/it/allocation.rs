@@ -328,3 +328,145 @@ async fn an_organizer_switches_a_block_previews_and_commits_in_the_back_office()
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+#[tokio::test]
+async fn a_participant_ranks_on_the_private_page_and_sees_the_result() {
+    let app = crate::helpers::spawn_app().await;
+    let slug = app.load_demo();
+    let ctx = app.mail_context();
+    let (cid, g, workshops, token) = {
+        let mut conn = app.conn();
+        let c: kongress::db::rows::Congress = congresses::table
+            .filter(congresses::slug.eq(&slug))
+            .select(kongress::db::rows::Congress::as_select())
+            .first(&mut *conn)
+            .unwrap();
+        let g = allocation::groups(&mut conn, c.id).unwrap()[0].id;
+        allocation::set_mode(&mut conn, c.id, g, "ranked", 3, None, Actor::System).unwrap();
+        let ws: Vec<i64> = sessions::table
+            .filter(sessions::slot_group_id.eq(g))
+            .order(sessions::id)
+            .select(sessions::id)
+            .load(&mut *conn)
+            .unwrap();
+        let cat: i64 = categories::table
+            .filter(categories::congress_id.eq(c.id))
+            .filter(categories::quota.is_null())
+            .filter(categories::needs_approval.eq(false))
+            .select(categories::id)
+            .first(&mut *conn)
+            .unwrap();
+        let input = RegistrationInput {
+            category_id: cat,
+            first_name: "Rosa".into(),
+            last_name: "Rang".into(),
+            email: "rosa@example.org".into(),
+            organization: String::new(),
+            position: String::new(),
+            days: vec![c.last_day],
+            dietary: String::new(),
+            accessibility: String::new(),
+            language: kongress::i18n::Lang::De,
+            answers: vec![],
+            consent_public: false,
+            picks: vec![],
+        };
+        reg::register(&mut conn, &c, &input, &ctx, now_utc()).unwrap();
+        let r: kongress::db::rows::Registration = registrations::table
+            .select(kongress::db::rows::Registration::as_select())
+            .first(&mut *conn)
+            .unwrap();
+        kongress::db::write_transaction(&mut conn, |conn| {
+            reg::confirm_pending(conn, &ctx, &r, now_utc())
+        })
+        .unwrap();
+        (c.id, g, ws, reg::manage_token(&ctx, &r))
+    };
+    let b = crate::helpers::browser();
+    let page = b
+        .get(app.url(&format!("/r/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Ihre Werkstattwünsche"), "{page}");
+    assert!(page.contains(&format!("id=\"f-choice-{g}-3\"")));
+    let csrf = crate::helpers::csrf_in(&page);
+    // First come, first served is closed for this block.
+    let r = b
+        .post(app.url(&format!("/r/{token}/enroll")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("session", &workshops[0].to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // The same workshop twice is refused; a proper ranking is saved.
+    let r = b
+        .post(app.url(&format!("/r/{token}/ranking")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("group", &g.to_string()),
+            ("choice_1", &workshops[2].to_string()),
+            ("choice_2", &workshops[2].to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = b
+        .post(app.url(&format!("/r/{token}/ranking")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("group", &g.to_string()),
+            ("choice_1", &workshops[2].to_string()),
+            ("choice_2", &workshops[0].to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = b
+        .get(app.url(&format!("/r/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("<option value=\"{}\" selected>", workshops[2])));
+    // Allocation: the first choice, shown with the seed.
+    {
+        let mut conn = app.conn();
+        let done = allocation::commit(&mut conn, &ctx, cid, g, 314, Actor::System).unwrap();
+        assert_eq!(done.enrolled, 1);
+    }
+    let page = b
+        .get(app.url(&format!("/r/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Die Plätze sind verteilt") && page.contains("314"),
+        "{page}"
+    );
+    let title: String = {
+        let mut conn = app.conn();
+        sessions::table
+            .find(workshops[2])
+            .select(sessions::title)
+            .first(&mut *conn)
+            .unwrap()
+    };
+    assert!(
+        page.contains(&format!("<li>{title}</li>")),
+        "the ranking stays visible"
+    );
+}
