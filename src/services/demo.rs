@@ -828,6 +828,7 @@ fn add_registrations(
             answers: vec![],
             consent_public: i % 3 != 0,
             picks,
+            rankings: vec![],
         };
         let id = match reg::register(conn, &congress, &input, ctx, now)? {
             reg::Registered::New(id) | reg::Registered::LinkSentAgain(id) => id,

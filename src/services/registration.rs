@@ -51,8 +51,10 @@ pub struct RegistrationInput {
     pub language: Lang,
     pub answers: Vec<(i64, String)>,
     pub consent_public: bool,
-    /// (slot group, chosen session)
+    /// (slot group, chosen session) for first-come-first-served blocks.
     pub picks: Vec<(i64, i64)>,
+    /// (slot group, sessions best first) for blocks allocated by ranked preferences.
+    pub rankings: Vec<(i64, Vec<i64>)>,
 }
 
 /// The participant's manage link (the same in every email).
@@ -239,6 +241,37 @@ fn check_input(
             return Err(ServiceError::invalid("picks", "unknown"));
         }
     }
+    for (group, ranking) in &input.rankings {
+        let (mode, depth, allocated): (String, i32, Option<NaiveDateTime>) = slot_groups::table
+            .find(group)
+            .filter(slot_groups::congress_id.eq(congress.id))
+            .select((
+                slot_groups::allocation_mode,
+                slot_groups::rank_depth,
+                slot_groups::allocated_at,
+            ))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| ServiceError::invalid("rankings", "unknown block"))?;
+        if mode != "ranked" || allocated.is_some() || ranking.len() > depth as usize {
+            return Err(ServiceError::invalid("rankings", "not taking choices"));
+        }
+        let ok: i64 = sessions::table
+            .filter(sessions::id.eq_any(ranking))
+            .filter(sessions::slot_group_id.eq(group))
+            .filter(sessions::status.eq("scheduled"))
+            .count()
+            .get_result(conn)?;
+        let mut distinct = ranking.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if ok as usize != ranking.len() || distinct.len() != ranking.len() {
+            return Err(ServiceError::invalid(
+                "rankings",
+                "unknown or repeated workshop",
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -388,6 +421,18 @@ pub fn register(
                     answers::value.eq(value),
                 ))
                 .execute(conn)?;
+        }
+        for (group, ranking) in &input.rankings {
+            for (i, session) in ranking.iter().enumerate() {
+                diesel::insert_into(preferences::table)
+                    .values((
+                        preferences::registration_id.eq(id),
+                        preferences::slot_group_id.eq(group),
+                        preferences::session_id.eq(session),
+                        preferences::rank.eq(i as i32 + 1),
+                    ))
+                    .execute(conn)?;
+            }
         }
         for (group, session) in &input.picks {
             diesel::insert_into(preferences::table)
@@ -1219,6 +1264,8 @@ pub struct FormData {
     pub days: Vec<rows::CongressDay>,
     /// First-come-first-served slot groups with their sessions: (group id, name, sessions).
     pub groups: Vec<(i64, String, Vec<rows::Session>)>,
+    /// Blocks taking ranked choices now: (group id, name, depth, sessions).
+    pub ranked: Vec<(i64, String, i32, Vec<rows::Session>)>,
 }
 
 pub fn form_data(conn: &mut DbConnection, congress: i64) -> Result<FormData, ServiceError> {
@@ -1243,6 +1290,32 @@ pub fn form_data(conn: &mut DbConnection, congress: i64) -> Result<FormData, Ser
         .order((sessions::starts_at, sessions::title))
         .select(rows::Session::as_select())
         .load(conn)?;
+    let now = super::now_utc();
+    let ranked_rows: Vec<(i64, String, i32, Option<NaiveDateTime>)> = slot_groups::table
+        .filter(slot_groups::congress_id.eq(congress))
+        .filter(slot_groups::allocation_mode.eq("ranked"))
+        .filter(slot_groups::allocated_at.is_null())
+        .order(slot_groups::id)
+        .select((
+            slot_groups::id,
+            slot_groups::name,
+            slot_groups::rank_depth,
+            slot_groups::preference_deadline,
+        ))
+        .load(conn)?;
+    let ranked = ranked_rows
+        .into_iter()
+        .filter(|(_, _, _, deadline)| deadline.is_none_or(|d| now < d))
+        .map(|(id, name, depth, _)| {
+            let s: Vec<rows::Session> = grouped
+                .iter()
+                .filter(|s| s.slot_group_id == Some(id))
+                .cloned()
+                .collect();
+            (id, name, depth, s)
+        })
+        .filter(|g| !g.3.is_empty())
+        .collect();
     let groups = group_rows
         .into_iter()
         .map(|(id, name)| {
@@ -1260,6 +1333,7 @@ pub fn form_data(conn: &mut DbConnection, congress: i64) -> Result<FormData, Ser
         questions,
         days,
         groups,
+        ranked,
     })
 }
 

@@ -78,14 +78,19 @@ pub struct RegisterForm {
     pub consent_public: bool,
     pub answers: HashMap<String, Vec<String>>,
     pub picks: HashMap<String, String>,
+    /// `rank_{group}_{k}` → session id, as sent.
+    pub ranks: HashMap<String, String>,
 }
 
 impl RegisterForm {
     fn from_form(f: &FormMap) -> RegisterForm {
         let mut answers: HashMap<String, Vec<String>> = HashMap::new();
         let mut picks = HashMap::new();
+        let mut ranks = HashMap::new();
         for (k, v) in &f.0 {
-            if let Some(q) = k.strip_prefix("q_") {
+            if k.starts_with("rank_") {
+                ranks.insert(k.clone(), v.clone());
+            } else if let Some(q) = k.strip_prefix("q_") {
                 answers.entry(q.to_string()).or_default().push(v.clone());
             } else if let Some(g) = k.strip_prefix("workshop_") {
                 picks.insert(g.to_string(), v.clone());
@@ -105,7 +110,14 @@ impl RegisterForm {
             consent_public: f.has("consent_public"),
             answers,
             picks,
+            ranks,
         }
+    }
+
+    pub fn ranked_as(&self, group: &i64, k: &i32, session: &i64) -> bool {
+        self.ranks
+            .get(&format!("rank_{group}_{k}"))
+            .is_some_and(|v| *v == session.to_string())
     }
 
     pub fn answer(&self, q: &i64) -> &str {
@@ -207,6 +219,31 @@ impl RegisterForm {
                 },
             }
         }
+        let mut rankings = vec![];
+        for (group, _, depth, sessions) in &data.ranked {
+            let mut chosen: Vec<i64> = vec![];
+            for k in 1..=*depth {
+                match self
+                    .ranks
+                    .get(&format!("rank_{group}_{k}"))
+                    .map(String::as_str)
+                {
+                    None | Some("") => {}
+                    Some(v) => match v.parse::<i64>() {
+                        Ok(s) if sessions.iter().any(|x| x.id == s) && !chosen.contains(&s) => {
+                            chosen.push(s)
+                        }
+                        Ok(s) if chosen.contains(&s) => {
+                            e.add_owned(format!("rank_{group}"), t.err_choice_twice)
+                        }
+                        _ => e.add_owned(format!("rank_{group}"), a.err_required),
+                    },
+                }
+            }
+            if !chosen.is_empty() {
+                rankings.push((*group, chosen));
+            }
+        }
         if !self.consent_privacy {
             e.add("consent_privacy", t.err_consent);
         }
@@ -225,6 +262,7 @@ impl RegisterForm {
             answers,
             consent_public: self.consent_public,
             picks,
+            rankings,
         })
     }
 }

@@ -62,6 +62,7 @@ async fn two_hundred_people_rank_a_block_and_the_allocation_commits() {
             answers: vec![],
             consent_public: false,
             picks: vec![],
+            rankings: vec![],
         };
         reg::register(&mut conn, &c, &input, &ctx, now_utc()).unwrap();
     }
@@ -269,6 +270,7 @@ async fn an_organizer_switches_a_block_previews_and_commits_in_the_back_office()
                 answers: vec![],
                 consent_public: false,
                 picks: vec![],
+                rankings: vec![],
             };
             reg::register(&mut conn, &c, &input, &ctx, now_utc()).unwrap();
         }
@@ -370,6 +372,7 @@ async fn a_participant_ranks_on_the_private_page_and_sees_the_result() {
             answers: vec![],
             consent_public: false,
             picks: vec![],
+            rankings: vec![],
         };
         reg::register(&mut conn, &c, &input, &ctx, now_utc()).unwrap();
         let r: kongress::db::rows::Registration = registrations::table
@@ -469,4 +472,91 @@ async fn a_participant_ranks_on_the_private_page_and_sees_the_result() {
         page.contains(&format!("<li>{title}</li>")),
         "the ranking stays visible"
     );
+}
+
+#[tokio::test]
+async fn the_registration_form_takes_a_ranking_for_a_ranked_block() {
+    use kongress::db::schema::preferences;
+    let app = crate::helpers::spawn_app().await;
+    let slug = app.load_demo();
+    let (g, ws, cat, days) = {
+        let mut conn = app.conn();
+        let c: kongress::db::rows::Congress = congresses::table
+            .filter(congresses::slug.eq(&slug))
+            .select(kongress::db::rows::Congress::as_select())
+            .first(&mut *conn)
+            .unwrap();
+        let g = allocation::groups(&mut conn, c.id).unwrap()[0].id;
+        allocation::set_mode(&mut conn, c.id, g, "ranked", 2, None, Actor::System).unwrap();
+        let ws: Vec<i64> = sessions::table
+            .filter(sessions::slot_group_id.eq(g))
+            .order(sessions::id)
+            .select(sessions::id)
+            .load(&mut *conn)
+            .unwrap();
+        let cat: i64 = categories::table
+            .filter(categories::congress_id.eq(c.id))
+            .filter(categories::quota.is_null())
+            .filter(categories::needs_approval.eq(false))
+            .select(categories::id)
+            .first(&mut *conn)
+            .unwrap();
+        (
+            g,
+            ws,
+            cat,
+            vec![c.first_day.to_string(), c.last_day.to_string()],
+        )
+    };
+    let b = crate::helpers::browser();
+    let page = b
+        .get(app.url(&format!("/{slug}/register")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("name=\"rank_{g}_1\""))
+            && page.contains(&format!("name=\"rank_{g}_2\""))
+    );
+    assert!(
+        !page.contains(&format!("name=\"workshop_{g}\"")),
+        "no first-come pick for a ranked block"
+    );
+    let csrf = crate::helpers::csrf_in(&page);
+    let post = |email: &'static str, first: i64, second: i64| {
+        let mut form: Vec<(String, String)> = vec![
+            ("csrf_token".into(), csrf.clone()),
+            ("category".into(), cat.to_string()),
+            ("first_name".into(), "Rosa".into()),
+            ("last_name".into(), "Rang".into()),
+            ("email".into(), email.into()),
+            ("consent_privacy".into(), "on".into()),
+            (format!("rank_{g}_1"), first.to_string()),
+            (format!("rank_{g}_2"), second.to_string()),
+        ];
+        for d in &days {
+            form.push(("days".into(), d.clone()));
+        }
+        b.post(app.url(&format!("/{slug}/register")))
+            .form(&form)
+            .send()
+    };
+    // The same workshop twice: the form comes back with the message and the input.
+    let r = post("twice@example.org", ws[1], ws[1]).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("nur einmal") && body.contains("value=\"twice@example.org\""));
+    let r = post("rosa@example.org", ws[3], ws[1]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let mut conn = app.conn();
+    let stored: Vec<(i64, i32)> = preferences::table
+        .filter(preferences::slot_group_id.eq(g))
+        .order(preferences::rank)
+        .select((preferences::session_id, preferences::rank))
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(stored, vec![(ws[3], 1), (ws[1], 2)]);
 }

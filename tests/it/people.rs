@@ -149,6 +149,7 @@ fn register(app: &TestApp, who: Who<'_>) -> i64 {
         answers: who.answers,
         consent_public: false,
         picks,
+        rankings: vec![],
     };
     let ctx = kongress::web::participant::mail_context(&app.state);
     let mut conn = app.conn();

@@ -619,6 +619,7 @@ fn pending_with_pick(app: &TestApp, n: usize, workshop: Option<i64>) {
             answers: vec![],
             consent_public: false,
             picks: group.zip(workshop).into_iter().collect(),
+            rankings: vec![],
         };
         kongress::services::registration::register(
             &mut conn,
