@@ -202,6 +202,49 @@ async fn two_hundred_people_rank_a_block_and_the_allocation_commits() {
             .any(|m| m.text().unwrap().contains("Warteliste, Platz 1")
                 || m.text().unwrap().contains("waiting list, position 1")));
     }
+
+    // The second block of the day as well: the same people rank it and it is allocated;
+    // nobody ends up in two overlapping workshops (rule 3), no workshop over its seats.
+    let mut conn = app.conn();
+    let g2 = groups[1].clone();
+    allocation::set_mode(&mut conn, c.id, g2.id, "ranked", 3, None, Actor::System).unwrap();
+    let ws2: Vec<i64> = sessions::table
+        .filter(sessions::slot_group_id.eq(g2.id))
+        .order(sessions::id)
+        .select(sessions::id)
+        .load(&mut *conn)
+        .unwrap();
+    for (i, r) in confirmed.iter().enumerate() {
+        let ranking = [ws2[i % 3], ws2[3 + i % 5], ws2[8 + i % 3]];
+        allocation::set_ranking(&mut conn, *r, g2.id, &ranking, now_utc()).unwrap();
+    }
+    let done2 = allocation::commit(&mut conn, &ctx, c.id, g2.id, 8, Actor::System).unwrap();
+    assert_eq!(done2.enrolled + done2.waitlisted, confirmed.len());
+    let held: Vec<(i64, chrono::NaiveDateTime, chrono::NaiveDateTime)> = enrollments::table
+        .inner_join(sessions::table)
+        .filter(enrollments::status.ne("cancelled"))
+        .select((
+            enrollments::registration_id,
+            sessions::starts_at.assume_not_null(),
+            sessions::ends_at.assume_not_null(),
+        ))
+        .load(&mut *conn)
+        .unwrap();
+    for (i, a) in held.iter().enumerate() {
+        for b in &held[i + 1..] {
+            assert!(
+                a.0 != b.0 || a.2 <= b.1 || b.2 <= a.1,
+                "registration {} holds two overlapping workshops",
+                a.0
+            );
+        }
+    }
+    let over: i64 = sessions::table
+        .filter(sessions::enrolled_count.gt(sessions::capacity.assume_not_null()))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(over, 0);
 }
 
 #[tokio::test]
