@@ -345,6 +345,20 @@ pub fn problem(
             held_by.entry(r).or_default().push((a, b));
         }
     }
+    // People who already hold a seat in this block (taken before it switched to ranked
+    // choices) keep it and take no part.
+    let seated: std::collections::HashSet<i64> = enrollments::table
+        .inner_join(sessions::table)
+        .filter(sessions::slot_group_id.eq(group_id))
+        .filter(enrollments::status.eq("enrolled"))
+        .select(enrollments::registration_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    let ranked: Vec<(i64, i64, i32)> = ranked
+        .into_iter()
+        .filter(|r| !seated.contains(&r.0))
+        .collect();
     let mut priorities: Vec<i32> = ranked.iter().map(|r| r.2).collect();
     priorities.sort_unstable_by(|a, b| b.cmp(a));
     priorities.dedup();
