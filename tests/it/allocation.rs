@@ -603,3 +603,42 @@ async fn the_registration_form_takes_a_ranking_for_a_ranked_block() {
         .unwrap();
     assert_eq!(stored, vec![(ws[3], 1), (ws[1], 2)]);
 }
+
+#[tokio::test]
+async fn people_seated_before_the_switch_keep_their_seat_and_take_no_part() {
+    let app = crate::helpers::spawn_app().await;
+    let slug = app.load_demo_with_people();
+    let mut conn = app.conn();
+    let cid: i64 = congresses::table
+        .filter(congresses::slug.eq(&slug))
+        .select(congresses::id)
+        .first(&mut *conn)
+        .unwrap();
+    let g = allocation::groups(&mut conn, cid).unwrap()[0].id;
+    // The demo's people took seats first come, first served; now the block switches.
+    let (seated, session): (i64, i64) = enrollments::table
+        .inner_join(sessions::table)
+        .filter(sessions::slot_group_id.eq(g))
+        .filter(enrollments::status.eq("enrolled"))
+        .select((enrollments::registration_id, enrollments::session_id))
+        .first(&mut *conn)
+        .unwrap();
+    allocation::set_mode(&mut conn, cid, g, "ranked", 1, None, Actor::System).unwrap();
+    allocation::set_ranking(&mut conn, seated, g, &[session], now_utc()).unwrap();
+    let p = allocation::preview(&mut conn, cid, g, 1).unwrap();
+    assert!(!p.problem.registrations.contains(&seated));
+    // Seats left are the seats minus those taken.
+    let (cap, taken): (Option<i32>, i32) = sessions::table
+        .find(session)
+        .select((sessions::capacity, sessions::enrolled_count))
+        .first(&mut *conn)
+        .unwrap();
+    let left = p
+        .problem
+        .workshops
+        .iter()
+        .find(|w| w.0 == session)
+        .unwrap()
+        .2;
+    assert!(left as i32 <= cap.unwrap() - taken);
+}
