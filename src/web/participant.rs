@@ -33,7 +33,8 @@ pub fn mail_context(state: &AppState) -> MailContext {
     }
 }
 
-fn page(status: StatusCode, t: impl Template) -> Result<HttpResponse, AppError> {
+/// A private page: never cached, no referrer (the URL carries the token).
+pub(crate) fn page(status: StatusCode, t: impl Template) -> Result<HttpResponse, AppError> {
     let body = t
         .render()
         .map_err(|e| AppError::Internal(format!("template: {e}")))?;
@@ -44,7 +45,7 @@ fn page(status: StatusCode, t: impl Template) -> Result<HttpResponse, AppError> 
         .body(body))
 }
 
-fn see_other(location: &str) -> HttpResponse {
+pub(crate) fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_string()))
         .finish()

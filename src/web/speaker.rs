@@ -15,7 +15,7 @@ use crate::services::{now_utc, rate_limit};
 use crate::startup::AppState;
 use crate::web::auth::CsrfToken;
 use crate::web::forms::Errors;
-use crate::web::participant::mail_context;
+use crate::web::participant::{mail_context, page, see_other};
 use crate::web::public::with_db;
 use crate::web::views::{kind_label, role_label};
 use crate::web::PageCtx;
@@ -26,23 +26,6 @@ const LOGIN_LIMIT: i32 = 10;
 /// Every accepted login request is answered no sooner than this, so that the time taken does
 /// not tell a known address (a link is written and mailed) from an unknown one.
 const LOGIN_ANSWER_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
-
-fn page(status: StatusCode, t: impl Template) -> Result<HttpResponse, AppError> {
-    let body = t
-        .render()
-        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .body(body))
-}
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .finish()
-}
 
 #[derive(Template)]
 #[template(path = "speaker/login.html")]
