@@ -739,25 +739,23 @@ pub fn enroll(
     session: i64,
     now: NaiveDateTime,
 ) -> Result<SeatOutcome, ServiceError> {
-    let s: Option<rows::Session> = sessions::table
+    // The session with its block's mode, in one query.
+    let s: Option<(rows::Session, Option<String>)> = sessions::table
+        .left_join(slot_groups::table)
         .filter(sessions::id.eq(session))
         .filter(sessions::congress_id.eq(r.congress_id))
-        .select(rows::Session::as_select())
+        .select((
+            rows::Session::as_select(),
+            slot_groups::allocation_mode.nullable(),
+        ))
         .first(conn)
         .optional()?;
-    let Some(s) = s.filter(|s| s.capacity.is_some() && s.status == "scheduled") else {
+    // Seats of a block allocated by ranked preferences are not taken one by one.
+    let Some((s, _)) = s.filter(|(s, mode)| {
+        s.capacity.is_some() && s.status == "scheduled" && mode.as_deref() != Some("ranked")
+    }) else {
         return Ok(SeatOutcome::NotOffered);
     };
-    // Seats of a block that is allocated by ranked preferences are not taken one by one.
-    if let Some(g) = s.slot_group_id {
-        let mode: String = slot_groups::table
-            .find(g)
-            .select(slot_groups::allocation_mode)
-            .first(conn)?;
-        if mode == "ranked" {
-            return Ok(SeatOutcome::NotOffered);
-        }
-    }
     let held: Vec<HeldSession> = enrollments::table
         .inner_join(sessions::table)
         .filter(enrollments::registration_id.eq(r.id))
