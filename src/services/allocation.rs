@@ -539,17 +539,14 @@ pub fn commit(
             .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
             if outbox::enqueue(
                 conn,
-                &Email {
-                    congress_id: Some(congress),
-                    kind: "allocation-result".into(),
-                    idempotency_key: format!("allocation:{group_id}:{}", r.id),
-                    recipient: r.email.clone(),
-                    language: lang.code().into(),
-                    subject: c.subject,
-                    text: c.text,
-                    html: c.html,
-                    attachments: vec![],
-                },
+                &Email::composed(
+                    Some(congress),
+                    "allocation-result",
+                    format!("allocation:{group_id}:{}", r.id),
+                    &r.email,
+                    lang,
+                    c,
+                ),
                 &ctx.id_domain,
             )? {
                 done.emails += 1;

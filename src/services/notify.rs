@@ -158,17 +158,14 @@ pub fn after_publish(
         .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
         if outbox::enqueue(
             conn,
-            &Email {
-                congress_id: Some(congress_id),
-                kind: "speaker-schedule-changed".into(),
-                idempotency_key: format!("speaker-digest:{congress_id}:{number}:{}", s.id),
-                recipient: to,
-                language: lang.code().into(),
-                subject: c.subject,
-                text: c.text,
-                html: c.html,
-                attachments: vec![],
-            },
+            &Email::composed(
+                Some(congress_id),
+                "speaker-schedule-changed",
+                format!("speaker-digest:{congress_id}:{number}:{}", s.id),
+                &to,
+                lang,
+                c,
+            ),
             &ctx.id_domain,
         )? {
             out.speaker_digests += 1;
@@ -219,17 +216,14 @@ pub fn after_publish(
         .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
         if outbox::enqueue(
             conn,
-            &Email {
-                congress_id: Some(congress_id),
-                kind: "participant-schedule-changed".into(),
-                idempotency_key: format!("participant-digest:{congress_id}:{number}:{}", r.id),
-                recipient: r.email.clone(),
-                language: lang.code().into(),
-                subject: c.subject,
-                text: c.text,
-                html: c.html,
-                attachments: vec![],
-            },
+            &Email::composed(
+                Some(congress_id),
+                "participant-schedule-changed",
+                format!("participant-digest:{congress_id}:{number}:{}", r.id),
+                &r.email,
+                lang,
+                c,
+            ),
             &ctx.id_domain,
         )? {
             out.participant_digests += 1;

@@ -48,6 +48,30 @@ pub struct Email {
     pub attachments: Vec<Attachment>,
 }
 
+impl Email {
+    /// A composed message to one recipient, without attachments.
+    pub fn composed(
+        congress_id: Option<i64>,
+        kind: &str,
+        idempotency_key: String,
+        recipient: &str,
+        lang: crate::i18n::Lang,
+        c: crate::mail::compose::Composed,
+    ) -> Email {
+        Email {
+            congress_id,
+            kind: kind.to_string(),
+            idempotency_key,
+            recipient: recipient.to_string(),
+            language: lang.code().to_string(),
+            subject: c.subject,
+            text: c.text,
+            html: c.html,
+            attachments: vec![],
+        }
+    }
+}
+
 /// The domain part for Message-IDs, from the base URL's host.
 pub fn message_id_domain(base_url: &str) -> String {
     let host = base_url

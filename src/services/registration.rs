@@ -137,15 +137,15 @@ fn queue_mail(
     outbox::enqueue(
         conn,
         &Email {
-            congress_id: Some(r.congress_id),
-            kind: kind.as_str().to_string(),
-            idempotency_key: format!("{}:{}:{}", kind.as_str(), r.id, key),
-            recipient: r.email.clone(),
-            language: lang.code().to_string(),
-            subject: c.subject,
-            text: c.text,
-            html: c.html,
             attachments,
+            ..Email::composed(
+                Some(r.congress_id),
+                kind.as_str(),
+                format!("{}:{}:{}", kind.as_str(), r.id, key),
+                &r.email,
+                lang,
+                c,
+            )
         },
         &ctx.id_domain,
     )?;
@@ -1019,20 +1019,17 @@ pub fn promote_workshop_waitlist(
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
         outbox::enqueue(
             conn,
-            &Email {
-                congress_id: Some(r.congress_id),
-                kind: "enrollment-promoted".into(),
-                idempotency_key: format!(
+            &Email::composed(
+                Some(r.congress_id),
+                "enrollment-promoted",
+                format!(
                     "enrollment-promoted:{id}:{}",
                     now.and_utc().timestamp_micros()
                 ),
-                recipient: r.email.clone(),
-                language: lang.code().into(),
-                subject: c.subject,
-                text: c.text,
-                html: c.html,
-                attachments: vec![],
-            },
+                &r.email,
+                lang,
+                c,
+            ),
             &ctx.id_domain,
         )?;
         audit::record(

@@ -150,17 +150,14 @@ pub fn queue_link_mail(
     .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
     outbox::enqueue(
         conn,
-        &Email {
-            congress_id: Some(speaker.congress_id),
-            kind: "speaker-link".into(),
-            idempotency_key: format!("speaker-link:{}:{key}", speaker.id),
-            recipient: to,
-            language: lang.code().into(),
-            subject: c.subject,
-            text: c.text,
-            html: c.html,
-            attachments: vec![],
-        },
+        &Email::composed(
+            Some(speaker.congress_id),
+            "speaker-link",
+            format!("speaker-link:{}:{key}", speaker.id),
+            &to,
+            lang,
+            c,
+        ),
         &ctx.id_domain,
     )
     .map_err(ServiceError::from)

@@ -309,17 +309,14 @@ pub fn send_bulk(
             .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
             let new = enqueue(
                 conn,
-                &Email {
-                    congress_id: Some(congress.id),
-                    kind: BULK_KIND.into(),
-                    idempotency_key: format!("bulk:{}:{}", mail.batch, r.id),
-                    recipient: r.email.clone(),
-                    language: lang.code().into(),
-                    subject: c.subject,
-                    text: c.text,
-                    html: c.html,
-                    attachments: vec![],
-                },
+                &Email::composed(
+                    Some(congress.id),
+                    BULK_KIND,
+                    format!("bulk:{}:{}", mail.batch, r.id),
+                    &r.email,
+                    lang,
+                    c,
+                ),
                 &ctx.id_domain,
             )?;
             if new {
