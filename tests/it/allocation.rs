@@ -12,6 +12,61 @@ use kongress::services::{now_utc, ServiceError};
 use crate::helpers::spawn_app_with;
 use crate::smtp::SmtpSink;
 
+type Conn = kongress::db::DbConnection;
+
+/// The first category that needs neither quota nor approval.
+fn open_category(conn: &mut Conn, congress: i64) -> i64 {
+    categories::table
+        .filter(categories::congress_id.eq(congress))
+        .filter(categories::quota.is_null())
+        .filter(categories::needs_approval.eq(false))
+        .select(categories::id)
+        .first(conn)
+        .unwrap()
+}
+
+/// Registers one person through the service (no workshop picks) and confirms them as the
+/// emailed link would; returns the registration as it is then.
+fn sign_up(
+    conn: &mut Conn,
+    ctx: &reg::MailContext,
+    c: &kongress::db::rows::Congress,
+    category: i64,
+    email: &str,
+    days: Vec<chrono::NaiveDate>,
+    language: kongress::i18n::Lang,
+) -> kongress::db::rows::Registration {
+    let input = RegistrationInput {
+        category_id: category,
+        first_name: "Rang".into(),
+        last_name: email.split('@').next().unwrap_or_default().into(),
+        email: email.into(),
+        organization: String::new(),
+        position: String::new(),
+        days,
+        dietary: String::new(),
+        accessibility: String::new(),
+        language,
+        answers: vec![],
+        consent_public: false,
+        picks: vec![],
+        rankings: vec![],
+    };
+    reg::register(conn, c, &input, ctx, now_utc()).unwrap();
+    let load = |conn: &mut Conn| -> kongress::db::rows::Registration {
+        registrations::table
+            .filter(registrations::congress_id.eq(c.id))
+            .filter(registrations::email.eq(email))
+            .select(kongress::db::rows::Registration::as_select())
+            .first(conn)
+            .unwrap()
+    };
+    let r = load(conn);
+    kongress::db::write_transaction(conn, |conn| reg::confirm_pending(conn, ctx, &r, now_utc()))
+        .unwrap();
+    load(conn)
+}
+
 #[tokio::test]
 async fn two_hundred_people_rank_a_block_and_the_allocation_commits() {
     let sink = SmtpSink::start();
@@ -34,48 +89,24 @@ async fn two_hundred_people_rank_a_block_and_the_allocation_commits() {
         .select(sessions::id)
         .load(&mut *conn)
         .unwrap();
-    let cats: Vec<(i64, i32)> = categories::table
-        .filter(categories::congress_id.eq(c.id))
-        .filter(categories::needs_approval.eq(false))
-        .filter(categories::quota.is_null())
-        .select((categories::id, categories::priority))
-        .load(&mut *conn)
-        .unwrap();
-    let cat = cats[0].0;
+    let cat = open_category(&mut conn, c.id);
     // 200 confirmed participants; the first four workshops are everybody's favourites.
     for i in 0..200usize {
-        let input = RegistrationInput {
-            category_id: cat,
-            first_name: "Rang".into(),
-            last_name: format!("{i}"),
-            email: format!("rang{i}@example.org"),
-            organization: String::new(),
-            position: String::new(),
-            days: vec![c.first_day, c.last_day],
-            dietary: String::new(),
-            accessibility: String::new(),
-            language: if i % 5 == 0 {
-                kongress::i18n::Lang::En
-            } else {
-                kongress::i18n::Lang::De
-            },
-            answers: vec![],
-            consent_public: false,
-            picks: vec![],
-            rankings: vec![],
+        let lang = if i % 5 == 0 {
+            kongress::i18n::Lang::En
+        } else {
+            kongress::i18n::Lang::De
         };
-        reg::register(&mut conn, &c, &input, &ctx, now_utc()).unwrap();
-    }
-    let pending: Vec<kongress::db::rows::Registration> = registrations::table
-        .filter(registrations::congress_id.eq(c.id))
-        .select(kongress::db::rows::Registration::as_select())
-        .load(&mut *conn)
-        .unwrap();
-    for r in &pending {
-        kongress::db::write_transaction(&mut conn, |conn| {
-            reg::confirm_pending(conn, &ctx, r, now_utc())
-        })
-        .unwrap();
+        let days = vec![c.first_day, c.last_day];
+        sign_up(
+            &mut conn,
+            &ctx,
+            &c,
+            cat,
+            &format!("rang{i}@example.org"),
+            days,
+            lang,
+        );
     }
     let confirmed: Vec<i64> = registrations::table
         .filter(registrations::congress_id.eq(c.id))
@@ -291,41 +322,11 @@ async fn an_organizer_switches_a_block_previews_and_commits_in_the_back_office()
             .select(kongress::db::rows::Congress::as_select())
             .first(&mut *conn)
             .unwrap();
-        let cat: i64 = categories::table
-            .filter(categories::congress_id.eq(cid))
-            .filter(categories::quota.is_null())
-            .filter(categories::needs_approval.eq(false))
-            .select(categories::id)
-            .first(&mut *conn)
-            .unwrap();
+        let cat = open_category(&mut conn, cid);
         for i in 0..30 {
-            let input = RegistrationInput {
-                category_id: cat,
-                first_name: "Block".into(),
-                last_name: format!("{i}"),
-                email: format!("block{i}@example.org"),
-                organization: String::new(),
-                position: String::new(),
-                days: vec![c.last_day],
-                dietary: String::new(),
-                accessibility: String::new(),
-                language: kongress::i18n::Lang::De,
-                answers: vec![],
-                consent_public: false,
-                picks: vec![],
-                rankings: vec![],
-            };
-            reg::register(&mut conn, &c, &input, &ctx, now_utc()).unwrap();
-        }
-        let pending: Vec<kongress::db::rows::Registration> = registrations::table
-            .select(kongress::db::rows::Registration::as_select())
-            .load(&mut *conn)
-            .unwrap();
-        for r in &pending {
-            kongress::db::write_transaction(&mut conn, |conn| {
-                reg::confirm_pending(conn, &ctx, r, now_utc())
-            })
-            .unwrap();
+            let email = format!("block{i}@example.org");
+            let de = kongress::i18n::Lang::De;
+            let r = sign_up(&mut conn, &ctx, &c, cat, &email, vec![c.last_day], de);
             allocation::set_ranking(&mut conn, r.id, g, &workshops[..2], now_utc()).unwrap();
         }
     }
@@ -394,38 +395,17 @@ async fn a_participant_ranks_on_the_private_page_and_sees_the_result() {
             .select(sessions::id)
             .load(&mut *conn)
             .unwrap();
-        let cat: i64 = categories::table
-            .filter(categories::congress_id.eq(c.id))
-            .filter(categories::quota.is_null())
-            .filter(categories::needs_approval.eq(false))
-            .select(categories::id)
-            .first(&mut *conn)
-            .unwrap();
-        let input = RegistrationInput {
-            category_id: cat,
-            first_name: "Rosa".into(),
-            last_name: "Rang".into(),
-            email: "rosa@example.org".into(),
-            organization: String::new(),
-            position: String::new(),
-            days: vec![c.last_day],
-            dietary: String::new(),
-            accessibility: String::new(),
-            language: kongress::i18n::Lang::De,
-            answers: vec![],
-            consent_public: false,
-            picks: vec![],
-            rankings: vec![],
-        };
-        reg::register(&mut conn, &c, &input, &ctx, now_utc()).unwrap();
-        let r: kongress::db::rows::Registration = registrations::table
-            .select(kongress::db::rows::Registration::as_select())
-            .first(&mut *conn)
-            .unwrap();
-        kongress::db::write_transaction(&mut conn, |conn| {
-            reg::confirm_pending(conn, &ctx, &r, now_utc())
-        })
-        .unwrap();
+        let cat = open_category(&mut conn, c.id);
+        let de = kongress::i18n::Lang::De;
+        let r = sign_up(
+            &mut conn,
+            &ctx,
+            &c,
+            cat,
+            "rosa@example.org",
+            vec![c.last_day],
+            de,
+        );
         (c.id, g, ws, reg::manage_token(&ctx, &r))
     };
     let b = crate::helpers::browser();
@@ -537,13 +517,7 @@ async fn the_registration_form_takes_a_ranking_for_a_ranked_block() {
             .select(sessions::id)
             .load(&mut *conn)
             .unwrap();
-        let cat: i64 = categories::table
-            .filter(categories::congress_id.eq(c.id))
-            .filter(categories::quota.is_null())
-            .filter(categories::needs_approval.eq(false))
-            .select(categories::id)
-            .first(&mut *conn)
-            .unwrap();
+        let cat = open_category(&mut conn, c.id);
         (
             g,
             ws,
