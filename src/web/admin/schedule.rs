@@ -430,15 +430,7 @@ pub async fn place(
                     )));
                 }
                 Err(ServiceError::Refused(conflicts)) => {
-                    let names = {
-                        let id = c.id;
-                        with_db(&state, ctx.lang, move |conn| {
-                            Ok(setup::speakers_of(conn, id)?)
-                        })
-                        .await?
-                    };
-                    let names: HashMap<i64, String> =
-                        names.into_iter().map(|s| (s.id, s.name)).collect();
+                    let names = super::sessions::names_for(&state, &ctx, c.id, true).await?;
                     (
                         conflicts
                             .iter()

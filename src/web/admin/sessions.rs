@@ -371,7 +371,7 @@ pub async fn new_form(
 }
 
 /// Speakers' names for conflict messages, loaded only when there is a conflict to explain.
-async fn names_for(
+pub(super) async fn names_for(
     state: &web::Data<AppState>,
     ctx: &PageCtx,
     congress: i64,
