@@ -1,0 +1,236 @@
+//! Registration, double opt-in, congress places and workshop seats with FIFO waitlists
+//! (SPEC §2 rules 1, 2, 3, 5, 6), one file per concern:
+//!
+//! - [`lifecycle`]: register, confirm, cancel, approve, decline, expire — every status change
+//!   goes through `domain::registration::transition` and is stored as a compare-and-set on the
+//!   status it expects;
+//! - [`seats`]: congress places and workshop seats (one conditional UPDATE per counter), enroll
+//!   and leave;
+//! - [`waitlist`]: promotion from the workshop and congress waitlists, in the domain's order;
+//! - [`data`]: what the participant's page and form show, their data download and deletion.
+//!
+//! Seats are taken with one conditional UPDATE each, so they are exact under any number of
+//! concurrent requests and app instances; a person's own repeated or concurrent requests are
+//! serialized by locking their registration row first (see `crate::db::locks`).
+
+mod data;
+mod lifecycle;
+mod seats;
+mod waitlist;
+
+pub use data::*;
+pub use lifecycle::*;
+pub use seats::*;
+pub use waitlist::*;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::audit::{self, Actor, AuditEvent};
+use std::sync::Arc;
+
+use super::outbox::{self, Attachment, Email};
+use super::programme::ProgrammeCache;
+use super::{tokens, ServiceError};
+use crate::db::rows;
+use crate::db::schema::{
+    answers, categories, congresses, enrollments, preferences, questions, registrations, rooms,
+    sessions, slot_groups,
+};
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::registration::{
+    confirmation_deadline, transition, Effect, EmailKind, RegistrationEvent, RegistrationStatus,
+};
+use crate::domain::seats::{Admission, WaitlistReason};
+use crate::i18n::Lang;
+use crate::mail::compose::{self, RegistrationMail};
+
+/// What the services need to write links and messages.
+#[derive(Clone)]
+pub struct MailContext {
+    pub base_url: String,
+    pub id_domain: String,
+    pub secret: Vec<u8>,
+    /// Parsed published versions (the agenda attached to confirmation emails).
+    pub programmes: Arc<ProgrammeCache>,
+}
+
+/// A registration as entered on the public form (already parsed).
+#[derive(Debug, Clone)]
+pub struct RegistrationInput {
+    pub category_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub organization: String,
+    pub position: String,
+    pub days: Vec<NaiveDate>,
+    pub dietary: String,
+    pub accessibility: String,
+    pub language: Lang,
+    pub answers: Vec<(i64, String)>,
+    pub consent_public: bool,
+    /// (slot group, chosen session) for first-come-first-served blocks.
+    pub picks: Vec<(i64, i64)>,
+    /// (slot group, sessions best first) for blocks allocated by ranked preferences.
+    pub rankings: Vec<(i64, Vec<i64>)>,
+}
+
+/// The participant's manage link (the same in every email).
+pub fn manage_token(ctx: &MailContext, r: &rows::Registration) -> String {
+    tokens::derived(&ctx.secret, "manage", r.id, &r.created_at.to_string())
+}
+
+/// The code on the participant's badge and QR code.
+pub fn checkin_token(ctx: &MailContext, r: &rows::Registration) -> String {
+    tokens::derived(&ctx.secret, "checkin", r.id, &r.created_at.to_string())
+}
+
+pub(super) fn lang_of(r: &rows::Registration) -> Lang {
+    Lang::parse(&r.language).unwrap_or(Lang::De)
+}
+
+pub(super) fn load(conn: &mut DbConnection, id: i64) -> QueryResult<rows::Registration> {
+    registrations::table
+        .find(id)
+        .select(rows::Registration::as_select())
+        .first(conn)
+}
+
+pub(super) fn congress_title(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
+    congresses::table
+        .find(id)
+        .select(congresses::title)
+        .first(conn)
+}
+
+pub(super) fn audit_status(
+    conn: &mut DbConnection,
+    actor: Actor,
+    r: &rows::Registration,
+    from: RegistrationStatus,
+    to: RegistrationStatus,
+    event: &str,
+) -> QueryResult<()> {
+    audit::record(
+        conn,
+        actor,
+        AuditEvent {
+            congress_id: Some(r.congress_id),
+            kind: "registration.status",
+            entity: "registration",
+            entity_id: Some(r.id),
+            before: Some(serde_json::json!({ "status": from.as_str() })),
+            after: Some(serde_json::json!({ "status": to.as_str(), "event": event })),
+        },
+    )
+}
+
+/// Queues a registration email (rule 6: in the caller's transaction).
+pub(super) fn queue_mail(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    r: &rows::Registration,
+    kind: EmailKind,
+    link: &str,
+    lines: Vec<String>,
+    key: &str,
+) -> Result<(), ServiceError> {
+    let title = congress_title(conn, r.congress_id)?;
+    let lang = lang_of(r);
+    let c = compose::registration(&RegistrationMail {
+        kind,
+        lang,
+        congress: &title,
+        first_name: &r.first_name,
+        last_name: &r.last_name,
+        link,
+        lines,
+    })
+    .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
+    let attachments = if gives_place(kind) {
+        place_attachments(conn, ctx, r)?
+    } else {
+        vec![]
+    };
+    outbox::enqueue(
+        conn,
+        &Email {
+            attachments,
+            ..Email::composed(
+                Some(r.congress_id),
+                kind.as_str(),
+                format!("{}:{}:{}", kind.as_str(), r.id, key),
+                &r.email,
+                lang,
+                c,
+            )
+        },
+        &ctx.id_domain,
+    )?;
+    Ok(())
+}
+
+/// Whether an email tells a person they now have a place (and carries their check-in code).
+pub(super) fn gives_place(kind: EmailKind) -> bool {
+    matches!(
+        kind,
+        EmailKind::RegistrationConfirmed
+            | EmailKind::PromotedFromWaitlist
+            | EmailKind::ApprovalGranted
+    )
+}
+
+/// The check-in QR code as a PNG and the person's agenda as iCalendar (SPEC §4). The agenda
+/// is left out while nothing is published.
+pub(super) fn place_attachments(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    r: &rows::Registration,
+) -> Result<Vec<Attachment>, ServiceError> {
+    let slug: String = congresses::table
+        .find(r.congress_id)
+        .select(congresses::slug)
+        .first(conn)?;
+    let checkin_url = format!(
+        "{}/admin/{slug}/checkin/code/{}",
+        ctx.base_url,
+        checkin_token(ctx, r)
+    );
+    let mut out = vec![];
+    if let Some(png) = crate::services::qr::png(&checkin_url) {
+        out.push(Attachment::new("checkin-qr.png", "image/png", &png));
+    }
+    if let Some(p) = crate::services::programme::latest_by_id(conn, &ctx.programmes, r.congress_id)?
+    {
+        let enrolled = enrolled_sessions(conn, r.id)?;
+        let events = crate::services::calendar::agenda_events(
+            &p,
+            &r.days_attending,
+            &enrolled,
+            &ctx.base_url,
+        );
+        let ics = crate::services::calendar::feed(&p.snapshot.congress.title, &events);
+        out.push(Attachment::new(
+            "agenda.ics",
+            "text/calendar; charset=utf-8",
+            ics.as_bytes(),
+        ));
+    }
+    Ok(out)
+}
+/// A registration of this congress, or `NotFound`.
+pub(super) fn load_in(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+) -> Result<rows::Registration, ServiceError> {
+    registrations::table
+        .filter(registrations::id.eq(id))
+        .filter(registrations::congress_id.eq(congress))
+        .select(rows::Registration::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(ServiceError::NotFound)
+}

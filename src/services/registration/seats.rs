@@ -1,0 +1,363 @@
+//! Congress places and workshop seats: taken and given back with one conditional UPDATE each.
+
+use super::*;
+
+/// Takes a congress place (and category quota) atomically, or says why not (rule 1).
+pub fn take_place(conn: &mut DbConnection, congress: i64, category: i64) -> QueryResult<Admission> {
+    let got = diesel::update(
+        congresses::table
+            .filter(congresses::id.eq(congress))
+            .filter(
+                congresses::capacity
+                    .is_null()
+                    .or(congresses::confirmed_count
+                        .nullable()
+                        .lt(congresses::capacity)),
+            ),
+    )
+    .set(congresses::confirmed_count.eq(congresses::confirmed_count + 1))
+    .execute(conn)?;
+    if got == 0 {
+        return Ok(Admission::Waitlist(WaitlistReason::CongressFull));
+    }
+    let got = diesel::update(
+        categories::table
+            .filter(categories::id.eq(category))
+            .filter(
+                categories::quota
+                    .is_null()
+                    .or(categories::confirmed_count.nullable().lt(categories::quota)),
+            ),
+    )
+    .set(categories::confirmed_count.eq(categories::confirmed_count + 1))
+    .execute(conn)?;
+    if got == 0 {
+        diesel::update(congresses::table.find(congress))
+            .set(congresses::confirmed_count.eq(congresses::confirmed_count - 1))
+            .execute(conn)?;
+        return Ok(Admission::Waitlist(WaitlistReason::CategoryFull));
+    }
+    Ok(Admission::Confirm)
+}
+
+pub(super) fn give_back_place(
+    conn: &mut DbConnection,
+    congress: i64,
+    category: i64,
+) -> QueryResult<()> {
+    diesel::update(
+        congresses::table
+            .find(congress)
+            .filter(congresses::confirmed_count.gt(0)),
+    )
+    .set(congresses::confirmed_count.eq(congresses::confirmed_count - 1))
+    .execute(conn)?;
+    diesel::update(
+        categories::table
+            .find(category)
+            .filter(categories::confirmed_count.gt(0)),
+    )
+    .set(categories::confirmed_count.eq(categories::confirmed_count - 1))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Outcome of asking for a workshop seat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeatOutcome {
+    Enrolled,
+    /// On the waitlist at this position (1 = next).
+    Waitlisted(i64),
+    /// Already enrolled or waiting there.
+    Already,
+    /// Overlaps a session the person holds or waits for (rule 3): its title.
+    Overlaps(String),
+    /// Not a session that takes enrollments.
+    NotOffered,
+}
+
+/// Takes one seat of a session atomically: never more than min(session, room) capacity.
+pub(super) fn take_seat(conn: &mut DbConnection, session: i64) -> QueryResult<bool> {
+    let n = diesel::sql_query(
+        "UPDATE sessions SET enrolled_count = enrolled_count + 1 \
+         WHERE id = $1 AND capacity IS NOT NULL AND enrolled_count < capacity \
+           AND (room_id IS NULL OR enrolled_count < COALESCE((SELECT r.capacity FROM rooms r WHERE r.id = sessions.room_id), enrolled_count + 1))",
+    )
+    .bind::<BigInt, _>(session)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// session id, title, enrollment status, start, end
+type HeldSession = (
+    i64,
+    String,
+    String,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+);
+
+/// Enrolls a confirmed registration in a session, or puts it on the session's waitlist.
+pub fn enroll(
+    conn: &mut DbConnection,
+    r: &rows::Registration,
+    session: i64,
+    now: NaiveDateTime,
+) -> Result<SeatOutcome, ServiceError> {
+    // The session with its block's mode, in one query.
+    let s: Option<(rows::Session, Option<String>)> = sessions::table
+        .left_join(slot_groups::table)
+        .filter(sessions::id.eq(session))
+        .filter(sessions::congress_id.eq(r.congress_id))
+        .select((
+            rows::Session::as_select(),
+            slot_groups::allocation_mode.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    // Seats of a block allocated by ranked preferences are not taken one by one.
+    let Some((s, _)) = s.filter(|(s, mode)| {
+        s.capacity.is_some() && s.status == "scheduled" && mode.as_deref() != Some("ranked")
+    }) else {
+        return Ok(SeatOutcome::NotOffered);
+    };
+    let held: Vec<HeldSession> = enrollments::table
+        .inner_join(sessions::table)
+        .filter(enrollments::registration_id.eq(r.id))
+        .filter(enrollments::status.ne("cancelled"))
+        .select((
+            sessions::id,
+            sessions::title,
+            enrollments::status,
+            sessions::starts_at,
+            sessions::ends_at,
+        ))
+        .load(conn)?;
+    if held.iter().any(|h| h.0 == session) {
+        return Ok(SeatOutcome::Already);
+    }
+    if let (Some(a), Some(b)) = (s.starts_at, s.ends_at) {
+        if let Some(h) = held
+            .iter()
+            .find(|h| matches!((h.3, h.4), (Some(x), Some(y)) if x < b && a < y))
+        {
+            return Ok(SeatOutcome::Overlaps(h.1.clone()));
+        }
+    }
+    let enrolled = take_seat(conn, session)?;
+    let (status, position) = if enrolled {
+        ("enrolled", 0i64)
+    } else {
+        diesel::update(sessions::table.find(session))
+            .set(sessions::waitlisted_count.eq(sessions::waitlisted_count + 1))
+            .execute(conn)?;
+        let max: Option<i64> = enrollments::table
+            .filter(enrollments::session_id.eq(session))
+            .select(diesel::dsl::max(enrollments::position))
+            .first(conn)?;
+        ("waitlisted", max.unwrap_or(0) + 1)
+    };
+    let existing: Option<i64> = enrollments::table
+        .filter(enrollments::registration_id.eq(r.id))
+        .filter(enrollments::session_id.eq(session))
+        .select(enrollments::id)
+        .first(conn)
+        .optional()?;
+    let id = match existing {
+        Some(id) => {
+            diesel::update(enrollments::table.find(id))
+                .set((
+                    enrollments::status.eq(status),
+                    enrollments::position.eq(position),
+                    enrollments::created_at.eq(now),
+                    enrollments::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            id
+        }
+        None => diesel::insert_into(enrollments::table)
+            .values((
+                enrollments::registration_id.eq(r.id),
+                enrollments::session_id.eq(session),
+                enrollments::status.eq(status),
+                enrollments::position.eq(position),
+                enrollments::created_at.eq(now),
+                enrollments::updated_at.eq(now),
+            ))
+            .returning(enrollments::id)
+            .get_result(conn)?,
+    };
+    audit::record(
+        conn,
+        Actor::Participant,
+        AuditEvent {
+            congress_id: Some(r.congress_id),
+            kind: "enrollment.created",
+            entity: "enrollment",
+            entity_id: Some(id),
+            before: None,
+            after: Some(serde_json::json!({ "session_id": session, "status": status })),
+        },
+    )?;
+    if enrolled {
+        Ok(SeatOutcome::Enrolled)
+    } else {
+        Ok(SeatOutcome::Waitlisted(waitlist_position(
+            conn, session, position, id,
+        )?))
+    }
+}
+
+fn seat_line(lang: Lang, title: &str, o: &SeatOutcome) -> String {
+    match (lang, o) {
+        (Lang::De, SeatOutcome::Enrolled) => format!("{title}: Platz sicher"),
+        (Lang::En, SeatOutcome::Enrolled) => format!("{title}: seat confirmed"),
+        (Lang::De, SeatOutcome::Waitlisted(p)) => format!("{title}: Warteliste, Platz {p}"),
+        (Lang::En, SeatOutcome::Waitlisted(p)) => format!("{title}: waiting list, position {p}"),
+        (Lang::De, SeatOutcome::Overlaps(o)) => {
+            format!("{title}: nicht möglich, überschneidet sich mit „{o}“")
+        }
+        (Lang::En, SeatOutcome::Overlaps(o)) => format!("{title}: not possible, overlaps “{o}”"),
+        (_, SeatOutcome::Already) => title.to_string(),
+        (Lang::De, SeatOutcome::NotOffered) => format!("{title}: keine Anmeldung möglich"),
+        (Lang::En, SeatOutcome::NotOffered) => format!("{title}: not open for enrollment"),
+    }
+}
+
+/// Enrolls in the first-come-first-served picks made at registration; one line per pick.
+pub(super) fn enroll_chosen(
+    conn: &mut DbConnection,
+    _ctx: &MailContext,
+    r: &rows::Registration,
+    now: NaiveDateTime,
+) -> Result<Vec<String>, ServiceError> {
+    let picks: Vec<(i64, String)> = preferences::table
+        .inner_join(slot_groups::table)
+        .inner_join(sessions::table)
+        .filter(preferences::registration_id.eq(r.id))
+        .filter(preferences::rank.eq(1))
+        .filter(slot_groups::allocation_mode.eq("fcfs"))
+        .order(sessions::starts_at)
+        .select((preferences::session_id, sessions::title))
+        .load(conn)?;
+    let lang = lang_of(r);
+    let mut lines = vec![];
+    for (session, title) in picks {
+        let o = enroll(conn, r, session, now)?;
+        lines.push(seat_line(lang, &title, &o));
+    }
+    Ok(lines)
+}
+
+/// Leaves a session (seat or waitlist); a freed seat goes to the first in line (rule 2).
+pub fn leave(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    r: &rows::Registration,
+    session: i64,
+    now: NaiveDateTime,
+) -> Result<bool, ServiceError> {
+    let e: Option<(i64, String)> = enrollments::table
+        .filter(enrollments::registration_id.eq(r.id))
+        .filter(enrollments::session_id.eq(session))
+        .filter(enrollments::status.ne("cancelled"))
+        .select((enrollments::id, enrollments::status))
+        .first(conn)
+        .optional()?;
+    let Some((id, status)) = e else {
+        return Ok(false);
+    };
+    diesel::update(enrollments::table.find(id))
+        .set((
+            enrollments::status.eq("cancelled"),
+            enrollments::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if status == "enrolled" {
+        diesel::update(
+            sessions::table
+                .find(session)
+                .filter(sessions::enrolled_count.gt(0)),
+        )
+        .set(sessions::enrolled_count.eq(sessions::enrolled_count - 1))
+        .execute(conn)?;
+        promote_workshop_waitlist(conn, ctx, session, now)?;
+    } else {
+        diesel::update(
+            sessions::table
+                .find(session)
+                .filter(sessions::waitlisted_count.gt(0)),
+        )
+        .set(sessions::waitlisted_count.eq(sessions::waitlisted_count - 1))
+        .execute(conn)?;
+    }
+    audit::record(
+        conn,
+        Actor::Participant,
+        AuditEvent {
+            congress_id: Some(r.congress_id),
+            kind: "enrollment.cancelled",
+            entity: "enrollment",
+            entity_id: Some(id),
+            before: Some(serde_json::json!({ "session_id": session, "status": status })),
+            after: None,
+        },
+    )?;
+    Ok(true)
+}
+
+pub(super) fn leave_all(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    r: &rows::Registration,
+    now: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let held: Vec<i64> = enrollments::table
+        .filter(enrollments::registration_id.eq(r.id))
+        .filter(enrollments::status.ne("cancelled"))
+        .select(enrollments::session_id)
+        .load(conn)?;
+    for s in held {
+        leave(conn, ctx, r, s, now)?;
+    }
+    Ok(())
+}
+
+/// A participant's own action on their manage page.
+pub fn participant_enroll(
+    conn: &mut DbConnection,
+    id: i64,
+    session: i64,
+    now: NaiveDateTime,
+) -> Result<SeatOutcome, ServiceError> {
+    write_transaction(conn, |conn| {
+        let r = load(conn, id)?;
+        let status = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
+        if !crate::domain::registration::may_enroll(status) {
+            return Err(ServiceError::Conflict("not confirmed".into()));
+        }
+        enroll(conn, &r, session, now)
+    })
+}
+
+pub fn participant_leave(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    id: i64,
+    session: i64,
+    now: NaiveDateTime,
+) -> Result<bool, ServiceError> {
+    write_transaction(conn, |conn| {
+        let r = load(conn, id)?;
+        leave(conn, ctx, &r, session, now)
+    })
+}
+
+/// Sessions a registration holds a seat in.
+pub fn enrolled_sessions(conn: &mut DbConnection, registration: i64) -> QueryResult<Vec<i64>> {
+    enrollments::table
+        .filter(enrollments::registration_id.eq(registration))
+        .filter(enrollments::status.eq("enrolled"))
+        .select(enrollments::session_id)
+        .load(conn)
+}
