@@ -2,6 +2,7 @@
 //! row types. Backend-specific SQL lives here and only here.
 
 pub mod connection;
+pub mod locks;
 pub mod outbox;
 pub mod rows;
 pub mod schema;

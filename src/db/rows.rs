@@ -306,4 +306,6 @@ pub struct Registration {
     pub confirmed_at: Option<NaiveDateTime>,
     pub cancelled_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    /// Raised by every status change (compare-and-set); names the change in mail keys.
+    pub state_version: i64,
 }

@@ -212,6 +212,7 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamp>,
         cancelled_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        state_version -> BigInt,
     }
 }
 
@@ -232,6 +233,7 @@ diesel::table! {
         position -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        state_version -> BigInt,
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod allocation;
 pub mod conflicts;
 pub mod email;
+pub mod enrollment;
 pub mod ids;
 pub mod programme;
 pub mod registration;
@@ -20,14 +21,12 @@ pub use conflicts::{
     Severity,
 };
 pub use email::{EmailAddress, EmailError};
+pub use enrollment::{EnrollmentEvent, EnrollmentStatus};
 pub use ids::{
     CategoryId, CongressId, EnrollmentId, OrganizerId, QuestionId, RegistrationId, RoomId,
     SessionId, SlotGroupId, SpeakerId, TrackId, VersionId,
 };
-pub use seats::{
-    admit_registration, decide_seat, effective_capacity, promotions, seats_left, Admission, Quota,
-    SeatDecision, WaitlistReason,
-};
+pub use seats::{effective_capacity, promotions, seats_left, Admission, WaitlistReason};
 pub use slug::{Slug, SlugError, RESERVED_SLUGS};
 pub use time::{
     congress_days, congress_window_utc, day_range_utc, local_date_of, local_to_utc,

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::audit::{self, Actor, AuditEvent};
+use super::registration::MailContext;
 use super::{new_guid, now_utc, ServiceError};
 use crate::db::rows::{self, NewCongress, NewCongressDay};
 use crate::db::schema::{congress_days, congresses, sessions};
@@ -148,6 +149,7 @@ pub fn days(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<rows::CongressD
 /// outside the congress days.
 pub fn update(
     conn: &mut DbConnection,
+    mail: &MailContext,
     id: i64,
     s: &CongressSettings,
     labels: &[DayLabel],
@@ -231,6 +233,13 @@ pub fn update(
                     "capacity": s.capacity, "status": s.status, "days": labels,
                 })),
             },
+        )?;
+        // A raised capacity lets the first on the congress waitlist in at once (rule 2).
+        super::registration::promote_after_capacity_change(
+            conn,
+            mail,
+            super::registration::RaisedCapacity::Congress(id),
+            now_utc(),
         )?;
         Ok(())
     })

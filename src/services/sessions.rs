@@ -20,6 +20,7 @@ use crate::domain::conflicts::{
 use crate::domain::programme::{SessionKind, SpeakerRole};
 use crate::domain::time::{congress_window_utc, parse_time_zone, TimeRange};
 use crate::domain::{RoomId, SessionId, SpeakerId};
+use crate::services::registration::{self, MailContext, RaisedCapacity};
 
 /// A session's content as entered.
 #[derive(Debug, Clone, Serialize)]
@@ -237,6 +238,7 @@ pub fn create(
 /// elsewhere at that time is refused like a move would be.
 pub fn update(
     conn: &mut DbConnection,
+    mail: &MailContext,
     congress: i64,
     id: i64,
     s: &SessionInput,
@@ -272,6 +274,13 @@ pub fn update(
                 warnings = check(conn, congress, id, before.room_id, start, end)?;
             }
         }
+        // More seats let the first waiting people in at once (SPEC §2 rule 2).
+        registration::promote_after_capacity_change(
+            conn,
+            mail,
+            RaisedCapacity::Session(id),
+            now_utc(),
+        )?;
         audit::change(
             conn,
             actor,

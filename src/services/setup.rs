@@ -12,6 +12,7 @@ use crate::db::schema::{
     tracks,
 };
 use crate::db::{write_transaction, DbConnection};
+use crate::services::registration::{self, MailContext, RaisedCapacity};
 
 /// A room as entered.
 #[derive(Debug, Clone, Serialize)]
@@ -149,6 +150,7 @@ pub fn add_room(
 
 pub fn update_room(
     conn: &mut DbConnection,
+    mail: &MailContext,
     congress: i64,
     id: i64,
     r: &RoomInput,
@@ -174,6 +176,13 @@ pub fn update_room(
             id,
             Some(before),
             serde_json::to_value(r).ok(),
+        )?;
+        // More room lets the first waiting people in at once (SPEC §2 rule 2).
+        registration::promote_after_capacity_change(
+            conn,
+            mail,
+            RaisedCapacity::Room(id),
+            super::now_utc(),
         )?;
         Ok(())
     })
@@ -393,6 +402,7 @@ pub fn add_category(
 /// Changes a category; a quota below the confirmed registrations is refused (rule 1).
 pub fn update_category(
     conn: &mut DbConnection,
+    mail: &MailContext,
     congress: i64,
     id: i64,
     c: &CategoryInput,
@@ -425,6 +435,13 @@ pub fn update_category(
             id,
             Some(before),
             serde_json::to_value(c).ok(),
+        )?;
+        // More room lets the first waiting people in at once (SPEC §2 rule 2).
+        registration::promote_after_capacity_change(
+            conn,
+            mail,
+            RaisedCapacity::Congress(congress),
+            super::now_utc(),
         )?;
         Ok(())
     })

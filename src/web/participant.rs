@@ -18,7 +18,7 @@ use crate::domain::EmailAddress;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::registration::{
-    self as svc, Confirmation, FormData, MailContext, RegistrationInput, SeatOutcome,
+    self as svc, ConfirmLink, Confirmation, FormData, MailContext, RegistrationInput, SeatOutcome,
 };
 use crate::services::{now_utc, programme, rate_limit, ServiceError};
 use crate::startup::AppState;
@@ -498,12 +498,13 @@ pub async fn confirm_form(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let t2 = token.clone();
-    let r = with_db(&state, ctx.lang, move |conn| {
-        svc::pending_by_confirm_token(conn, &t2)
+    let mail = mail_context(&state);
+    let link = with_db(&state, ctx.lang, move |conn| {
+        svc::confirm_link(conn, &t2, &mail, now_utc())
     })
     .await?;
-    match r.filter(|r| r.status == "pending") {
-        Some(_) => page(
+    match link {
+        ConfirmLink::Pending => page(
             StatusCode::OK,
             MessagePage {
                 title: ctx.t.confirm_title.into(),
@@ -517,7 +518,19 @@ pub async fn confirm_form(
                 csrf: csrf.0,
             },
         ),
-        None => page(
+        // A used link is a way in: the same person's private page.
+        ConfirmLink::Used { manage_token } => Ok(see_other(&format!("/r/{manage_token}"))),
+        ConfirmLink::Expired => page(
+            StatusCode::GONE,
+            MessagePage {
+                title: ctx.t.link_expired.into(),
+                text: ctx.t.link_expired_text.into(),
+                ctx,
+                action: None,
+                csrf: csrf.0,
+            },
+        ),
+        ConfirmLink::Invalid => page(
             StatusCode::NOT_FOUND,
             MessagePage {
                 title: ctx.t.link_invalid.into(),

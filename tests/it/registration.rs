@@ -184,8 +184,10 @@ async fn a_participant_registers_confirms_and_gets_a_workshop_over_smtp() {
     assert_eq!(r.status(), 303);
     let manage = r.headers()["location"].to_str().unwrap().to_string();
     assert!(manage.starts_with("/r/"));
-    // The link is used up.
-    assert_eq!(v.b.get(&link).send().await.unwrap().status(), 404);
+    // The used link stays a way in: it leads the same person to their private page.
+    let again = v.b.get(&link).send().await.unwrap();
+    assert_eq!(again.status(), 303);
+    assert_eq!(again.headers()["location"].to_str().unwrap(), manage);
 
     assert_eq!(app.mailer.drain().await.unwrap(), 1);
     let mails = sink.wait_for_async(2, Duration::from_secs(5)).await;
@@ -928,8 +930,8 @@ async fn unconfirmed_registrations_expire_after_48_hours_and_can_register_again(
     let link = confirm_links(&app).pop().unwrap();
     assert_eq!(
         v.b.get(&link).send().await.unwrap().status(),
-        404,
-        "the old link is dead"
+        410,
+        "the old link says it expired"
     );
     // Registering again reuses the record with a fresh link.
     assert_eq!(

@@ -200,8 +200,8 @@ pub fn delete_registration(
     id: i64,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
-    write_transaction(conn, |conn| {
-        let r = load(conn, id)?;
+    write_retrying(conn, |conn| {
+        let r = load_locked(conn, id)?;
         let status = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
         if !matches!(
             status,

@@ -86,14 +86,16 @@ pub fn register(
     ctx: &MailContext,
     now: NaiveDateTime,
 ) -> Result<Registered, ServiceError> {
-    write_transaction(conn, |conn| {
+    write_retrying(conn, |conn| {
         check_input(conn, congress, input)?;
         let existing: Option<rows::Registration> = registrations::table
             .filter(registrations::congress_id.eq(congress.id))
             .filter(registrations::email.eq(&input.email))
-            .select(rows::Registration::as_select())
-            .first(conn)
-            .optional()?;
+            .select(registrations::id)
+            .first::<i64>(conn)
+            .optional()?
+            .map(|id| load_locked(conn, id))
+            .transpose()?;
         let confirm = tokens::new_token();
         let deadline = confirmation_deadline(now);
         if let Some(r) = &existing {
@@ -132,7 +134,12 @@ pub fn register(
                         kind,
                         &link,
                         vec![],
-                        &format!("again-{}", now.and_utc().timestamp_micros()),
+                        // Once per state and minute: a double-click sends one mail.
+                        &format!(
+                            "again-v{}-{}",
+                            r.state_version,
+                            now.and_utc().timestamp() / 60
+                        ),
                     )?;
                 }
                 return Ok(Registered::LinkSentAgain(r.id));
@@ -145,27 +152,40 @@ pub fn register(
                     .execute(conn)?;
                 diesel::delete(preferences::table.filter(preferences::registration_id.eq(r.id)))
                     .execute(conn)?;
-                diesel::update(registrations::table.find(r.id))
-                    .set((
-                        registrations::category_id.eq(input.category_id),
-                        registrations::first_name.eq(&input.first_name),
-                        registrations::last_name.eq(&input.last_name),
-                        registrations::organization.eq(&input.organization),
-                        registrations::position.eq(&input.position),
-                        registrations::days_attending.eq(days_text(&input.days)),
-                        registrations::dietary_needs.eq(&input.dietary),
-                        registrations::accessibility_needs.eq(&input.accessibility),
-                        registrations::language.eq(input.language.code()),
-                        registrations::consent_privacy_at.eq(now),
-                        registrations::consent_public_listing.eq(input.consent_public),
-                        registrations::status.eq("pending"),
-                        registrations::confirm_token_hash.eq(Some(tokens::hash(&confirm))),
-                        registrations::confirm_expires_at.eq(Some(deadline)),
-                        registrations::confirmed_at.eq(None::<NaiveDateTime>),
-                        registrations::cancelled_at.eq(None::<NaiveDateTime>),
-                        registrations::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
+                // Compare-and-set on the cancelled or expired state just read.
+                let changed = diesel::update(
+                    registrations::table
+                        .filter(registrations::id.eq(r.id))
+                        .filter(registrations::status.eq(&r.status))
+                        .filter(registrations::state_version.eq(r.state_version)),
+                )
+                .set((
+                    registrations::state_version.eq(r.state_version + 1),
+                    registrations::category_id.eq(input.category_id),
+                    registrations::first_name.eq(&input.first_name),
+                    registrations::last_name.eq(&input.last_name),
+                    registrations::organization.eq(&input.organization),
+                    registrations::position.eq(&input.position),
+                    registrations::days_attending.eq(days_text(&input.days)),
+                    registrations::dietary_needs.eq(&input.dietary),
+                    registrations::accessibility_needs.eq(&input.accessibility),
+                    registrations::language.eq(input.language.code()),
+                    registrations::consent_privacy_at.eq(now),
+                    registrations::consent_public_listing.eq(input.consent_public),
+                    registrations::status.eq("pending"),
+                    registrations::confirm_token_hash.eq(Some(tokens::hash(&confirm))),
+                    registrations::confirm_expires_at.eq(Some(deadline)),
+                    registrations::confirmed_at.eq(None::<NaiveDateTime>),
+                    registrations::cancelled_at.eq(None::<NaiveDateTime>),
+                    registrations::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+                if changed != 1 {
+                    return Err(ServiceError::Conflict(format!(
+                        "registration {} changed meanwhile",
+                        r.id
+                    )));
+                }
                 r.id
             }
             None => {
@@ -280,7 +300,8 @@ fn days_text(days: &[NaiveDate]) -> String {
         .join(",")
 }
 
-/// The registration a confirmation link belongs to, if the link is valid and pending.
+/// The registration a confirmation link belongs to, if the link is valid: pending, or already
+/// used (its hash is kept, so a second click still finds the person).
 pub fn pending_by_confirm_token(
     conn: &mut DbConnection,
     token: &str,
@@ -298,6 +319,7 @@ pub fn pending_by_confirm_token(
 /// Outcome of opening the confirmation link.
 #[derive(Debug)]
 pub enum Confirmation {
+    /// Confirmed now, or earlier by the same link: the person's private page.
     Done {
         manage_token: String,
         status: RegistrationStatus,
@@ -306,7 +328,63 @@ pub enum Confirmation {
     Invalid,
 }
 
-/// Opens the confirmation link: double opt-in completes (rule 5).
+/// What a confirmation link is, before the person presses the button.
+#[derive(Debug)]
+pub enum ConfirmLink {
+    /// Waiting to be confirmed.
+    Pending,
+    /// Already used: it leads to the private page.
+    Used {
+        manage_token: String,
+    },
+    Expired,
+    Invalid,
+}
+
+/// Reads what a confirmation link stands for (the page with the confirm button).
+pub fn confirm_link(
+    conn: &mut DbConnection,
+    token: &str,
+    ctx: &MailContext,
+    now: NaiveDateTime,
+) -> Result<ConfirmLink, ServiceError> {
+    let Some(r) = pending_by_confirm_token(conn, token)? else {
+        return Ok(ConfirmLink::Invalid);
+    };
+    Ok(match link_state(&r, now) {
+        LinkState::Open => ConfirmLink::Pending,
+        LinkState::Used => ConfirmLink::Used {
+            manage_token: manage_token(ctx, &r),
+        },
+        LinkState::Expired => ConfirmLink::Expired,
+    })
+}
+
+enum LinkState {
+    Open,
+    Used,
+    Expired,
+}
+
+/// A confirmation link is open while its registration is pending and the deadline has not
+/// passed; once confirmed it stays a way in to the private page; a registration that expired
+/// (or one pending past its deadline) makes it an expired link.
+fn link_state(r: &rows::Registration, now: NaiveDateTime) -> LinkState {
+    match RegistrationStatus::parse(&r.status) {
+        Some(RegistrationStatus::Pending) if r.confirm_expires_at.is_some_and(|d| now >= d) => {
+            LinkState::Expired
+        }
+        Some(RegistrationStatus::Pending) => LinkState::Open,
+        Some(RegistrationStatus::Expired) | None => LinkState::Expired,
+        Some(_) if r.confirmed_at.is_some() => LinkState::Used,
+        // Cancelled before it was ever confirmed: nothing to lead to.
+        Some(_) => LinkState::Expired,
+    }
+}
+
+/// Opens the confirmation link: double opt-in completes (rule 5). The registration row is
+/// locked first, so a second click (or a third, at once) waits for the first, finds the link
+/// used and answers the same way: the private page, no second place, no second email.
 pub fn confirm(
     conn: &mut DbConnection,
     token: &str,
@@ -316,27 +394,40 @@ pub fn confirm(
     if !tokens::plausible(token) {
         return Ok(Confirmation::Invalid);
     }
-    write_transaction(conn, |conn| {
-        let Some(r) = pending_by_confirm_token(conn, token)? else {
+    write_retrying(conn, |conn| {
+        let Some(found) = pending_by_confirm_token(conn, token)? else {
             return Ok(Confirmation::Invalid);
         };
-        let status = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
-        if status != RegistrationStatus::Pending {
+        let r = load_locked(conn, found.id)?;
+        if r.confirm_token_hash != found.confirm_token_hash {
+            // A new link was sent meanwhile; this one is void.
             return Ok(Confirmation::Invalid);
         }
-        if r.confirm_expires_at.is_some_and(|d| now >= d) {
-            apply(
-                conn,
-                ctx,
-                &r,
-                &RegistrationEvent::Expire {
-                    now,
-                    deadline: r.confirm_expires_at.unwrap_or(now),
-                },
-                Actor::System,
-                now,
-            )?;
-            return Ok(Confirmation::Expired);
+        match link_state(&r, now) {
+            LinkState::Used => {
+                return Ok(Confirmation::Done {
+                    manage_token: manage_token(ctx, &r),
+                    status: RegistrationStatus::parse(&r.status)
+                        .unwrap_or(RegistrationStatus::Cancelled),
+                })
+            }
+            LinkState::Expired => {
+                if r.status == RegistrationStatus::Pending.as_str() {
+                    apply(
+                        conn,
+                        ctx,
+                        &r,
+                        &RegistrationEvent::Expire {
+                            now,
+                            deadline: r.confirm_expires_at.unwrap_or(now),
+                        },
+                        Actor::System,
+                        now,
+                    )?;
+                }
+                return Ok(Confirmation::Expired);
+            }
+            LinkState::Open => {}
         }
         let to = confirm_pending(conn, ctx, &r, now)?;
         Ok(Confirmation::Done {
@@ -353,26 +444,26 @@ pub fn confirm_pending(
     r: &rows::Registration,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
-    let needs_approval: bool = categories::table
-        .find(r.category_id)
-        .select(categories::needs_approval)
-        .first(conn)?;
-    let event = if needs_approval {
+    let event = if needs_approval(conn, r)? {
         RegistrationEvent::EmailConfirmedNeedsApproval
     } else {
         RegistrationEvent::EmailConfirmed(take_place(conn, r.congress_id, r.category_id)?)
     };
     let to = apply(conn, ctx, r, &event, Actor::Participant, now)?;
+    // The link's hash stays: a second click leads to the private page (`link_state`).
     diesel::update(registrations::table.find(r.id))
-        .set((
-            registrations::confirm_token_hash.eq(None::<String>),
-            registrations::confirmed_at.eq(Some(now)),
-        ))
+        .set(registrations::confirmed_at.eq(Some(now)))
         .execute(conn)?;
     Ok(to)
 }
 
 /// Runs one transition and its effects in the caller's transaction; returns the new status.
+///
+/// The status is stored with a compare-and-set on the status and state version that `r` was
+/// read with; if another transaction changed the registration meanwhile nothing is done and
+/// the call fails with `Conflict` (the caller's transaction rolls back whatever it took). The
+/// callers lock the row before reading it, so on either backend that is a safety net, not a
+/// path taken.
 pub(super) fn apply(
     conn: &mut DbConnection,
     ctx: &MailContext,
@@ -387,13 +478,26 @@ pub(super) fn apply(
     if t.to == RegistrationStatus::Cancelled {
         set_cancelled = Some(now);
     }
-    diesel::update(registrations::table.find(r.id))
-        .set((
-            registrations::status.eq(t.to.as_str()),
-            registrations::updated_at.eq(now),
-            registrations::cancelled_at.eq(set_cancelled.or(r.cancelled_at)),
-        ))
-        .execute(conn)?;
+    let version = r.state_version + 1;
+    let changed = diesel::update(
+        registrations::table
+            .filter(registrations::id.eq(r.id))
+            .filter(registrations::status.eq(t.from.as_str()))
+            .filter(registrations::state_version.eq(r.state_version)),
+    )
+    .set((
+        registrations::status.eq(t.to.as_str()),
+        registrations::state_version.eq(version),
+        registrations::updated_at.eq(now),
+        registrations::cancelled_at.eq(set_cancelled.or(r.cancelled_at)),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Err(ServiceError::Conflict(format!(
+            "registration {} changed meanwhile",
+            r.id
+        )));
+    }
     audit_status(conn, actor, r, t.from, t.to, event.name())?;
     // Seats and places first, then the emails (which report the outcome).
     let mut lines = vec![];
@@ -412,8 +516,17 @@ pub(super) fn apply(
     let link = format!("{}/r/{}", ctx.base_url, manage_token(ctx, r));
     for effect in &t.effects {
         if let Effect::SendEmail(kind) = effect {
-            let key = format!("{}-{}", t.to.as_str(), now.and_utc().timestamp_micros());
-            queue_mail(conn, ctx, r, *kind, &link, lines.clone(), &key)?;
+            // The registration and the version this transition made: one mail per change,
+            // whoever asks twice.
+            queue_mail(
+                conn,
+                ctx,
+                r,
+                *kind,
+                &link,
+                lines.clone(),
+                &format!("v{version}"),
+            )?;
         }
     }
     if release_place {
@@ -445,8 +558,12 @@ pub fn cancel(
     by_organizer: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
-    write_transaction(conn, |conn| {
-        let r = load(conn, id)?;
+    write_retrying(conn, |conn| {
+        let r = load_locked(conn, id)?;
+        if r.status == RegistrationStatus::Cancelled.as_str() {
+            // A repeat (double-click, second tab): the first request did it all.
+            return Ok(RegistrationStatus::Cancelled);
+        }
         let actor = by_organizer
             .map(Actor::Organizer)
             .unwrap_or(Actor::Participant);
@@ -477,10 +594,11 @@ pub fn expire_due(
         .load(conn)?;
     let mut n = 0;
     for id in due {
-        write_transaction(conn, |conn| {
-            let r = load(conn, id)?;
-            if r.status != "pending" {
-                return Ok::<_, ServiceError>(());
+        write_retrying(conn, |conn| {
+            let r = load_locked(conn, id)?;
+            // Confirmed (or expired by another instance's sweep) since the list was read.
+            if r.status != "pending" || r.confirm_expires_at.is_none_or(|d| now < d) {
+                return Ok(());
             }
             let deadline = r.confirm_expires_at.unwrap_or(now);
             apply(
@@ -491,9 +609,7 @@ pub fn expire_due(
                 Actor::System,
                 now,
             )?;
-            diesel::update(registrations::table.find(id))
-                .set(registrations::confirm_token_hash.eq(None::<String>))
-                .execute(conn)?;
+            // The link's hash stays, so opening it later says "expired" (410), not "unknown".
             n += 1;
             Ok(())
         })?;
@@ -508,7 +624,9 @@ pub fn confirmation_window() -> Duration {
 
 /// An organizer approves a registration that awaits approval: it takes a congress place if one
 /// is free (rule 1), else joins the congress waitlist; the email follows from the transition.
-/// Another congress's registration is `NotFound`; one in any other status is a `Conflict`.
+/// Another congress's registration is `NotFound`; one in any other status is a `Conflict`,
+/// except a repeat: a registration of a category that needs approval which is confirmed or
+/// waitlisted already was approved, and the answer is its status, with nothing changed.
 pub fn approve(
     conn: &mut DbConnection,
     ctx: &MailContext,
@@ -517,9 +635,16 @@ pub fn approve(
     organizer: i64,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
-    write_transaction(conn, |conn| {
-        let r = load_in(conn, congress, id)?;
+    write_retrying(conn, |conn| {
+        let r = load_in_locked(conn, congress, id)?;
         let from = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
+        if matches!(
+            from,
+            RegistrationStatus::Confirmed | RegistrationStatus::Waitlisted
+        ) && needs_approval(conn, &r)?
+        {
+            return Ok(from);
+        }
         // Ask the rule before taking a place, so a refused approval holds nothing even for a
         // moment; `apply` asks it again with the real admission.
         transition(from, &RegistrationEvent::Approved(Admission::Confirm))
@@ -536,7 +661,8 @@ pub fn approve(
     })
 }
 
-/// An organizer declines a registration that awaits approval (it holds no place yet).
+/// An organizer declines a registration that awaits approval (it holds no place yet). A
+/// repeat finds it cancelled and answers so, changing nothing.
 pub fn decline(
     conn: &mut DbConnection,
     ctx: &MailContext,
@@ -545,8 +671,11 @@ pub fn decline(
     organizer: i64,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
-    write_transaction(conn, |conn| {
-        let r = load_in(conn, congress, id)?;
+    write_retrying(conn, |conn| {
+        let r = load_in_locked(conn, congress, id)?;
+        if r.status == RegistrationStatus::Cancelled.as_str() && needs_approval(conn, &r)? {
+            return Ok(RegistrationStatus::Cancelled);
+        }
         apply(
             conn,
             ctx,
@@ -556,4 +685,22 @@ pub fn decline(
             now,
         )
     })
+}
+
+/// Whether the registration's category needs an organizer's approval.
+fn needs_approval(conn: &mut DbConnection, r: &rows::Registration) -> QueryResult<bool> {
+    categories::table
+        .find(r.category_id)
+        .select(categories::needs_approval)
+        .first(conn)
+}
+
+/// A registration of this congress, locked for the transaction, or `NotFound`.
+fn load_in_locked(
+    conn: &mut DbConnection,
+    congress: i64,
+    id: i64,
+) -> Result<rows::Registration, ServiceError> {
+    load_in(conn, congress, id)?;
+    Ok(load_locked(conn, id)?)
 }

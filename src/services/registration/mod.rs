@@ -46,6 +46,32 @@ use crate::domain::seats::{Admission, WaitlistReason};
 use crate::i18n::Lang;
 use crate::mail::compose::{self, RegistrationMail};
 
+/// Runs a registration command as one write transaction, and runs it again (up to three times
+/// in all) when PostgreSQL aborted it to break a deadlock between two people's transitions, or
+/// when a concurrent request inserted the same row first: the retry reads the state that
+/// request left and answers as a repeat.
+pub(super) fn write_retrying<T>(
+    conn: &mut DbConnection,
+    mut f: impl FnMut(&mut DbConnection) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    let mut attempt = 1;
+    loop {
+        match write_transaction(conn, &mut f) {
+            Err(ServiceError::Db(e)) if attempt < 3 && crate::db::locks::is_retryable(&e) => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Locks a registration row for the rest of the transaction (PostgreSQL) and reads it.
+pub(super) fn load_locked(conn: &mut DbConnection, id: i64) -> QueryResult<rows::Registration> {
+    crate::db::locks::lock_row(conn, crate::db::locks::Lockable::Registration, id)?;
+    load(conn, id)
+}
+
 /// What the services need to write links and messages.
 #[derive(Clone)]
 pub struct MailContext {

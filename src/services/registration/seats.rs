@@ -1,6 +1,7 @@
 //! Congress places and workshop seats: taken and given back with one conditional UPDATE each.
 
 use super::*;
+use crate::domain::enrollment::{self, CounterEffect, EnrollmentEvent, EnrollmentStatus};
 
 /// Takes a congress place (and category quota) atomically, or says why not (rule 1).
 pub fn take_place(conn: &mut DbConnection, congress: i64, category: i64) -> QueryResult<Admission> {
@@ -97,7 +98,29 @@ type HeldSession = (
     Option<NaiveDateTime>,
 );
 
-/// Enrolls a confirmed registration in a session, or puts it on the session's waitlist.
+/// A person's row for one session: id, status, state version.
+type EnrollmentRow = (i64, String, i64);
+
+fn enrollment_of(
+    conn: &mut DbConnection,
+    registration: i64,
+    session: i64,
+) -> QueryResult<Option<EnrollmentRow>> {
+    enrollments::table
+        .filter(enrollments::registration_id.eq(registration))
+        .filter(enrollments::session_id.eq(session))
+        .select((
+            enrollments::id,
+            enrollments::status,
+            enrollments::state_version,
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// Enrolls a confirmed registration in a session, or puts it on the session's waitlist. The
+/// caller's transaction holds the registration's row lock, so the person's own requests are
+/// serialized; the enrollment row is written with a compare-and-set on the state read.
 pub fn enroll(
     conn: &mut DbConnection,
     r: &rows::Registration,
@@ -124,7 +147,7 @@ pub fn enroll(
     let held: Vec<HeldSession> = enrollments::table
         .inner_join(sessions::table)
         .filter(enrollments::registration_id.eq(r.id))
-        .filter(enrollments::status.ne("cancelled"))
+        .filter(enrollments::status.ne(EnrollmentStatus::Cancelled.as_str()))
         .select((
             sessions::id,
             sessions::title,
@@ -144,37 +167,56 @@ pub fn enroll(
             return Ok(SeatOutcome::Overlaps(h.1.clone()));
         }
     }
-    let enrolled = take_seat(conn, session)?;
-    let (status, position) = if enrolled {
-        ("enrolled", 0i64)
-    } else {
-        diesel::update(sessions::table.find(session))
-            .set(sessions::waitlisted_count.eq(sessions::waitlisted_count + 1))
-            .execute(conn)?;
-        let max: Option<i64> = enrollments::table
-            .filter(enrollments::session_id.eq(session))
-            .select(diesel::dsl::max(enrollments::position))
-            .first(conn)?;
-        ("waitlisted", max.unwrap_or(0) + 1)
-    };
-    let existing: Option<i64> = enrollments::table
-        .filter(enrollments::registration_id.eq(r.id))
-        .filter(enrollments::session_id.eq(session))
-        .select(enrollments::id)
-        .first(conn)
-        .optional()?;
-    let id = match existing {
-        Some(id) => {
-            diesel::update(enrollments::table.find(id))
-                .set((
-                    enrollments::status.eq(status),
-                    enrollments::position.eq(position),
-                    enrollments::created_at.eq(now),
-                    enrollments::updated_at.eq(now),
-                ))
+    let existing = enrollment_of(conn, r.id, session)?;
+    let current = existing
+        .as_ref()
+        .map(|e| EnrollmentStatus::parse(&e.1).unwrap_or(EnrollmentStatus::Cancelled));
+    // Ask the rule before taking a seat, so a refused request holds nothing even for a moment.
+    if enrollment::transition(current, EnrollmentEvent::Join { seat_taken: true }).is_err() {
+        return Ok(SeatOutcome::Already);
+    }
+    let seat_taken = take_seat(conn, session)?;
+    let t = enrollment::transition(current, EnrollmentEvent::Join { seat_taken })
+        .map_err(|e| ServiceError::Conflict(e.to_string()))?;
+    let mut position = 0;
+    for effect in &t.effects {
+        if *effect == CounterEffect::JoinQueue {
+            diesel::update(sessions::table.find(session))
+                .set(sessions::waitlisted_count.eq(sessions::waitlisted_count + 1))
                 .execute(conn)?;
+            let highest: Option<i64> = enrollments::table
+                .filter(enrollments::session_id.eq(session))
+                .select(diesel::dsl::max(enrollments::position))
+                .first(conn)?;
+            position = enrollment::next_queue_number(highest);
+        }
+    }
+    let status = t.to.as_str();
+    let id = match existing {
+        Some((id, from, version)) => {
+            let changed = diesel::update(
+                enrollments::table
+                    .filter(enrollments::id.eq(id))
+                    .filter(enrollments::status.eq(&from))
+                    .filter(enrollments::state_version.eq(version)),
+            )
+            .set((
+                enrollments::status.eq(status),
+                enrollments::position.eq(position),
+                enrollments::state_version.eq(version + 1),
+                enrollments::created_at.eq(now),
+                enrollments::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+            if changed != 1 {
+                // Someone else changed the row since it was read: undo the seat with the rest.
+                return Err(ServiceError::Conflict(format!(
+                    "enrollment {id} changed meanwhile"
+                )));
+            }
             id
         }
+        // UNIQUE (registration_id, session_id) refuses a second row.
         None => diesel::insert_into(enrollments::table)
             .values((
                 enrollments::registration_id.eq(r.id),
@@ -199,7 +241,7 @@ pub fn enroll(
             after: Some(serde_json::json!({ "session_id": session, "status": status })),
         },
     )?;
-    if enrolled {
+    if seat_taken {
         Ok(SeatOutcome::Enrolled)
     } else {
         Ok(SeatOutcome::Waitlisted(waitlist_position(
@@ -249,7 +291,10 @@ pub(super) fn enroll_chosen(
     Ok(lines)
 }
 
-/// Leaves a session (seat or waitlist); a freed seat goes to the first in line (rule 2).
+/// Leaves a session (seat or waitlist); a freed seat goes to the first in line (rule 2). The
+/// enrollment is cancelled with a compare-and-set on the status read: a repeated or concurrent
+/// request that finds it changed does nothing and answers `false`, so a seat is given back
+/// once and one person moves up.
 pub fn leave(
     conn: &mut DbConnection,
     ctx: &MailContext,
@@ -257,39 +302,51 @@ pub fn leave(
     session: i64,
     now: NaiveDateTime,
 ) -> Result<bool, ServiceError> {
-    let e: Option<(i64, String)> = enrollments::table
-        .filter(enrollments::registration_id.eq(r.id))
-        .filter(enrollments::session_id.eq(session))
-        .filter(enrollments::status.ne("cancelled"))
-        .select((enrollments::id, enrollments::status))
-        .first(conn)
-        .optional()?;
-    let Some((id, status)) = e else {
+    let Some((id, from, version)) = enrollment_of(conn, r.id, session)? else {
         return Ok(false);
     };
-    diesel::update(enrollments::table.find(id))
-        .set((
-            enrollments::status.eq("cancelled"),
-            enrollments::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    if status == "enrolled" {
-        diesel::update(
-            sessions::table
-                .find(session)
-                .filter(sessions::enrolled_count.gt(0)),
-        )
-        .set(sessions::enrolled_count.eq(sessions::enrolled_count - 1))
-        .execute(conn)?;
-        promote_workshop_waitlist(conn, ctx, session, now)?;
-    } else {
-        diesel::update(
-            sessions::table
-                .find(session)
-                .filter(sessions::waitlisted_count.gt(0)),
-        )
-        .set(sessions::waitlisted_count.eq(sessions::waitlisted_count - 1))
-        .execute(conn)?;
+    let current = EnrollmentStatus::parse(&from).unwrap_or(EnrollmentStatus::Cancelled);
+    let Ok(t) = enrollment::transition(Some(current), EnrollmentEvent::Leave) else {
+        return Ok(false);
+    };
+    let changed = diesel::update(
+        enrollments::table
+            .filter(enrollments::id.eq(id))
+            .filter(enrollments::status.eq(&from))
+            .filter(enrollments::state_version.eq(version)),
+    )
+    .set((
+        enrollments::status.eq(t.to.as_str()),
+        enrollments::state_version.eq(version + 1),
+        enrollments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Ok(false);
+    }
+    for effect in &t.effects {
+        match effect {
+            CounterEffect::FreeSeat => {
+                diesel::update(
+                    sessions::table
+                        .find(session)
+                        .filter(sessions::enrolled_count.gt(0)),
+                )
+                .set(sessions::enrolled_count.eq(sessions::enrolled_count - 1))
+                .execute(conn)?;
+                promote_workshop_waitlist(conn, ctx, session, now)?;
+            }
+            CounterEffect::LeaveQueue => {
+                diesel::update(
+                    sessions::table
+                        .find(session)
+                        .filter(sessions::waitlisted_count.gt(0)),
+                )
+                .set(sessions::waitlisted_count.eq(sessions::waitlisted_count - 1))
+                .execute(conn)?;
+            }
+            CounterEffect::JoinQueue => {}
+        }
     }
     audit::record(
         conn,
@@ -299,7 +356,7 @@ pub fn leave(
             kind: "enrollment.cancelled",
             entity: "enrollment",
             entity_id: Some(id),
-            before: Some(serde_json::json!({ "session_id": session, "status": status })),
+            before: Some(serde_json::json!({ "session_id": session, "status": from })),
             after: None,
         },
     )?;
@@ -330,8 +387,8 @@ pub fn participant_enroll(
     session: i64,
     now: NaiveDateTime,
 ) -> Result<SeatOutcome, ServiceError> {
-    write_transaction(conn, |conn| {
-        let r = load(conn, id)?;
+    write_retrying(conn, |conn| {
+        let r = load_locked(conn, id)?;
         let status = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
         if !crate::domain::registration::may_enroll(status) {
             return Err(ServiceError::Conflict("not confirmed".into()));
@@ -347,8 +404,8 @@ pub fn participant_leave(
     session: i64,
     now: NaiveDateTime,
 ) -> Result<bool, ServiceError> {
-    write_transaction(conn, |conn| {
-        let r = load(conn, id)?;
+    write_retrying(conn, |conn| {
+        let r = load_locked(conn, id)?;
         leave(conn, ctx, &r, session, now)
     })
 }

@@ -1,6 +1,10 @@
 //! Who moves up when a place or a seat frees (SPEC §2 rule 2), in the domain's waitlist order.
 
 use super::*;
+use crate::domain::enrollment::{
+    self, CongressQueuePlace, CounterEffect, EnrollmentEvent, EnrollmentStatus, QueuePlace,
+};
+use crate::domain::seats;
 
 /// Waitlist position of an enrollment (1-based), counting only people ahead in the queue.
 pub fn waitlist_position(
@@ -22,41 +26,89 @@ pub fn waitlist_position(
     Ok(ahead + 1)
 }
 
-/// Moves the first waitlisted people of a session into free seats, in FIFO order, and emails them.
+/// Moves the first waitlisted people of a session into free seats, in the domain's queue order
+/// (rule 2), and emails them. How many may move up follows from the seat arithmetic of
+/// `domain::seats`; each seat is still taken with the conditional UPDATE, and each promotion is
+/// a compare-and-set on the waiting row, so two transactions freeing seats at once never move
+/// the same person twice or count a seat twice.
 pub fn promote_workshop_waitlist(
     conn: &mut DbConnection,
     ctx: &MailContext,
     session: i64,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
+    let (capacity, enrolled, room_capacity): (Option<i32>, i32, Option<i32>) = sessions::table
+        .left_join(rooms::table)
+        .filter(sessions::id.eq(session))
+        .select((
+            sessions::capacity,
+            sessions::enrolled_count,
+            rooms::capacity.nullable(),
+        ))
+        .first(conn)?;
+    let free = seats::seats_left(enrolled, seats::effective_capacity(capacity, room_capacity))
+        .unwrap_or(0);
+    if free == 0 {
+        return Ok(0);
+    }
+    let mut queue: Vec<(QueuePlace, i64, i64)> = enrollments::table
+        .filter(enrollments::session_id.eq(session))
+        .filter(enrollments::status.eq(EnrollmentStatus::Waitlisted.as_str()))
+        .select((
+            enrollments::position,
+            enrollments::id,
+            enrollments::registration_id,
+            enrollments::state_version,
+        ))
+        .load::<(i64, i64, i64, i64)>(conn)?
+        .into_iter()
+        .map(|(position, id, reg, version)| (QueuePlace { position, id }, reg, version))
+        .collect();
+    queue.sort_by(|a, b| enrollment::workshop_queue_order(&a.0, &b.0));
+    let heads = seats::promotions(free, queue.len());
     let mut promoted = 0;
-    loop {
-        let next: Option<(i64, i64)> = enrollments::table
-            .filter(enrollments::session_id.eq(session))
-            .filter(enrollments::status.eq("waitlisted"))
-            .order((enrollments::position, enrollments::id))
-            .select((enrollments::id, enrollments::registration_id))
-            .first(conn)
-            .optional()?;
-        let Some((id, reg)) = next else {
-            return Ok(promoted);
-        };
+    for (place, reg, version) in queue.into_iter().take(heads) {
+        let id = place.id;
         if !take_seat(conn, session)? {
-            return Ok(promoted);
+            break;
         }
-        diesel::update(enrollments::table.find(id))
-            .set((
-                enrollments::status.eq("enrolled"),
-                enrollments::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        diesel::update(
-            sessions::table
-                .find(session)
-                .filter(sessions::waitlisted_count.gt(0)),
+        let t =
+            enrollment::transition(Some(EnrollmentStatus::Waitlisted), EnrollmentEvent::Promote)
+                .map_err(|e| ServiceError::Conflict(e.to_string()))?;
+        let changed = diesel::update(
+            enrollments::table
+                .filter(enrollments::id.eq(id))
+                .filter(enrollments::status.eq(EnrollmentStatus::Waitlisted.as_str()))
+                .filter(enrollments::state_version.eq(version)),
         )
-        .set(sessions::waitlisted_count.eq(sessions::waitlisted_count - 1))
+        .set((
+            enrollments::status.eq(t.to.as_str()),
+            enrollments::state_version.eq(version + 1),
+            enrollments::updated_at.eq(now),
+        ))
         .execute(conn)?;
+        if changed != 1 {
+            // The person left the queue (or moved up) meanwhile: the seat goes back.
+            diesel::update(
+                sessions::table
+                    .find(session)
+                    .filter(sessions::enrolled_count.gt(0)),
+            )
+            .set(sessions::enrolled_count.eq(sessions::enrolled_count - 1))
+            .execute(conn)?;
+            continue;
+        }
+        for effect in &t.effects {
+            if *effect == CounterEffect::LeaveQueue {
+                diesel::update(
+                    sessions::table
+                        .find(session)
+                        .filter(sessions::waitlisted_count.gt(0)),
+                )
+                .set(sessions::waitlisted_count.eq(sessions::waitlisted_count - 1))
+                .execute(conn)?;
+            }
+        }
         promoted += 1;
         let r = load(conn, reg)?;
         let title: String = sessions::table
@@ -86,10 +138,8 @@ pub fn promote_workshop_waitlist(
             &Email::composed(
                 Some(r.congress_id),
                 "enrollment-promoted",
-                format!(
-                    "enrollment-promoted:{id}:{}",
-                    now.and_utc().timestamp_micros()
-                ),
+                // The enrollment and the version this promotion made.
+                format!("enrollment-promoted:{id}:v{}", version + 1),
                 &r.email,
                 lang,
                 c,
@@ -109,6 +159,7 @@ pub fn promote_workshop_waitlist(
             },
         )?;
     }
+    Ok(promoted)
 }
 
 /// Moves waitlisted registrations into free congress places, first confirmed first.
@@ -118,15 +169,22 @@ pub fn promote_congress_waitlist(
     congress: i64,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
-    let waiting: Vec<i64> = registrations::table
+    let mut waiting: Vec<CongressQueuePlace> = registrations::table
         .filter(registrations::congress_id.eq(congress))
-        .filter(registrations::status.eq("waitlisted"))
-        .order((registrations::confirmed_at.asc(), registrations::id))
-        .select(registrations::id)
-        .load(conn)?;
+        .filter(registrations::status.eq(RegistrationStatus::Waitlisted.as_str()))
+        .select((registrations::confirmed_at, registrations::id))
+        .load::<(Option<NaiveDateTime>, i64)>(conn)?
+        .into_iter()
+        .map(|(confirmed_at, id)| CongressQueuePlace { confirmed_at, id })
+        .collect();
+    waiting.sort_by(enrollment::congress_queue_order);
     let mut promoted = 0;
-    for id in waiting {
-        let r = load(conn, id)?;
+    for place in waiting {
+        // Locked and read again: the person may have cancelled since the list was read.
+        let r = load_locked(conn, place.id)?;
+        if r.status != RegistrationStatus::Waitlisted.as_str() {
+            continue;
+        }
         match take_place(conn, congress, r.category_id)? {
             Admission::Confirm => {
                 apply(
@@ -185,4 +243,44 @@ pub fn organizer_promote(
         )?;
         Ok(promoted)
     })
+}
+
+/// What an organizer's change may have given more room to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RaisedCapacity {
+    /// A session's own seats.
+    Session(i64),
+    /// A room's capacity: every session in it.
+    Room(i64),
+    /// The congress's capacity or a category's quota: the congress waitlist.
+    Congress(i64),
+}
+
+/// Moves waiting people up at once after a capacity changed (SPEC §2 rule 2), in the caller's
+/// transaction; a lowered capacity frees nothing and moves nobody. Returns how many moved up.
+pub fn promote_after_capacity_change(
+    conn: &mut DbConnection,
+    ctx: &MailContext,
+    raised: RaisedCapacity,
+    now: NaiveDateTime,
+) -> Result<usize, ServiceError> {
+    let with_queue = sessions::table
+        .filter(sessions::status.eq("scheduled"))
+        .filter(sessions::capacity.is_not_null())
+        .filter(sessions::waitlisted_count.gt(0))
+        .select(sessions::id)
+        .into_boxed();
+    let waiting: Vec<i64> = match raised {
+        RaisedCapacity::Session(id) => with_queue.filter(sessions::id.eq(id)).load(conn)?,
+        RaisedCapacity::Room(id) => with_queue
+            .filter(sessions::room_id.eq(id))
+            .order(sessions::id)
+            .load(conn)?,
+        RaisedCapacity::Congress(id) => return promote_congress_waitlist(conn, ctx, id, now),
+    };
+    let mut promoted = 0;
+    for session in waiting {
+        promoted += promote_workshop_waitlist(conn, ctx, session, now)?;
+    }
+    Ok(promoted)
 }

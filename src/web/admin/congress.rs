@@ -337,8 +337,9 @@ pub async fn save_settings(
     let errors = match input.parse(&ctx) {
         Ok((settings, labels)) => {
             let slug = settings.slug.clone();
+            let mail = crate::web::participant::mail_context(&state);
             let result = with_db(&state, ctx.lang, move |conn| {
-                Ok(svc::update(conn, id, &settings, &labels, actor))
+                Ok(svc::update(conn, &mail, id, &settings, &labels, actor))
             })
             .await?;
             match result {

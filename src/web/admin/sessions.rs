@@ -505,8 +505,9 @@ pub async fn save(
     let mut errors = match form.parse(&ctx) {
         Ok(input) => {
             let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
+            let mail = crate::web::participant::mail_context(&state);
             match with_db(&state, ctx.lang, move |conn| {
-                Ok(svc::update(conn, id, sid, &input, actor))
+                Ok(svc::update(conn, &mail, id, sid, &input, actor))
             })
             .await?
             {

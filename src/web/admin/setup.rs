@@ -12,6 +12,7 @@ use super::{see_other, Chrome, INVALID};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::services::audit::Actor;
+use crate::services::registration::MailContext;
 use crate::services::setup::{
     self as svc, CategoryInput, CategoryRow, QuestionInput, QuestionRow, RoomInput, RoomRow,
     SpeakerInput, SpeakerRow, TrackInput, TrackRow, QUESTION_KINDS,
@@ -20,6 +21,7 @@ use crate::services::ServiceError;
 use crate::startup::AppState;
 use crate::web::auth::AdminCtx;
 use crate::web::forms::{self, Errors};
+use crate::web::participant::mail_context;
 use crate::web::public::with_db;
 use crate::web::PageCtx;
 
@@ -55,6 +57,7 @@ pub trait SetupList: Sized + 'static {
     ) -> Result<i64, ServiceError>;
     fn update(
         conn: &mut DbConnection,
+        mail: &MailContext,
         congress: i64,
         id: i64,
         input: &Self::Input,
@@ -223,8 +226,9 @@ pub async fn save<L: SetupList>(
     let mut errors = match L::parse(&form, &ctx) {
         Ok(input) => {
             let (congress, actor) = actor(&admin)?;
+            let mail = mail_context(&state);
             match with_db(&state, ctx.lang, move |conn| {
-                Ok(L::update(conn, congress, id, &input, actor))
+                Ok(L::update(conn, &mail, congress, id, &input, actor))
             })
             .await?
             {
@@ -350,12 +354,13 @@ impl SetupList for Rooms {
     }
     fn update(
         conn: &mut DbConnection,
+        mail: &MailContext,
         congress: i64,
         id: i64,
         i: &RoomInput,
         actor: Actor,
     ) -> Result<(), ServiceError> {
-        svc::update_room(conn, congress, id, i, actor)
+        svc::update_room(conn, mail, congress, id, i, actor)
     }
     fn delete(
         conn: &mut DbConnection,
@@ -453,6 +458,7 @@ impl SetupList for Tracks {
     }
     fn update(
         conn: &mut DbConnection,
+        _mail: &MailContext,
         congress: i64,
         id: i64,
         i: &TrackInput,
@@ -570,12 +576,13 @@ impl SetupList for Categories {
     }
     fn update(
         conn: &mut DbConnection,
+        mail: &MailContext,
         congress: i64,
         id: i64,
         i: &CategoryInput,
         actor: Actor,
     ) -> Result<(), ServiceError> {
-        svc::update_category(conn, congress, id, i, actor)
+        svc::update_category(conn, mail, congress, id, i, actor)
     }
     fn delete(
         conn: &mut DbConnection,
@@ -722,6 +729,7 @@ impl SetupList for Questions {
     }
     fn update(
         conn: &mut DbConnection,
+        _mail: &MailContext,
         congress: i64,
         id: i64,
         i: &QuestionInput,
@@ -839,6 +847,7 @@ impl SetupList for Speakers {
     }
     fn update(
         conn: &mut DbConnection,
+        _mail: &MailContext,
         congress: i64,
         id: i64,
         i: &SpeakerInput,

@@ -353,9 +353,12 @@ pub async fn update_session(
         Err(e) => return body_problem(&req, vec![e]),
     };
     let congress = c.id;
+    let mail = crate::web::participant::mail_context(&state);
     let result = with_db(&state, Lang::En, move |conn| {
-        Ok(svc::update(conn, congress, id, &input, bearer.actor())
-            .and_then(|w| svc::get(conn, congress, id).map(|x| (x, w))))
+        Ok(
+            svc::update(conn, &mail, congress, id, &input, bearer.actor())
+                .and_then(|w| svc::get(conn, congress, id).map(|x| (x, w))),
+        )
     })
     .await;
     match result {

@@ -1,0 +1,2 @@
+ALTER TABLE enrollments DROP COLUMN state_version;
+ALTER TABLE registrations DROP COLUMN state_version;
