@@ -13,6 +13,7 @@ use super::forms::{Errors, FormMap};
 use super::public::{with_db, Nav};
 use super::PageCtx;
 use crate::db::rows;
+use crate::domain::enrollment::EnrollmentStatus;
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::EmailAddress;
 use crate::error::AppError;
@@ -769,21 +770,28 @@ pub async fn enroll(
         .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_required.into()))?;
     let id = r.id;
     let outcome = with_db(&state, ctx.lang, move |conn| {
-        Ok(svc::participant_enroll(conn, id, session, now_utc()))
+        let outcome = svc::participant_enroll(conn, id, session, now_utc());
+        // A repeat (a double-click) answers as the first request did: seat or waitlist.
+        let waiting = matches!(outcome, Ok(SeatOutcome::Already))
+            && svc::seat_status(conn, id, session)? == Some(EnrollmentStatus::Waitlisted);
+        Ok((outcome, waiting))
     })
     .await?;
     let done = match outcome {
-        Ok(SeatOutcome::Enrolled) | Ok(SeatOutcome::Already) => "enrolled",
-        Ok(SeatOutcome::Waitlisted(_)) => "waitlisted",
-        Ok(SeatOutcome::Overlaps(_)) => "overlap",
-        Ok(SeatOutcome::NotOffered) => return Err(AppError::NotFound(ctx.lang)),
-        Err(ServiceError::Conflict(_)) => {
-            return Err(AppError::Forbidden(
-                ctx.lang,
-                ctx.t.not_confirmed_yet.into(),
-            ))
-        }
-        Err(e) => return Err(AppError::from_service(ctx.lang, e)),
+        (Ok(SeatOutcome::Already), true) => "waitlisted",
+        (outcome, _) => match outcome {
+            Ok(SeatOutcome::Enrolled) | Ok(SeatOutcome::Already) => "enrolled",
+            Ok(SeatOutcome::Waitlisted(_)) => "waitlisted",
+            Ok(SeatOutcome::Overlaps(_)) => "overlap",
+            Ok(SeatOutcome::NotOffered) => return Err(AppError::NotFound(ctx.lang)),
+            Err(ServiceError::Conflict(_)) => {
+                return Err(AppError::Forbidden(
+                    ctx.lang,
+                    ctx.t.not_confirmed_yet.into(),
+                ))
+            }
+            Err(e) => return Err(AppError::from_service(ctx.lang, e)),
+        },
     };
     Ok(see_other(&format!("/r/{token}?done={done}#workshops")))
 }

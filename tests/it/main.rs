@@ -15,6 +15,7 @@ pub mod formats;
 mod people;
 mod programme;
 mod public_pages;
+mod races;
 mod registration;
 mod schema;
 mod speakers;

@@ -418,3 +418,13 @@ pub fn enrolled_sessions(conn: &mut DbConnection, registration: i64) -> QueryRes
         .select(enrollments::session_id)
         .load(conn)
 }
+
+/// Where a person stands in one session (`None`: never asked for it).
+pub fn seat_status(
+    conn: &mut DbConnection,
+    registration: i64,
+    session: i64,
+) -> QueryResult<Option<EnrollmentStatus>> {
+    Ok(enrollment_of(conn, registration, session)?
+        .and_then(|(_, status, _)| EnrollmentStatus::parse(&status)))
+}
