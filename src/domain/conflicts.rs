@@ -263,6 +263,26 @@ pub fn conflict_report(
     window: Option<&TimeRange>,
     cap: usize,
 ) -> ConflictReport {
+    report(placements, window, cap, true)
+}
+
+/// The errors of [`conflict_report`] only (room or speaker double-booked, outside the congress
+/// days), without the capacity warnings: what refuses an import.
+pub fn hard_conflicts(
+    placements: &[Placement],
+    window: Option<&TimeRange>,
+    cap: usize,
+) -> ConflictReport {
+    report(placements, window, cap, false)
+}
+
+fn report(
+    placements: &[Placement],
+    window: Option<&TimeRange>,
+    cap: usize,
+    warnings: bool,
+) -> ConflictReport {
+    let capacity_warning = |p: &Placement| capacity_warning(p).filter(|_| warnings);
     let mut report = ConflictReport::new(cap);
     // Start order, first placement per session id.
     let mut order: Vec<usize> = (0..placements.len()).collect();

@@ -24,7 +24,15 @@ fn read(path: &str) -> String {
 
 fn import(app: &TestApp, slug: &str, text: &str) -> Result<import::Imported, ImportError> {
     let mut conn = app.conn();
-    import::import_file(&mut conn, slug, text, Actor::System, false, None)
+    import::import_file(
+        &mut conn,
+        slug,
+        text,
+        &Default::default(),
+        Actor::System,
+        false,
+        None,
+    )
 }
 
 /// Every event of a file as (guid → start, end, title, room, persons), in UTC.

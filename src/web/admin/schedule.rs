@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::sessions::conflict_message;
+use super::sessions::{conflict_message, conflict_messages, NAMED_CONFLICTS};
 use super::{page, see_other, Chrome};
 use crate::domain::conflicts::{ConflictReport, Severity, SHOWN_CONFLICTS};
 use crate::domain::time::{local_date_of, local_to_utc, parse_time_zone};
@@ -457,10 +457,7 @@ pub async fn place(
                 Err(ServiceError::Refused(conflicts)) => {
                     let names = super::sessions::names_for(&state, &ctx, c.id, true).await?;
                     (
-                        conflicts
-                            .iter()
-                            .map(|x| conflict_message(ctx.lang, x, &names))
-                            .collect::<Vec<_>>(),
+                        conflict_messages(ctx.lang, &conflicts, &names, NAMED_CONFLICTS),
                         StatusCode::CONFLICT,
                     )
                 }
