@@ -773,10 +773,11 @@ impl ImportConflicts {
             .shown
             .iter()
             .map(|(title, c)| {
-                format!(
-                    "„{title}“: {}",
-                    crate::i18n::admin::conflict_message(lang, c, &self.speaker_names)
-                )
+                let message = crate::i18n::admin::conflict_message(lang, c, &self.speaker_names);
+                match lang {
+                    crate::i18n::Lang::De => format!("„{title}“: {message}"),
+                    crate::i18n::Lang::En => format!("“{title}”: {message}"),
+                }
             })
             .collect();
         if self.more > 0 {
