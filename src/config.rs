@@ -18,6 +18,35 @@ pub struct Settings {
     pub pool_size: u32,
     /// Registrations accepted per IP address in ten minutes (`KONGRESS_REGISTRATION_LIMIT`).
     pub registration_limit: i32,
+    /// What a programme import accepts (`KONGRESS_IMPORT_MAX_BYTES`, `…_MAX_EVENTS`).
+    pub import_limits: ImportLimits,
+}
+
+/// The largest programme file an import reads: refused with a message beyond these, before
+/// the file costs more than its own size in memory or time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportLimits {
+    /// Bytes per file.
+    pub max_bytes: usize,
+    /// Events (sessions) per file.
+    pub max_events: usize,
+    /// Attributes on one XML element.
+    pub max_attributes: usize,
+    /// Nesting of XML elements or JSON objects and lists.
+    pub max_depth: usize,
+}
+
+impl Default for ImportLimits {
+    /// 20 MiB (a FOSDEM-sized schedule.xml is about 3 MB), 10,000 events, 64 attributes,
+    /// depth 32 (the formats need 6 in XML, 8 in JSON).
+    fn default() -> Self {
+        ImportLimits {
+            max_bytes: 20 * 1024 * 1024,
+            max_events: 10_000,
+            max_attributes: 64,
+            max_depth: 32,
+        }
+    }
 }
 
 /// A setting that cannot be used as given.
@@ -74,6 +103,20 @@ impl Settings {
             })?,
             None => 20,
         };
+        let mut import_limits = ImportLimits::default();
+        for (name, slot) in [
+            ("KONGRESS_IMPORT_MAX_BYTES", &mut import_limits.max_bytes),
+            ("KONGRESS_IMPORT_MAX_EVENTS", &mut import_limits.max_events),
+        ] {
+            if let Some(v) = non_empty(name) {
+                *slot = v.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name,
+                        message: "must be a positive number".into(),
+                    }
+                })?;
+            }
+        }
         Ok(Settings {
             database_url,
             bind,
@@ -86,6 +129,7 @@ impl Settings {
             workers,
             pool_size,
             registration_limit,
+            import_limits,
         })
     }
 
@@ -134,5 +178,20 @@ mod tests {
         assert!(with(&[("KONGRESS_SECRET_KEY", &"g".repeat(64))]).is_err());
         assert!(with(&[("KONGRESS_SECRET_KEY", &"a1".repeat(32))]).is_ok());
         assert!(with(&[("DATABASE_URL", "postgres://u@h/db")]).is_ok());
+        assert!(with(&[("KONGRESS_IMPORT_MAX_BYTES", "lots")]).is_err());
+        assert!(with(&[("KONGRESS_IMPORT_MAX_EVENTS", "0")]).is_err());
+    }
+
+    #[test]
+    fn import_limits_default_and_from_env() {
+        assert_eq!(with(&[]).unwrap().import_limits, ImportLimits::default());
+        let s = with(&[
+            ("KONGRESS_IMPORT_MAX_BYTES", "1048576"),
+            ("KONGRESS_IMPORT_MAX_EVENTS", "50"),
+        ])
+        .unwrap();
+        assert_eq!(s.import_limits.max_bytes, 1_048_576);
+        assert_eq!(s.import_limits.max_events, 50);
+        assert_eq!(s.import_limits.max_depth, 32);
     }
 }

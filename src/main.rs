@@ -107,8 +107,32 @@ fn migrate(settings: &Settings) -> CliResult<()> {
 
 /// `kongress import`: prints what it did, or the file's problem (and changes nothing).
 fn import(settings: &Settings, slug: &str, file: &std::path::Path, draft: bool) -> CliResult<()> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    use services::import::{ImportError, OverLimit};
+    use std::io::Read;
+    let limit = settings.import_limits.max_bytes;
+    let too_large = || {
+        format!(
+            "{}: {} (nothing was changed)",
+            file.display(),
+            OverLimit::Bytes { limit }
+        )
+    };
+    // The size is checked before reading; the read stops one byte past the limit in case the
+    // file grew (or is a pipe), so an oversized file never sits in memory.
+    let cannot_read = |e: std::io::Error| format!("cannot read {}: {e}", file.display());
+    let meta = std::fs::metadata(file).map_err(cannot_read)?;
+    if meta.len() > limit as u64 {
+        return Err(too_large().into());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(file)
+        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
+        .map_err(cannot_read)?;
+    if bytes.len() > limit {
+        return Err(too_large().into());
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("{}: not UTF-8 text (nothing was changed)", file.display()))?;
     let (pool, _) = startup::open_database(settings)?;
     let mut conn = pool.get()?;
     let secret = services::secret::ensure_secret_key(&mut conn, settings.secret_key.as_deref())?;
@@ -122,6 +146,7 @@ fn import(settings: &Settings, slug: &str, file: &std::path::Path, draft: bool) 
         &mut conn,
         slug,
         &text,
+        &settings.import_limits,
         services::audit::Actor::Cli,
         draft,
         Some(&mail),
@@ -130,8 +155,8 @@ fn import(settings: &Settings, slug: &str, file: &std::path::Path, draft: bool) 
             print!("{done}");
             Ok(())
         }
-        Err(e @ services::import::ImportError::Bad(_)) => {
-            Err(format!("{}: {e} (nothing was changed)", file.display()).into())
+        Err(e @ (ImportError::Bad(_) | ImportError::TooLarge(_) | ImportError::Conflicts(_))) => {
+            Err(format!("{}: {e}\n(nothing was changed)", file.display()).into())
         }
         Err(e) => Err(format!("{}: {e}", file.display()).into()),
     }

@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 use super::ids::{RoomId, SessionId, SpeakerId};
 use super::time::TimeRange;
 
@@ -148,66 +150,342 @@ pub fn participant_overlaps(
         .collect()
 }
 
-/// Every room, speaker, window and capacity conflict in a whole programme, for the scheduler
-/// overview.
+/// How many conflicts the overview pages list by default; the rest are counted ("and 1,234
+/// more"). Enough to work through, small enough that a hostile programme cannot make a page
+/// large.
+pub const SHOWN_CONFLICTS: usize = 200;
+
+/// The conflicts of a whole programme, bounded: the first `cap` of them in the order of
+/// [`conflict_report`], how many more there are, and each affected session's worst severity.
 ///
-/// A clash between two sessions is reported once for each of them, naming the other. The
-/// result is ordered by session start (then id), and per session in the same order as
-/// [`check_placement`], so it equals running that on each session.
+/// Memory is O(sessions + shown), whatever the number of clashing pairs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConflictReport {
+    /// The conflicts listed, at most `cap`.
+    pub shown: Vec<(SessionId, Conflict)>,
+    /// Conflicts found but not listed.
+    pub more: usize,
+    /// What each session with any conflict (listed or not) has: its badge in the grid.
+    pub badges: BTreeMap<SessionId, Badge>,
+    cap: usize,
+}
+
+impl ConflictReport {
+    /// An empty report that lists at most `cap` conflicts.
+    pub fn new(cap: usize) -> ConflictReport {
+        ConflictReport {
+            cap,
+            ..Default::default()
+        }
+    }
+
+    /// All conflicts found, listed or not.
+    pub fn total(&self) -> usize {
+        self.shown.len() + self.more
+    }
+
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0
+    }
+
+    /// Adds one conflict found elsewhere (e.g. participants' overlaps, which need the
+    /// enrollments): listed while there is room, counted otherwise.
+    pub fn add(&mut self, session: SessionId, conflict: Conflict) {
+        self.mark(session, conflict.severity());
+        if self.shown.len() < self.cap {
+            self.shown.push((session, conflict));
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// How many sessions have at least one conflict of this severity.
+    pub fn sessions_with(&self, severity: Severity) -> usize {
+        self.badges.values().filter(|b| b.has(severity)).count()
+    }
+
+    fn mark(&mut self, session: SessionId, severity: Severity) {
+        let badge = self.badges.entry(session).or_default();
+        match severity {
+            Severity::Error => badge.errors = true,
+            Severity::Warning => badge.warnings = true,
+        }
+    }
+}
+
+/// Whether a session has errors and whether it has warnings, listed or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Badge {
+    /// At least one conflict that blocks saving.
+    pub errors: bool,
+    /// At least one warning.
+    pub warnings: bool,
+}
+
+impl Badge {
+    /// Whether the session has a conflict of this severity.
+    pub fn has(&self, severity: Severity) -> bool {
+        match severity {
+            Severity::Error => self.errors,
+            Severity::Warning => self.warnings,
+        }
+    }
+
+    /// The badge to show: the worst severity, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        if self.errors {
+            Some(Severity::Error)
+        } else if self.warnings {
+            Some(Severity::Warning)
+        } else {
+            None
+        }
+    }
+}
+
+/// Every room, speaker, window and capacity conflict of a whole programme, for the scheduler
+/// overview and the dashboard, listing at most `cap` of them. `window` is the congress days
+/// (none: no window conflicts).
 ///
-/// Sessions are sorted by start once and then swept per room and per speaker, keeping only the
-/// sessions still running; a 1,000-session programme costs O(n log n + k) for k clashing pairs
-/// instead of comparing all half-million pairs.
-pub fn all_conflicts(placements: &[Placement], window: &TimeRange) -> Vec<(SessionId, Conflict)> {
+/// A clash between two sessions is a conflict of each of them, naming the other. Conflicts are
+/// ordered by session start (then id), and per session in the same order as
+/// [`check_placement`], so with an unlimited cap the list equals running that on each session.
+/// A session id given twice counts once (its first placement).
+///
+/// Cost: sessions are sorted by start once and grouped per room and per speaker; overlapping
+/// pairs are counted per group by binary search over the sorted ends (a session's earlier
+/// overlapping neighbours are those that started before it minus those that ended by its
+/// start), and only the listed ones are ever built. O(n log n + cap) time, O(n + cap) memory
+/// for n sessions and their speakers, even when every pair of sessions clashes.
+pub fn conflict_report(
+    placements: &[Placement],
+    window: Option<&TimeRange>,
+    cap: usize,
+) -> ConflictReport {
+    report(placements, window, cap, true)
+}
+
+/// The errors of [`conflict_report`] only (room or speaker double-booked, outside the congress
+/// days), without the capacity warnings: what refuses an import.
+pub fn hard_conflicts(
+    placements: &[Placement],
+    window: Option<&TimeRange>,
+    cap: usize,
+) -> ConflictReport {
+    report(placements, window, cap, false)
+}
+
+fn report(
+    placements: &[Placement],
+    window: Option<&TimeRange>,
+    cap: usize,
+    warnings: bool,
+) -> ConflictReport {
+    let capacity_warning = |p: &Placement| capacity_warning(p).filter(|_| warnings);
+    let mut report = ConflictReport::new(cap);
+    // Start order, first placement per session id.
     let mut order: Vec<usize> = (0..placements.len()).collect();
+    order.sort_by_key(|&i| (placements[i].session, i));
+    order.dedup_by_key(|i| placements[*i].session);
     order.sort_by_key(|&i| (placements[i].range.start(), placements[i].session));
 
-    // Buckets filled in start order, so each is already sorted for its sweep.
-    let mut by_room: BTreeMap<RoomId, Vec<usize>> = BTreeMap::new();
-    let mut by_speaker: BTreeMap<SpeakerId, Vec<usize>> = BTreeMap::new();
-    for &i in &order {
-        if let Some(room) = placements[i].room {
-            by_room.entry(room).or_default().push(i);
+    // Groups filled in start order, so each is already sorted for the search. The room group
+    // of a session comes before its speakers' groups (ordered by speaker id), which is the
+    // order check_placement names clashes with the same other session in.
+    let mut rooms: BTreeMap<RoomId, usize> = BTreeMap::new();
+    let mut speakers: BTreeMap<SpeakerId, usize> = BTreeMap::new();
+    let mut groups: Vec<Group> = Vec::new();
+    // Per session in start order: (group, position in it), room first.
+    let mut member_of: Vec<Vec<(usize, usize)>> = Vec::with_capacity(order.len());
+    for (rank, &i) in order.iter().enumerate() {
+        let p = &placements[i];
+        let mut mine = Vec::new();
+        let keys = p
+            .room
+            .map(GroupKey::Room)
+            .into_iter()
+            .chain(distinct(&p.speakers).into_iter().map(GroupKey::Speaker));
+        for key in keys {
+            let map_entry = match key {
+                GroupKey::Room(r) => rooms.entry(r).or_insert(groups.len()),
+                GroupKey::Speaker(s) => speakers.entry(s).or_insert(groups.len()),
+            };
+            let g = *map_entry;
+            if g == groups.len() {
+                groups.push(Group::new(key));
+            }
+            mine.push((g, groups[g].ranks.len()));
+            groups[g].ranks.push(rank);
+            groups[g].starts.push(p.range.start());
+            groups[g].ends.push(p.range.end());
         }
-        for speaker in distinct(&placements[i].speakers) {
-            by_speaker.entry(speaker).or_default().push(i);
+        member_of.push(mine);
+    }
+    drop((rooms, speakers));
+    for g in &mut groups {
+        g.finish();
+    }
+
+    // Counting and badges: no pair is built.
+    let mut total = 0usize;
+    for (rank, &i) in order.iter().enumerate() {
+        let p = &placements[i];
+        let mut errors = 0;
+        if window.is_some_and(|w| !w.contains(&p.range)) {
+            errors += 1;
+        }
+        for &(g, at) in &member_of[rank] {
+            errors += groups[g].overlapping_count(at);
+        }
+        if errors > 0 {
+            total += errors;
+            report.mark(p.session, Severity::Error);
+        }
+        if capacity_warning(p).is_some() {
+            total += 1;
+            report.mark(p.session, Severity::Warning);
         }
     }
 
-    // (position in start order, phase, conflict); sorted at the end so each session's
-    // conflicts appear together and in check_placement's order.
-    let mut rank = vec![0; placements.len()];
-    for (position, &i) in order.iter().enumerate() {
-        rank[i] = position;
-    }
-    let mut found: Vec<(usize, u8, usize, Conflict)> = Vec::new();
-    for (i, placement) in placements.iter().enumerate() {
-        if !window.contains(&placement.range) {
-            found.push((rank[i], 0, 0, Conflict::OutsideCongressDays));
+    // Listing: sessions in start order until the cap is reached.
+    for (rank, &i) in order.iter().enumerate() {
+        let remaining = cap - report.shown.len();
+        if remaining == 0 {
+            break;
         }
-        if let Some(warning) = capacity_warning(placement) {
-            found.push((rank[i], 2, 0, warning));
+        let p = &placements[i];
+        let mut mine: Vec<Conflict> = Vec::new();
+        if window.is_some_and(|w| !w.contains(&p.range)) {
+            mine.push(Conflict::OutsideCongressDays);
+        }
+        // (other's rank, group order of this session, group): merged below.
+        let mut clashes: Vec<(usize, usize, usize)> = Vec::new();
+        for (nth, &(g, at)) in member_of[rank].iter().enumerate() {
+            for other in groups[g].overlapping(at, remaining) {
+                clashes.push((other, nth, g));
+            }
+        }
+        clashes.sort_unstable();
+        clashes.truncate(remaining.saturating_sub(mine.len()));
+        for (other, _, g) in clashes {
+            let other = &placements[order[other]];
+            mine.push(match groups[g].key {
+                GroupKey::Room(_) => room_clash(other),
+                GroupKey::Speaker(s) => speaker_clash(s, other),
+            });
+        }
+        mine.extend(capacity_warning(p));
+        mine.truncate(remaining);
+        report
+            .shown
+            .extend(mine.into_iter().map(|c| (p.session, c)));
+    }
+    report.more = total - report.shown.len();
+    report
+}
+
+#[derive(Debug, Clone, Copy)]
+enum GroupKey {
+    Room(RoomId),
+    Speaker(SpeakerId),
+}
+
+/// The sessions of one room or one speaker, in start order, with what the searches need.
+struct Group {
+    key: GroupKey,
+    /// Each member's rank in the programme's start order.
+    ranks: Vec<usize>,
+    starts: Vec<DateTime<Utc>>,
+    /// Ends in member order.
+    ends: Vec<DateTime<Utc>>,
+    /// Ends sorted, for counting the members that ended by a time.
+    sorted_ends: Vec<DateTime<Utc>>,
+    /// Max-end segment tree over member positions (leaves from `leaves`), for listing the
+    /// earlier members still running without looking at those that ended.
+    tree: Vec<DateTime<Utc>>,
+    leaves: usize,
+}
+
+impl Group {
+    fn new(key: GroupKey) -> Group {
+        Group {
+            key,
+            ranks: Vec::new(),
+            starts: Vec::new(),
+            ends: Vec::new(),
+            sorted_ends: Vec::new(),
+            tree: Vec::new(),
+            leaves: 0,
         }
     }
-    for bucket in by_room.values() {
-        sweep(placements, bucket, |a, b| {
-            found.push((rank[a], 1, rank[b], room_clash(&placements[b])));
-            found.push((rank[b], 1, rank[a], room_clash(&placements[a])));
-        });
+
+    fn finish(&mut self) {
+        self.sorted_ends = self.ends.clone();
+        self.sorted_ends.sort_unstable();
+        self.leaves = self.ends.len().next_power_of_two();
+        self.tree = vec![DateTime::<Utc>::MIN_UTC; 2 * self.leaves];
+        self.tree[self.leaves..self.leaves + self.ends.len()].copy_from_slice(&self.ends);
+        for node in (1..self.leaves).rev() {
+            self.tree[node] = self.tree[2 * node].max(self.tree[2 * node + 1]);
+        }
     }
-    for (&speaker, bucket) in &by_speaker {
-        sweep(placements, bucket, |a, b| {
-            found.push((rank[a], 1, rank[b], speaker_clash(speaker, &placements[b])));
-            found.push((rank[b], 1, rank[a], speaker_clash(speaker, &placements[a])));
-        });
+
+    /// Members before `at` that are still running when it starts: all that started earlier
+    /// (or at the same time with a smaller id), minus those that ended by its start (which
+    /// necessarily started earlier).
+    fn earlier_count(&self, at: usize) -> usize {
+        let start = self.starts[at];
+        at - self.sorted_ends.partition_point(|end| *end <= start)
     }
-    // Within a session and phase, clashes follow the other session's start order, room before
-    // speakers for the same pair (the room sweep ran first and the sort is stable).
-    found.sort_by_key(|&(session, phase, other, _)| (session, phase, other));
-    found
-        .into_iter()
-        .map(|(position, _, _, conflict)| (placements[order[position]].session, conflict))
-        .collect()
+
+    /// Members after `at` that start before it ends: a run right after it.
+    fn later_end(&self, at: usize) -> usize {
+        let end = self.ends[at];
+        at + 1 + self.starts[at + 1..].partition_point(|start| *start < end)
+    }
+
+    /// How many members overlap the one at `at`.
+    fn overlapping_count(&self, at: usize) -> usize {
+        self.earlier_count(at) + (self.later_end(at) - at - 1)
+    }
+
+    /// The ranks of the first `limit` members overlapping the one at `at`, in start order.
+    fn overlapping(&self, at: usize, limit: usize) -> Vec<usize> {
+        let mut found = Vec::new();
+        self.still_running(1, 0, self.leaves, at, self.starts[at], limit, &mut found);
+        let later = (at + 1..self.later_end(at)).take(limit.saturating_sub(found.len()));
+        found.extend(later);
+        found
+            .into_iter()
+            .map(|position| self.ranks[position])
+            .collect()
+    }
+
+    /// Positions in `[lo, hi)` of `node`, below `before`, whose end is after `start`, left to
+    /// right, until `limit` are found. Visits only subtrees that hold one: O((k + 1) log n).
+    #[allow(clippy::too_many_arguments)]
+    fn still_running(
+        &self,
+        node: usize,
+        lo: usize,
+        hi: usize,
+        before: usize,
+        start: DateTime<Utc>,
+        limit: usize,
+        found: &mut Vec<usize>,
+    ) {
+        if found.len() >= limit || lo >= before || self.tree[node] <= start {
+            return;
+        }
+        if hi - lo == 1 {
+            found.push(lo);
+            return;
+        }
+        let mid = (lo + hi) / 2;
+        self.still_running(2 * node, lo, mid, before, start, limit, found);
+        self.still_running(2 * node + 1, mid, hi, before, start, limit, found);
+    }
 }
 
 /// Rule 3: a participant cannot hold two overlapping workshops. Returns the first held session
@@ -218,22 +496,6 @@ pub fn first_overlap(new: &TimeRange, held: &[(SessionId, TimeRange)]) -> Option
     held.iter()
         .find(|(_, range)| range.overlaps(new))
         .map(|(session, _)| *session)
-}
-
-/// Calls `clash(a, b)` once for every overlapping pair in `bucket` (indices sorted by start).
-fn sweep(placements: &[Placement], bucket: &[usize], mut clash: impl FnMut(usize, usize)) {
-    let mut running: Vec<usize> = Vec::new();
-    for &next in bucket {
-        let range = placements[next].range;
-        running.retain(|&earlier| placements[earlier].range.end() > range.start());
-        for &earlier in &running {
-            // Same id twice in the input is one session, not a clash.
-            if placements[earlier].session != placements[next].session {
-                clash(earlier, next);
-            }
-        }
-        running.push(next);
-    }
 }
 
 fn overlapping<'a>(
@@ -529,7 +791,7 @@ mod tests {
     }
 
     #[test]
-    fn all_conflicts_reports_each_clash_for_both_sessions() {
+    fn report_reports_each_clash_for_both_sessions() {
         let mut big = session(4, Some(11), 300, 360, &[]);
         big.enrollment_capacity = Some(50);
         big.room_capacity = Some(40);
@@ -555,7 +817,10 @@ mod tests {
                 },
             ),
         ];
-        assert_eq!(all_conflicts(&placements, &window()), expected);
+        assert_eq!(
+            conflict_report(&placements, Some(&window()), usize::MAX).shown,
+            expected
+        );
     }
 
     /// Small deterministic generator, so the cross-check below needs no extra dependency.
@@ -592,7 +857,7 @@ mod tests {
     }
 
     #[test]
-    fn all_conflicts_matches_check_placement_per_session() {
+    fn report_matches_check_placement_per_session() {
         for seed in 0..20 {
             let programme = random_programme(seed, 120, 6, 25);
             let mut expected: Vec<(SessionId, Conflict)> = Vec::new();
@@ -607,7 +872,7 @@ mod tests {
                 }
             }
             assert_eq!(
-                all_conflicts(&programme, &window()),
+                conflict_report(&programme, Some(&window()), usize::MAX).shown,
                 expected,
                 "seed {seed}"
             );
@@ -615,7 +880,7 @@ mod tests {
     }
 
     #[test]
-    fn all_conflicts_handles_a_large_programme() {
+    fn report_handles_a_large_programme() {
         // 1,000 sessions in 40 rooms over two days: must finish instantly in a debug build.
         let mut programme = Vec::new();
         for id in 0..1000_i64 {
@@ -625,12 +890,165 @@ mod tests {
             programme.push(session(id, Some(room), from, from + 90, &[id % 300]));
         }
         let window = span(0, 48 * 60);
-        let conflicts = all_conflicts(&programme, &window);
+        let conflicts = conflict_report(&programme, Some(&window), usize::MAX).shown;
         // Speakers 0..300 recur every 300 sessions, i.e. 7.5 slots apart: never at once.
         assert!(conflicts.is_empty(), "{:?}", conflicts.first());
         // Double-book one room slot and one speaker.
         programme.push(session(5000, Some(3), 0, 90, &[3]));
-        let conflicts = all_conflicts(&programme, &window);
+        let conflicts = conflict_report(&programme, Some(&window), usize::MAX).shown;
         assert_eq!(conflicts.len(), 4);
+    }
+
+    /// The report with no cap, and the badges it implies, built the slow way.
+    fn full(programme: &[Placement]) -> Vec<(SessionId, Conflict)> {
+        conflict_report(programme, Some(&window()), usize::MAX).shown
+    }
+
+    fn badges_of(conflicts: &[(SessionId, Conflict)]) -> BTreeMap<SessionId, Badge> {
+        let mut report = ConflictReport::new(0);
+        for (session, conflict) in conflicts {
+            report.mark(*session, conflict.severity());
+        }
+        report.badges
+    }
+
+    #[test]
+    fn report_lists_a_prefix_and_counts_the_rest() {
+        for seed in 0..10 {
+            let programme = random_programme(seed, 150, 4, 20);
+            let everything = full(&programme);
+            assert!(everything.len() > 20, "seed {seed}: the programme clashes");
+            for cap in [0, 1, 2, 7, 20, everything.len(), everything.len() + 5] {
+                let report = conflict_report(&programme, Some(&window()), cap);
+                let shown = cap.min(everything.len());
+                assert_eq!(report.shown, everything[..shown], "seed {seed}, cap {cap}");
+                assert_eq!(
+                    report.more,
+                    everything.len() - shown,
+                    "seed {seed}, cap {cap}"
+                );
+                assert_eq!(report.total(), everything.len());
+                assert_eq!(
+                    report.badges,
+                    badges_of(&everything),
+                    "seed {seed}, cap {cap}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn report_without_a_window_has_no_window_conflicts() {
+        let programme = [session(1, None, -60, 30, &[])];
+        assert!(conflict_report(&programme, None, 10).is_empty());
+        let report = conflict_report(&programme, Some(&window()), 10);
+        assert_eq!(
+            report.shown,
+            vec![(SessionId::from(1), Conflict::OutsideCongressDays)]
+        );
+    }
+
+    #[test]
+    fn report_counts_a_session_given_twice_once() {
+        let programme = [
+            session(1, Some(10), 0, 60, &[7]),
+            session(1, Some(10), 0, 60, &[7]),
+            session(2, Some(11), 0, 60, &[]),
+        ];
+        assert!(conflict_report(&programme, Some(&window()), 10).is_empty());
+    }
+
+    #[test]
+    fn badges_and_counts_per_severity() {
+        let mut big = session(3, Some(11), 300, 360, &[]);
+        big.enrollment_capacity = Some(50);
+        big.room_capacity = Some(40);
+        let mut both = session(4, Some(12), 0, 60, &[]);
+        both.enrollment_capacity = Some(50);
+        both.room_capacity = Some(40);
+        let programme = vec![
+            session(1, Some(12), 30, 90, &[]),
+            session(2, Some(10), 0, 60, &[]),
+            big,
+            both,
+        ];
+        let mut report = conflict_report(&programme, Some(&window()), 1);
+        let badge = |errors, warnings| Badge { errors, warnings };
+        let sid = SessionId::from;
+        assert_eq!(
+            report.badges,
+            BTreeMap::from([
+                (sid(1), badge(true, false)),
+                (sid(3), badge(false, true)),
+                (sid(4), badge(true, true)),
+            ])
+        );
+        assert_eq!(report.sessions_with(Severity::Error), 2);
+        assert_eq!(report.sessions_with(Severity::Warning), 2);
+        assert_eq!((report.shown.len(), report.more), (1, 3));
+        // Conflicts found elsewhere join the count and the badges.
+        report.add(
+            sid(2),
+            Conflict::ParticipantOverlap {
+                other: sid(1),
+                other_title: "Session 1".into(),
+                participants: 1,
+            },
+        );
+        assert_eq!((report.shown.len(), report.more), (1, 4));
+        assert_eq!(report.badges[&sid(2)].worst(), Some(Severity::Warning));
+        assert_eq!(report.badges[&sid(4)].worst(), Some(Severity::Error));
+    }
+
+    #[test]
+    fn crowded_programmes_are_counted_without_listing_every_pair() {
+        const N: i64 = 5000;
+        let n = N as usize;
+        // (what, programme, conflicts in total)
+        let cases: Vec<(&str, Vec<Placement>, usize)> = vec![
+            (
+                "all in one room at once",
+                (0..N)
+                    .map(|id| session(id, Some(1), 60, 120, &[]))
+                    .collect(),
+                n * (n - 1),
+            ),
+            (
+                "one room, one speaker, at once",
+                (0..N)
+                    .map(|id| session(id, Some(1), 60, 120, &[9]))
+                    .collect(),
+                2 * n * (n - 1),
+            ),
+            (
+                "one room, staggered by a minute, 10 minutes long",
+                (0..N)
+                    .map(|id| session(id, Some(1), id % 1000, id % 1000 + 10, &[]))
+                    .collect(),
+                // Five sessions start each minute and overlap the four others of their minute
+                // and the 5 × 5 pairs of each minute within 9 (none across the wrap at 1000).
+                2 * (1000 * 10 + (1..10).map(|d| (1000 - d) * 25).sum::<usize>()),
+            ),
+            (
+                "back to back in one room",
+                (0..N)
+                    .map(|id| session(id, Some(1), id * 10 - 10_000, id * 10 - 9_990, &[]))
+                    .collect(),
+                // Outside the window, but no clash.
+                n - 24 * 6,
+            ),
+        ];
+        for (what, programme, total) in cases {
+            let started = std::time::Instant::now();
+            let report = conflict_report(&programme, Some(&window()), SHOWN_CONFLICTS);
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(2),
+                "{what}: {:?}",
+                started.elapsed()
+            );
+            assert_eq!(report.total(), total, "{what}");
+            assert_eq!(report.shown.len(), SHOWN_CONFLICTS.min(total), "{what}");
+            assert_eq!(report.more, total - report.shown.len(), "{what}");
+        }
     }
 }

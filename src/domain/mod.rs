@@ -17,8 +17,8 @@ pub mod slug;
 pub mod time;
 
 pub use conflicts::{
-    all_conflicts, check_placement, first_overlap, participant_overlaps, Conflict, Placement,
-    Severity,
+    check_placement, conflict_report, first_overlap, participant_overlaps, Badge, Conflict,
+    ConflictReport, Placement, Severity, SHOWN_CONFLICTS,
 };
 pub use email::{EmailAddress, EmailError};
 pub use enrollment::{EnrollmentEvent, EnrollmentStatus};

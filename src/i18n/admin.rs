@@ -1,5 +1,13 @@
 //! Texts of the organizer back office.
 
+use std::collections::HashMap;
+
+use super::Lang;
+use crate::domain::Conflict;
+
+/// How many conflicts a refused save names; the rest are counted.
+pub const NAMED_CONFLICTS: usize = 20;
+
 /// Back-office texts, one instance per language.
 pub struct AdminTexts {
     pub allocation: &'static str,
@@ -37,6 +45,8 @@ pub struct AdminTexts {
     pub api_token_revoke: &'static str,
 
     pub import_unreadable: &'static str,
+    pub import_conflicts: &'static str,
+    pub import_conflicts_draft: &'static str,
 
     pub import_title: &'static str,
     pub import_intro: &'static str,
@@ -192,6 +202,8 @@ pub struct AdminTexts {
     pub not_in_grid: &'static str,
     pub conflicts: &'static str,
     pub no_conflicts: &'static str,
+    /// Beside a session whose conflicts are beyond the listed ones.
+    pub conflicts_unlisted: &'static str,
     pub place: &'static str,
     pub move_session: &'static str,
     pub unschedule: &'static str,
@@ -347,7 +359,9 @@ pub static DE: AdminTexts = AdminTexts {
     api_token_active: "aktiv",
     api_token_revoke: "Sperren",
 
-    import_unreadable: "Die Datei konnte nicht gelesen werden (höchstens 16 MB).",
+    import_unreadable: "Die Datei konnte nicht gelesen werden.",
+    import_conflicts: "Das Programm verstößt gegen die Planungsregeln (Raum oder Mitwirkende doppelt belegt, Termin außerhalb der Kongresstage). Beheben Sie die Konflikte in der Datei oder importieren Sie sie als Entwurf:",
+    import_conflicts_draft: "Als Entwurf übernommen; bitte lösen Sie diese Konflikte im Zeitplan:",
 
     import_title: "Programm importieren",
     import_intro: "Laden Sie eine schedule.xml oder schedule.json hoch, wie frab, pretalx oder die c3voc-Werkzeuge sie schreiben. Räume, Themenbereiche, Programmpunkte und Mitwirkende werden über ihre guid zugeordnet: Ein erneuter Import aktualisiert und legt nichts doppelt an. Eine fehlerhafte Datei ändert nichts.",
@@ -504,6 +518,7 @@ pub static DE: AdminTexts = AdminTexts {
     not_in_grid: "Ohne Raum oder überlappend (nicht im Raster)",
     conflicts: "Konflikte",
     no_conflicts: "Keine Konflikte.",
+    conflicts_unlisted: "Hat Konflikte, die in der Liste oben nicht mehr einzeln aufgeführt sind.",
     place: "Einplanen",
     move_session: "Verschieben",
     unschedule: "Aus dem Zeitplan nehmen",
@@ -659,7 +674,9 @@ pub static EN: AdminTexts = AdminTexts {
     api_token_active: "active",
     api_token_revoke: "Revoke",
 
-    import_unreadable: "The file could not be read (16 MB at most).",
+    import_unreadable: "The file could not be read.",
+    import_conflicts: "The programme breaks the scheduling rules (room or speaker double-booked, slot outside the congress days). Fix the conflicts in the file or import it as a draft:",
+    import_conflicts_draft: "Imported as a draft; please resolve these conflicts in the schedule:",
 
     import_title: "Import a programme",
     import_intro: "Upload a schedule.xml or schedule.json as written by frab, pretalx or the c3voc tools. Rooms, tracks, sessions and speakers are matched by their guid: importing again updates and never duplicates. A faulty file changes nothing.",
@@ -815,6 +832,7 @@ pub static EN: AdminTexts = AdminTexts {
     not_in_grid: "Without room or overlapping (not in the grid)",
     conflicts: "Conflicts",
     no_conflicts: "No conflicts.",
+    conflicts_unlisted: "Has conflicts that the list above no longer names one by one.",
     place: "Schedule",
     move_session: "Move",
     unschedule: "Take out of the schedule",
@@ -934,3 +952,138 @@ pub static EN: AdminTexts = AdminTexts {
     really_cancel: "Yes, cancel (the person gets an email)",
     really_decline: "Yes, decline (the person gets an email)",
 };
+
+/// A conflict as a sentence naming the other session.
+pub fn conflict_message(lang: Lang, c: &Conflict, speaker_names: &HashMap<i64, String>) -> String {
+    let who = |id: &crate::domain::SpeakerId| {
+        speaker_names
+            .get(&id.get())
+            .cloned()
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    match (lang, c) {
+        (Lang::De, Conflict::RoomDoubleBooked { other_title, .. }) => {
+            format!("Der Raum ist zu dieser Zeit schon belegt durch „{other_title}“.")
+        }
+        (Lang::En, Conflict::RoomDoubleBooked { other_title, .. }) => {
+            format!("The room is taken at this time by “{other_title}”.")
+        }
+        (
+            Lang::De,
+            Conflict::SpeakerDoubleBooked {
+                speaker,
+                other_title,
+                ..
+            },
+        ) => format!(
+            "{} ist zur selben Zeit in „{other_title}“ eingeplant.",
+            who(speaker)
+        ),
+        (
+            Lang::En,
+            Conflict::SpeakerDoubleBooked {
+                speaker,
+                other_title,
+                ..
+            },
+        ) => format!("{} is in “{other_title}” at the same time.", who(speaker)),
+        (Lang::De, Conflict::OutsideCongressDays) => {
+            "Der Termin liegt außerhalb der Kongresstage.".into()
+        }
+        (Lang::En, Conflict::OutsideCongressDays) => {
+            "The slot lies outside the congress days.".into()
+        }
+        (Lang::De, Conflict::CapacityAboveRoom { enrollment, room }) => {
+            format!("Warnung: {enrollment} Plätze zur Anmeldung, aber der Raum fasst nur {room}.")
+        }
+        (Lang::En, Conflict::CapacityAboveRoom { enrollment, room }) => {
+            format!("Warning: {enrollment} seats for enrollment, but the room holds only {room}.")
+        }
+        (
+            Lang::De,
+            Conflict::ParticipantOverlap {
+                other_title,
+                participants,
+                ..
+            },
+        ) => format!(
+            "Warnung: {participants} angemeldete Personen sind zur selben Zeit in „{other_title}“."
+        ),
+        (
+            Lang::En,
+            Conflict::ParticipantOverlap {
+                other_title,
+                participants,
+                ..
+            },
+        ) => format!(
+            "Warning: {participants} enrolled people are in “{other_title}” at the same time."
+        ),
+    }
+}
+
+/// Sentences for the first `cap` conflicts, then "and N more" for the rest, so a placement that
+/// clashes with thousands of sessions gives a readable refusal.
+pub fn conflict_messages(
+    lang: Lang,
+    conflicts: &[Conflict],
+    speaker_names: &HashMap<i64, String>,
+    cap: usize,
+) -> Vec<String> {
+    let mut out: Vec<String> = conflicts
+        .iter()
+        .take(cap)
+        .map(|c| conflict_message(lang, c, speaker_names))
+        .collect();
+    if conflicts.len() > cap {
+        out.push(format!("… {}.", lang.and_more(conflicts.len() - cap)));
+    }
+    out
+}
+
+/// Why an import file was refused for its size or shape, as a sentence for the upload form.
+pub fn over_limit_message(lang: Lang, limit: &crate::services::import::OverLimit) -> String {
+    use crate::services::import::OverLimit;
+    let mib = |bytes: usize| {
+        let mib = bytes as f64 / (1024.0 * 1024.0);
+        let text = if mib >= 1.0 {
+            format!("{mib:.0}")
+        } else {
+            format!("{mib:.2}")
+        };
+        match lang {
+            Lang::De => text.replace('.', ","),
+            Lang::En => text,
+        }
+    };
+    match (lang, limit) {
+        (Lang::De, OverLimit::Bytes { limit }) => format!(
+            "Die Datei ist größer als {} MiB; mehr nimmt der Import nicht an.",
+            mib(*limit)
+        ),
+        (Lang::En, OverLimit::Bytes { limit }) => format!(
+            "The file is larger than {} MiB, the most an import takes.",
+            mib(*limit)
+        ),
+        (Lang::De, OverLimit::Events { limit }) => format!(
+            "Die Datei enthält mehr als {} Programmpunkte; mehr nimmt der Import nicht an.",
+            lang.count(*limit)
+        ),
+        (Lang::En, OverLimit::Events { limit }) => format!(
+            "The file has more than {} events, the most an import takes.",
+            lang.count(*limit)
+        ),
+        (Lang::De, OverLimit::Attributes { limit, line }) => format!(
+            "Zeile {line}: Ein Element hat mehr als {limit} Attribute; mehr liest der Import nicht."
+        ),
+        (Lang::En, OverLimit::Attributes { limit, line }) => format!(
+            "Line {line}: an element has more than {limit} attributes, the most an import reads."
+        ),
+        (Lang::De, OverLimit::Depth { limit, line }) => format!(
+            "Zeile {line}: Die Datei ist tiefer als {limit} Ebenen verschachtelt; mehr liest der Import nicht."
+        ),
+        (Lang::En, OverLimit::Depth { limit, line }) => format!(
+            "Line {line}: the file is nested more than {limit} levels deep, the most an import reads."
+        ),
+    }
+}

@@ -72,6 +72,31 @@ impl Lang {
     }
 
     /// "Mittwoch, 20. Januar 2027" / "Wednesday, 20 January 2027".
+    /// A count in this language's digit grouping: "1.234" / "1,234".
+    pub fn count(self, n: usize) -> String {
+        let digits = n.to_string();
+        let sep = match self {
+            Lang::De => '.',
+            Lang::En => ',',
+        };
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// The end of a list cut short: "und 1.234 weitere" / "and 1,234 more".
+    pub fn and_more(self, n: usize) -> String {
+        match self {
+            Lang::De => format!("und {} weitere", self.count(n)),
+            Lang::En => format!("and {} more", self.count(n)),
+        }
+    }
+
     pub fn long_date(self, d: NaiveDate) -> String {
         let t = self.texts();
         let wd = t.weekdays[d.weekday().num_days_from_monday() as usize];
@@ -295,6 +320,20 @@ mod tests {
         );
         assert_eq!(Lang::from_accept_language("fr"), Lang::De);
         assert_eq!(Lang::from_accept_language("de;q=0, en;q=0.1"), Lang::En);
+    }
+
+    #[test]
+    fn counts_and_the_rest_of_a_list() {
+        let cases = [
+            (0, "und 0 weitere", "and 0 more"),
+            (999, "und 999 weitere", "and 999 more"),
+            (1234, "und 1.234 weitere", "and 1,234 more"),
+            (12_497_800, "und 12.497.800 weitere", "and 12,497,800 more"),
+        ];
+        for (n, de, en) in cases {
+            assert_eq!(Lang::De.and_more(n), de);
+            assert_eq!(Lang::En.and_more(n), en);
+        }
     }
 
     #[test]

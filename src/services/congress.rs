@@ -292,29 +292,11 @@ pub fn dashboard(conn: &mut DbConnection, id: i64) -> Result<Dashboard, ServiceE
         .select(diesel::dsl::max(schedule_versions::number))
         .first(conn)?;
     let placements = super::sessions::placements(conn, id)?;
-    let (tz, window) = super::sessions::window(conn, id)?;
-    let mut conflicts: Vec<(i64, crate::domain::Conflict)> = window
-        .map(|w| crate::domain::conflicts::all_conflicts(&placements, &w))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(s, c)| (s.get(), c))
-        .collect();
-    conflicts.extend(super::sessions::participant_conflicts(
-        conn,
-        id,
-        &placements,
-    )?);
-    // Sessions with at least one error / warning (a clash names both of its sessions).
-    let with = |sev: crate::domain::Severity| {
-        conflicts
-            .iter()
-            .filter(|(_, c)| c.severity() == sev)
-            .map(|(s, _)| *s)
-            .collect::<std::collections::HashSet<_>>()
-            .len()
-    };
-    let conflict_errors = with(crate::domain::Severity::Error);
-    let conflict_warnings = with(crate::domain::Severity::Warning);
+    let (tz, _) = super::sessions::window(conn, id)?;
+    // Only the counts are shown here: list nothing, count everything.
+    let report = super::sessions::conflict_report(conn, id, &placements, 0)?;
+    let conflict_errors = report.sessions_with(crate::domain::Severity::Error);
+    let conflict_warnings = report.sessions_with(crate::domain::Severity::Warning);
     let room_rows = super::setup::rooms_of(conn, id)?;
     let mut usage = vec![];
     for d in days(conn, id)? {

@@ -16,13 +16,14 @@ use diesel::prelude::*;
 
 use super::audit::{self, Actor, AuditEvent};
 use super::{now_utc, ServiceError};
+use crate::config::ImportLimits;
 use crate::db::rows::{NewCongress, NewRoom, NewSession, NewSpeaker, NewTrack};
 use crate::db::schema::{
     congress_days, congresses, rooms, session_speakers, sessions, speakers, tracks,
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::programme::SessionKind;
-use crate::domain::Slug;
+use crate::domain::{Conflict, SessionId, Slug};
 
 /// A file that cannot be imported: where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,21 +166,217 @@ fn parse_day(s: &str) -> Option<NaiveDate> {
     s.get(..10).and_then(|d| d.parse().ok())
 }
 
-/// Reads a schedule.xml or schedule.json (told apart by the first character).
+/// Reads a schedule.xml or schedule.json (told apart by the first character) within the
+/// default [`ImportLimits`]; a file over a limit is a bad file like any other.
 pub fn parse(text: &str) -> Result<Schedule, BadFile> {
-    let text = text.trim_start_matches('\u{feff}');
-    match text.trim_start().chars().next() {
-        Some('<') => parse_xml(text),
-        Some('{') => parse_json(text),
-        _ => Err(bad(
-            "line 1",
-            "neither schedule.xml nor schedule.json (expected '<' or '{')",
-        )),
+    read(text, &ImportLimits::default()).map_err(|e| match e {
+        ImportError::Bad(b) => b,
+        other => bad("file", other.to_string()),
+    })
+}
+
+/// A file over one of the [`ImportLimits`]: refused before it is parsed (or as soon as it is
+/// seen), with what was exceeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverLimit {
+    /// More bytes than `limit`.
+    Bytes { limit: usize },
+    /// More events than `limit`.
+    Events { limit: usize },
+    /// An element on `line` with more attributes than `limit`.
+    Attributes { limit: usize, line: usize },
+    /// Elements, objects or lists nested deeper than `limit`, first on `line`.
+    Depth { limit: usize, line: usize },
+}
+
+impl std::fmt::Display for OverLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OverLimit::Bytes { limit } => write!(
+                f,
+                "the file is larger than {} bytes ({} MiB), the most an import reads",
+                limit,
+                limit / (1024 * 1024)
+            ),
+            OverLimit::Events { limit } => {
+                write!(
+                    f,
+                    "the file has more than {limit} events, the most an import takes"
+                )
+            }
+            OverLimit::Attributes { limit, line } => write!(
+                f,
+                "line {line}: an element has more than {limit} attributes, the most an import reads"
+            ),
+            OverLimit::Depth { limit, line } => write!(
+                f,
+                "line {line}: nested more than {limit} levels deep, the most an import reads"
+            ),
+        }
     }
 }
 
-fn parse_xml(text: &str) -> Result<Schedule, BadFile> {
-    let doc = roxmltree::Document::parse(text).map_err(|e| {
+/// Reads a schedule.xml or schedule.json within `limits`.
+///
+/// The size is checked first; then one linear pass over the text counts nesting depth,
+/// attributes per element and events, so a hostile file (300,000 attributes on one element,
+/// which the XML parser handles in quadratic time) is refused in milliseconds, before it is
+/// parsed.
+pub fn read(text: &str, limits: &ImportLimits) -> Result<Schedule, ImportError> {
+    if text.len() > limits.max_bytes {
+        return Err(ImportError::TooLarge(OverLimit::Bytes {
+            limit: limits.max_bytes,
+        }));
+    }
+    let text = text.trim_start_matches('\u{feff}');
+    match text.trim_start().chars().next() {
+        Some('<') => {
+            scan_xml(text, limits).map_err(ImportError::TooLarge)?;
+            // The scan bounds the events; the node limit is a second line of defence.
+            let nodes = limits
+                .max_events
+                .saturating_mul(200)
+                .saturating_add(100_000);
+            parse_xml(text, u32::try_from(nodes).unwrap_or(u32::MAX)).map_err(ImportError::Bad)
+        }
+        Some('{') => {
+            scan_json(text, limits).map_err(ImportError::TooLarge)?;
+            parse_json(text, limits.max_events)
+        }
+        _ => Err(ImportError::Bad(bad(
+            "line 1",
+            "neither schedule.xml nor schedule.json (expected '<' or '{')",
+        ))),
+    }
+}
+
+/// One pass over an XML text: element depth, attributes per element (an `=` outside quotes
+/// inside a start tag) and `<event>` elements, against `limits`. Comments, CDATA, processing
+/// instructions and declarations are skipped; whatever else is wrong is the parser's to say.
+fn scan_xml(text: &str, limits: &ImportLimits) -> Result<(), OverLimit> {
+    let b = text.as_bytes();
+    let lines = |from: usize, to: usize| b[from..to].iter().filter(|c| **c == b'\n').count();
+    let skip_to = |from: usize, end: &str| {
+        text[from..]
+            .find(end)
+            .map(|at| from + at + end.len())
+            .unwrap_or(b.len())
+    };
+    let (mut i, mut line, mut depth, mut events) = (0, 1, 0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            b'<' => {
+                let rest = &b[i + 1..];
+                let end = if rest.starts_with(b"!--") {
+                    skip_to(i, "-->")
+                } else if rest.starts_with(b"![CDATA[") {
+                    skip_to(i, "]]>")
+                } else if rest.starts_with(b"?") {
+                    skip_to(i, "?>")
+                } else if rest.starts_with(b"!") || rest.starts_with(b"/") {
+                    if rest.starts_with(b"/") {
+                        depth = depth.saturating_sub(1);
+                    }
+                    skip_to(i, ">")
+                } else {
+                    // A start tag: its name, then attributes up to the `>` outside quotes.
+                    let name_end = rest
+                        .iter()
+                        .position(|c| c.is_ascii_whitespace() || *c == b'/' || *c == b'>')
+                        .unwrap_or(rest.len());
+                    if &rest[..name_end] == b"event" {
+                        events += 1;
+                        if events > limits.max_events {
+                            return Err(OverLimit::Events {
+                                limit: limits.max_events,
+                            });
+                        }
+                    }
+                    let (mut j, mut quote, mut attributes) = (i + 1 + name_end, None, 0);
+                    while j < b.len() {
+                        match (quote, b[j]) {
+                            (Some(q), c) if c == q => quote = None,
+                            (Some(_), _) => {}
+                            (None, c @ (b'"' | b'\'')) => quote = Some(c),
+                            (None, b'=') => {
+                                attributes += 1;
+                                if attributes > limits.max_attributes {
+                                    return Err(OverLimit::Attributes {
+                                        limit: limits.max_attributes,
+                                        line,
+                                    });
+                                }
+                            }
+                            (None, b'>') => break,
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                    if j > 0 && j < b.len() && b[j - 1] != b'/' {
+                        depth += 1;
+                        if depth > limits.max_depth {
+                            return Err(OverLimit::Depth {
+                                limit: limits.max_depth,
+                                line,
+                            });
+                        }
+                    }
+                    (j + 1).min(b.len())
+                };
+                line += lines(i, end);
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// One pass over a JSON text: nesting of objects and lists against `limits` (serde_json's own
+/// limit is 128), strings and their escapes skipped.
+fn scan_json(text: &str, limits: &ImportLimits) -> Result<(), OverLimit> {
+    let (mut depth, mut line, mut in_string, mut escaped) = (0usize, 1, false, false);
+    for c in text.bytes() {
+        if c == b'\n' {
+            line += 1;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > limits.max_depth {
+                    return Err(OverLimit::Depth {
+                        limit: limits.max_depth,
+                        line,
+                    });
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn parse_xml(text: &str, nodes_limit: u32) -> Result<Schedule, BadFile> {
+    let options = roxmltree::ParsingOptions {
+        nodes_limit,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| {
         let p = e.pos();
         bad(format!("line {}, column {}", p.row, p.col), e.to_string())
     })?;
@@ -306,7 +503,7 @@ fn parse_xml(text: &str) -> Result<Schedule, BadFile> {
     Ok(s)
 }
 
-fn parse_json(text: &str) -> Result<Schedule, BadFile> {
+fn parse_json(text: &str, max_events: usize) -> Result<Schedule, ImportError> {
     use serde_json::Value;
     let doc: Value = serde_json::from_str(text).map_err(|e| {
         bad(
@@ -314,11 +511,30 @@ fn parse_json(text: &str) -> Result<Schedule, BadFile> {
             e.to_string(),
         )
     })?;
-    let obj = |v: &Value, at: &str| -> Result<serde_json::Map<String, Value>, BadFile> {
-        v.as_object()
-            .cloned()
-            .ok_or_else(|| bad(at, "must be an object"))
-    };
+    // Counted before anything is built from them.
+    let events: usize = doc
+        .pointer("/schedule/conference/days")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.get("rooms").and_then(Value::as_object))
+        .flat_map(|rooms| rooms.values())
+        .filter_map(Value::as_array)
+        .map(Vec::len)
+        .sum();
+    if events > max_events {
+        return Err(ImportError::TooLarge(OverLimit::Events {
+            limit: max_events,
+        }));
+    }
+    Ok(schedule_of_json(&doc)?)
+}
+
+fn schedule_of_json(doc: &serde_json::Value) -> Result<Schedule, BadFile> {
+    use serde_json::Value;
+    fn obj<'v>(v: &'v Value, at: &str) -> Result<&'v serde_json::Map<String, Value>, BadFile> {
+        v.as_object().ok_or_else(|| bad(at, "must be an object"))
+    }
     let string = |v: &Value| -> String {
         match v {
             Value::String(s) => s.trim().to_string(),
@@ -326,7 +542,7 @@ fn parse_json(text: &str) -> Result<Schedule, BadFile> {
             _ => String::new(),
         }
     };
-    let top = obj(&doc, "<root>")?;
+    let top = obj(doc, "<root>")?;
     let pretalx = top
         .get("generator")
         .and_then(|g| g.get("name"))
@@ -525,6 +741,110 @@ pub struct Imported {
     /// The version published, when it was.
     pub published: Option<i32>,
     pub warnings: Vec<String>,
+    /// The schedule rules the programme breaks (a draft import goes through with them).
+    pub conflicts: ImportConflicts,
+}
+
+/// How many conflicts an import names; the rest are counted.
+pub const NAMED_IMPORT_CONFLICTS: usize = 20;
+
+/// The hard conflicts (room or speaker double-booked, outside the congress days) of the
+/// programme an import leaves, bounded: the first few named, the rest counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportConflicts {
+    /// (the session's title, its conflict), at most [`NAMED_IMPORT_CONFLICTS`].
+    pub shown: Vec<(String, Conflict)>,
+    /// Conflicts not named.
+    pub more: usize,
+    /// Sessions with at least one conflict.
+    pub sessions: usize,
+    /// Names of the speakers the named conflicts mention.
+    pub speaker_names: HashMap<i64, String>,
+}
+
+impl ImportConflicts {
+    pub fn is_empty(&self) -> bool {
+        self.sessions == 0
+    }
+
+    /// One line per named conflict, then "and N more", in `lang`.
+    pub fn lines(&self, lang: crate::i18n::Lang) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .shown
+            .iter()
+            .map(|(title, c)| {
+                let message = crate::i18n::admin::conflict_message(lang, c, &self.speaker_names);
+                match lang {
+                    crate::i18n::Lang::De => format!("„{title}“: {message}"),
+                    crate::i18n::Lang::En => format!("“{title}”: {message}"),
+                }
+            })
+            .collect();
+        if self.more > 0 {
+            out.push(format!("… {}", lang.and_more(self.more)));
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for ImportConflicts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the programme breaks the schedule rules in {} session(s)",
+            self.sessions
+        )?;
+        for line in self.lines(crate::i18n::Lang::En) {
+            write!(f, "\n  {line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The hard conflicts of congress `congress` as it stands, named for an import's report.
+fn import_conflicts(
+    conn: &mut DbConnection,
+    congress: i64,
+) -> Result<ImportConflicts, ServiceError> {
+    let placements = super::sessions::placements(conn, congress)?;
+    let (_, window) = super::sessions::window(conn, congress)?;
+    let report = crate::domain::conflicts::hard_conflicts(
+        &placements,
+        window.as_ref(),
+        NAMED_IMPORT_CONFLICTS,
+    );
+    let titles: HashMap<SessionId, &str> = {
+        let named: BTreeSet<SessionId> = report.shown.iter().map(|(s, _)| *s).collect();
+        placements
+            .iter()
+            .filter(|p| named.contains(&p.session))
+            .map(|p| (p.session, p.title.as_str()))
+            .collect()
+    };
+    let speaker_ids: Vec<i64> = report
+        .shown
+        .iter()
+        .filter_map(|(_, c)| match c {
+            Conflict::SpeakerDoubleBooked { speaker, .. } => Some(speaker.get()),
+            _ => None,
+        })
+        .collect();
+    let speaker_names = speakers::table
+        .filter(speakers::id.eq_any(&speaker_ids))
+        .select((speakers::id, speakers::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(ImportConflicts {
+        shown: report
+            .shown
+            .iter()
+            .map(|(s, c)| (titles.get(s).copied().unwrap_or("").to_string(), c.clone()))
+            .collect(),
+        more: report.more,
+        sessions: report.sessions_with(crate::domain::Severity::Error),
+        speaker_names,
+    })
 }
 
 impl std::fmt::Display for Imported {
@@ -558,6 +878,9 @@ impl std::fmt::Display for Imported {
         for w in &self.warnings {
             writeln!(f, "warning: {w}")?;
         }
+        if !self.conflicts.is_empty() {
+            writeln!(f, "conflicts: {}", self.conflicts)?;
+        }
         Ok(())
     }
 }
@@ -567,7 +890,18 @@ impl std::fmt::Display for Imported {
 pub enum ImportError {
     /// The file is wrong: nothing was changed.
     Bad(BadFile),
+    /// The file is over a limit: refused before it was parsed, nothing was changed.
+    TooLarge(OverLimit),
+    /// The programme would break the schedule rules (SPEC §2 rule 4) and the import is not a
+    /// draft: nothing was changed.
+    Conflicts(ImportConflicts),
     Service(ServiceError),
+}
+
+impl From<BadFile> for ImportError {
+    fn from(e: BadFile) -> Self {
+        ImportError::Bad(e)
+    }
 }
 
 impl From<ServiceError> for ImportError {
@@ -586,6 +920,8 @@ impl std::fmt::Display for ImportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ImportError::Bad(b) => write!(f, "{b}"),
+            ImportError::TooLarge(l) => write!(f, "{l}"),
+            ImportError::Conflicts(c) => write!(f, "{c}"),
             ImportError::Service(e) => write!(f, "{e}"),
         }
     }
@@ -629,11 +965,17 @@ fn guid_elsewhere(
 
 /// Imports a parsed schedule into the congress `slug` (created from the file when missing),
 /// in one transaction. Publishing is the caller's next step.
+///
+/// The programme that results is checked with the scheduler's hard rules (room or speaker
+/// double-booked, outside the congress days) over all scheduled sessions of the congress:
+/// conflicts refuse the import (nothing is written) unless it is a `draft`, which goes through
+/// and reports them.
 pub fn apply(
     conn: &mut DbConnection,
     slug: &str,
     s: &Schedule,
     actor: Actor,
+    draft: bool,
 ) -> Result<Imported, ImportError> {
     check(s).map_err(ImportError::Bad)?;
     Slug::parse(slug).map_err(|e| ImportError::Bad(bad("--congress", e.to_string())))?;
@@ -1064,6 +1406,10 @@ pub fn apply(
                 None => {}
             }
         }
+        out.conflicts = import_conflicts(conn, congress)?;
+        if !out.conflicts.is_empty() && !draft {
+            return Err(ImportError::Conflicts(std::mem::take(&mut out.conflicts)));
+        }
         audit::record(
             conn,
             actor,
@@ -1089,16 +1435,19 @@ pub fn apply(
 /// Reads, imports and (unless `draft`) publishes a file: what `kongress import` and the back
 /// office's upload do. A publish happens when something changed or nothing was published yet;
 /// with `notify`, it queues speakers' links and change digests like any publish.
+///
+/// The file is read within `limits` (see [`read`]).
 pub fn import_file(
     conn: &mut DbConnection,
     slug: &str,
     text: &str,
+    limits: &ImportLimits,
     actor: Actor,
     draft: bool,
     notify: Option<&super::registration::MailContext>,
 ) -> Result<Imported, ImportError> {
-    let schedule = parse(text).map_err(ImportError::Bad)?;
-    let mut out = apply(conn, slug, &schedule, actor)?;
+    let schedule = read(text, limits)?;
+    let mut out = apply(conn, slug, &schedule, actor, draft)?;
     if !draft {
         let never = super::publish::latest_snapshot(conn, out.congress_id)?.is_none();
         if never || !super::publish::preview(conn, out.congress_id)?.is_empty() {

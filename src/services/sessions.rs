@@ -15,7 +15,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::conflicts::{
-    check_placement, participant_overlaps, Conflict, Placement, Severity,
+    check_placement, participant_overlaps, Conflict, ConflictReport, Placement, Severity,
 };
 use crate::domain::programme::{SessionKind, SpeakerRole};
 use crate::domain::time::{congress_window_utc, parse_time_zone, TimeRange};
@@ -638,13 +638,33 @@ pub fn unschedule(
     })
 }
 
+/// The bounded conflict report of a whole congress, as the dashboard and the schedule grid
+/// show it: the rules of SPEC §2 rule 4 over all scheduled sessions, plus the warnings for
+/// participants enrolled in two overlapping sessions. Lists at most `cap`; counts the rest.
+///
+/// `placements` are the congress's (from [`placements`]), passed in because the callers need
+/// them too.
+pub fn conflict_report(
+    conn: &mut DbConnection,
+    congress: i64,
+    placements: &[Placement],
+    cap: usize,
+) -> Result<ConflictReport, ServiceError> {
+    let (_, window) = window(conn, congress)?;
+    let mut report = crate::domain::conflict_report(placements, window.as_ref(), cap);
+    participant_conflicts(conn, congress, placements, &mut report)?;
+    Ok(report)
+}
+
 /// Warnings of rule 4 for people enrolled in two sessions that overlap, for the whole congress
-/// (one query over its enrollments). Each overlapping pair is reported for both sessions.
+/// (one query over its enrollments), added to `report`. Each overlapping pair is reported for
+/// both sessions.
 pub fn participant_conflicts(
     conn: &mut DbConnection,
     congress: i64,
     placements: &[Placement],
-) -> QueryResult<Vec<(i64, Conflict)>> {
+    report: &mut ConflictReport,
+) -> QueryResult<()> {
     let rows: Vec<(i64, i64)> = enrollments::table
         .inner_join(sessions::table)
         .filter(sessions::congress_id.eq(congress))
@@ -665,7 +685,6 @@ pub fn participant_conflicts(
         }
     }
     let by_id: HashMap<i64, &Placement> = placements.iter().map(|p| (p.session.get(), p)).collect();
-    let mut out = vec![];
     let mut keys: Vec<_> = pairs.into_iter().collect();
     keys.sort_unstable();
     for ((a, b), participants) in keys {
@@ -673,23 +692,23 @@ pub fn participant_conflicts(
             continue;
         };
         if pa.range.overlaps(&pb.range) {
-            out.push((
-                a,
+            report.add(
+                pa.session,
                 Conflict::ParticipantOverlap {
                     other: pb.session,
                     other_title: pb.title.clone(),
                     participants,
                 },
-            ));
-            out.push((
-                b,
+            );
+            report.add(
+                pb.session,
                 Conflict::ParticipantOverlap {
                     other: pa.session,
                     other_title: pa.title.clone(),
                     participants,
                 },
-            ));
+            );
         }
     }
-    Ok(out)
+    Ok(())
 }

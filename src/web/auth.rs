@@ -231,8 +231,18 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 /// Largest form body the CSRF check buffers (registration forms with many answers fit).
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
-/// The largest upload (a schedule.xml of a FOSDEM-sized congress is about 3 MB).
-pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
+/// What a multipart body may carry beside its file: the CSRF token, the draft box, the part
+/// headers and boundaries.
+pub const UPLOAD_OVERHEAD_BYTES: usize = 64 * 1024;
+
+/// The largest multipart body buffered: the import's file limit plus the form around it.
+fn max_upload_bytes(req: &ServiceRequest) -> usize {
+    let file = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.import_limits.max_bytes)
+        .unwrap_or_else(|| crate::config::ImportLimits::default().max_bytes);
+    file.saturating_add(UPLOAD_OVERHEAD_BYTES)
+}
 
 /// A small text field of a buffered multipart body (the CSRF token), read with
 /// actix-multipart; files in the body are skipped.
@@ -290,14 +300,23 @@ pub async fn csrf_middleware(
         let mut body_token = None;
         if is_multipart {
             // Uploads (the programme import): the token is a field of the multipart body.
+            let max = max_upload_bytes(&req);
             let mut payload = req.take_payload();
             let mut body = web::BytesMut::new();
             use futures_util::StreamExt;
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk?;
-                if body.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                if body.len() + chunk.len() > max {
+                    // Far beyond the file limit: refused before the CSRF check can run, so
+                    // a short page of its own rather than the form.
+                    let lang = super::PageCtx::from_request(req.request()).lang;
+                    let limit = crate::services::import::OverLimit::Bytes {
+                        limit: max - UPLOAD_OVERHEAD_BYTES,
+                    };
                     return Ok(req.into_response(
-                        HttpResponse::build(StatusCode::PAYLOAD_TOO_LARGE).finish(),
+                        HttpResponse::build(StatusCode::PAYLOAD_TOO_LARGE)
+                            .content_type("text/plain; charset=utf-8")
+                            .body(crate::i18n::admin::over_limit_message(lang, &limit)),
                     ));
                 }
                 body.extend_from_slice(&chunk);

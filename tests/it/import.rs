@@ -22,9 +22,43 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(shared(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// pretalx's democon, less one speaker's double booking (Stephanie Hudson is in two
+/// overlapping sessions there, which the import refuses unless it is a draft).
+fn democon() -> String {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&read("examples/pretalx-democon.json")).unwrap();
+    let mut fixed = 0;
+    for day in doc["schedule"]["conference"]["days"]
+        .as_array_mut()
+        .unwrap()
+    {
+        for events in day["rooms"].as_object_mut().unwrap().values_mut() {
+            for event in events.as_array_mut().unwrap() {
+                if event["title"] == "Inverse motivating array" {
+                    let persons = event["persons"].as_array_mut().unwrap();
+                    persons.retain(|p| {
+                        p["public_name"] != "Stephanie Hudson" && p["name"] != "Stephanie Hudson"
+                    });
+                    fixed += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(fixed, 1);
+    serde_json::to_string_pretty(&doc).unwrap()
+}
+
 fn import(app: &TestApp, slug: &str, text: &str) -> Result<import::Imported, ImportError> {
     let mut conn = app.conn();
-    import::import_file(&mut conn, slug, text, Actor::System, false, None)
+    import::import_file(
+        &mut conn,
+        slug,
+        text,
+        &Default::default(),
+        Actor::System,
+        false,
+        None,
+    )
 }
 
 /// Every event of a file as (guid → start, end, title, room, persons), in UTC.
@@ -74,7 +108,19 @@ async fn save(app: &TestApp, path: &str, dir: &std::path::Path, name: &str) -> (
 #[tokio::test]
 async fn a_pretalx_export_imports_and_exports_validly_and_reimports_idempotently() {
     let app = spawn_app().await;
-    let text = read("examples/pretalx-democon.json");
+    // As published, the file double-books a speaker: refused, naming the sessions.
+    match import(&app, "democon", &read("examples/pretalx-democon.json")) {
+        Err(ImportError::Conflicts(c)) => {
+            let text = c.to_string();
+            assert!(
+                text.contains("Stephanie Hudson is in “Inverse motivating array”"),
+                "{text}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(counts(&app).1, 0);
+    let text = democon();
     let done = import(&app, "democon", &text).unwrap();
     assert!(done.congress_created);
     assert_eq!((done.sessions_created, done.speakers_created), (36, 27));
@@ -190,9 +236,9 @@ async fn our_export_round_trips_through_import_into_another_instance() {
 #[tokio::test]
 async fn bad_files_are_refused_with_their_place_and_change_nothing() {
     let app = spawn_app().await;
-    import(&app, "democon", &read("examples/pretalx-democon.json")).unwrap();
+    import(&app, "democon", &democon()).unwrap();
     let before = counts(&app);
-    let good = read("examples/pretalx-democon.json");
+    let good = democon();
     // A file that changes the first event and breaks a later one: all or nothing.
     let half = good
         .replacen("Focused 5thgeneration hardware", "Changed title", 1)
@@ -350,4 +396,366 @@ async fn an_organizer_uploads_a_schedule_in_the_back_office() {
     // Without the CSRF token the upload is refused before anything is read.
     let r = upload(changed, "forged", true).await.unwrap();
     assert_eq!(r.status(), 403);
+}
+
+/// A schedule.json with `n` one-hour events, all in one room at the same time.
+fn crowded_json(n: usize) -> String {
+    use std::fmt::Write;
+    let mut events = String::with_capacity(n * 140);
+    for i in 0..n {
+        if i > 0 {
+            events.push(',');
+        }
+        write!(
+            events,
+            r#"{{"guid":"{}","title":"Session {i}","date":"2026-05-14T10:00:00+02:00","duration":"01:00"}}"#,
+            uuid::Uuid::from_u128(i as u128 + 1)
+        )
+        .unwrap();
+    }
+    format!(
+        r#"{{"schedule":{{"conference":{{"title":"Crowded","time_zone_name":"Europe/Berlin","start":"2026-05-14","end":"2026-05-14","days":[{{"rooms":{{"Saal":[{events}]}}}}]}}}}}}"#
+    )
+}
+
+/// The resident memory of this process (the test server runs in it), in bytes.
+fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+async fn upload_to(
+    b: &reqwest::Client,
+    app: &TestApp,
+    slug: &str,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    draft: bool,
+) -> (u16, String) {
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf_token", token.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    if draft {
+        form = form.text("draft", "1");
+    }
+    let r = b
+        .post(app.url(&format!("/admin/{slug}/import")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_overlapping_programme_is_refused_unless_a_draft_and_its_views_stay_bounded() {
+    const N: usize = 5000;
+    let app = spawn_app().await;
+    let text = crowded_json(N);
+    // As a draft it goes through and names a bounded number of conflicts.
+    let done = {
+        let mut conn = app.conn();
+        import::import_file(
+            &mut conn,
+            "crowded",
+            &text,
+            &Default::default(),
+            Actor::System,
+            true,
+            None,
+        )
+        .unwrap()
+    };
+    assert_eq!(done.sessions_created, N);
+    assert_eq!(done.published, None);
+    let pairs = N * (N - 1);
+    assert_eq!(done.conflicts.sessions, N);
+    assert_eq!(done.conflicts.shown.len(), import::NAMED_IMPORT_CONFLICTS);
+    assert_eq!(done.conflicts.more, pairs - import::NAMED_IMPORT_CONFLICTS);
+    assert!(done.to_string().contains("and 24,994,980 more"), "{done}");
+
+    // The dashboard and the grid answer, listing a bounded number of the ~25 million
+    // conflicts: the server (in this process) grows by far less than listing them would take.
+    app.organizer("orga@example.org", true);
+    let (b, token) = app.login("orga@example.org").await;
+    let before = rss();
+    let started = std::time::Instant::now();
+    let r = b.get(app.url("/admin/crowded")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let dashboard = r.text().await.unwrap();
+    assert!(dashboard.contains("5000"), "sessions with errors counted");
+    let r = b
+        .get(app.url("/admin/crowded/schedule?day=2026-05-14"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let grid = r.text().await.unwrap();
+    let more = pairs - kongress::domain::SHOWN_CONFLICTS;
+    assert!(
+        grid.contains(&format!(
+            "und {} weitere",
+            kongress::i18n::Lang::De.count(more)
+        )),
+        "the grid counts what it does not list"
+    );
+    let grown = rss().saturating_sub(before);
+    assert!(grown < 100 * 1024 * 1024, "RSS grew by {grown} bytes");
+    eprintln!(
+        "dashboard + grid of {N} overlapping sessions: {:?}, RSS +{} KiB",
+        started.elapsed(),
+        grown / 1024
+    );
+
+    // Not as a draft: refused with the sessions named and the rest counted, nothing changed.
+    let versions = counts(&app).4;
+    let (status, body) = upload_to(
+        &b,
+        &app,
+        "crowded",
+        &token,
+        "schedule.json",
+        text.into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("Planungsregeln"), "{body}");
+    assert!(body.contains("„Session 0“"), "{body}");
+    assert!(body.contains("und 24.994.980 weitere"), "{body}");
+    assert!(body.contains("Es wurde nichts geändert"), "{body}");
+    assert_eq!(counts(&app).4, versions, "nothing published");
+}
+
+/// An XML schedule whose root carries `attributes` attributes and whose first day nests
+/// `depth` more elements.
+fn hostile_xml(attributes: usize, depth: usize) -> String {
+    let attrs: String = (0..attributes).map(|i| format!(" a{i}=\"{i}\"")).collect();
+    format!(
+        "<schedule{attrs}><conference><title>X</title></conference>\n<day>{}{}</day></schedule>",
+        "<x>".repeat(depth),
+        "</x>".repeat(depth)
+    )
+}
+
+/// A schedule.xml with `n` events, one after the other.
+fn many_events_xml(n: usize) -> String {
+    let events: String = (0..n)
+        .map(|i| {
+            format!(
+                "<event guid=\"{}\"><date>2026-05-14T10:00:00+02:00</date><duration>00:01</duration><title>E{i}</title></event>\n",
+                uuid::Uuid::from_u128(i as u128 + 1)
+            )
+        })
+        .collect();
+    format!(
+        "<schedule><conference><title>X</title></conference>\n<day><room name=\"A\">{events}</room></day></schedule>"
+    )
+}
+
+#[test]
+fn hostile_xml_is_refused_before_parsing() {
+    use import::OverLimit;
+    use kongress::config::ImportLimits;
+    let limits = ImportLimits::default();
+    let started = std::time::Instant::now();
+    // 300,000 attributes on one element: the parser alone would take over a minute.
+    match import::read(&hostile_xml(300_000, 0), &limits) {
+        Err(ImportError::TooLarge(OverLimit::Attributes { limit: 64, line: 1 })) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let json_depth = format!("{{\"schedule\": {}{}}}", "[".repeat(40), "]".repeat(40));
+    let cases: Vec<(String, Option<OverLimit>)> = vec![
+        (hostile_xml(64, 0), None),
+        (
+            hostile_xml(65, 0),
+            Some(OverLimit::Attributes { limit: 64, line: 1 }),
+        ),
+        // schedule, day and 30 more: 32 levels.
+        (hostile_xml(0, 30), None),
+        (
+            hostile_xml(0, 31),
+            Some(OverLimit::Depth { limit: 32, line: 2 }),
+        ),
+        (json_depth, Some(OverLimit::Depth { limit: 32, line: 1 })),
+        (
+            many_events_xml(10_001),
+            Some(OverLimit::Events { limit: 10_000 }),
+        ),
+        (
+            crowded_json(10_001),
+            Some(OverLimit::Events { limit: 10_000 }),
+        ),
+        (
+            " ".repeat(limits.max_bytes + 1),
+            Some(OverLimit::Bytes {
+                limit: limits.max_bytes,
+            }),
+        ),
+    ];
+    for (i, (text, expected)) in cases.into_iter().enumerate() {
+        match (import::read(&text, &limits), expected) {
+            (Err(ImportError::TooLarge(got)), Some(want)) => assert_eq!(got, want, "case {i}"),
+            // Within the limits: whatever else the file says.
+            (Ok(_) | Err(ImportError::Bad(_)), None) => {}
+            (other, want) => panic!("case {i}: expected {want:?}, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn import_limits_refuse_uploads_with_a_message() {
+    use kongress::config::ImportLimits;
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.import_limits = ImportLimits {
+            max_bytes: 64 * 1024,
+            max_events: 50,
+            ..ImportLimits::default()
+        }
+    })
+    .await;
+    {
+        let mut conn = app.conn();
+        let limits = app.state.settings.import_limits;
+        import::import_file(
+            &mut conn,
+            "klein",
+            &crowded_json(1),
+            &limits,
+            Actor::System,
+            true,
+            None,
+        )
+        .unwrap();
+    }
+    app.organizer("orga@example.org", true);
+    let (b, token) = app.login("orga@example.org").await;
+    let padded = format!("{}{}", crowded_json(1), " ".repeat(70 * 1024));
+    let cases: Vec<(&str, String, u16, &str)> = vec![
+        ("schedule.json", padded.clone(), 413, "größer als 0,06 MiB"),
+        (
+            "schedule.json",
+            crowded_json(51),
+            422,
+            "mehr als 50 Programmpunkte",
+        ),
+        (
+            "schedule.xml",
+            hostile_xml(65, 0),
+            422,
+            "Zeile 1: Ein Element hat mehr als 64 Attribute",
+        ),
+        (
+            "schedule.xml",
+            hostile_xml(0, 40),
+            422,
+            "Zeile 2: Die Datei ist tiefer als 32 Ebenen",
+        ),
+    ];
+    for (name, text, status, message) in cases {
+        let (got, body) =
+            upload_to(&b, &app, "klein", &token, name, text.into_bytes(), false).await;
+        assert_eq!(got, status, "{message}: {body}");
+        assert!(body.contains(message), "{message}: {body}");
+        assert!(body.contains("Es wurde nichts geändert"), "{body}");
+    }
+    // Far beyond the limit: refused while the body is read, with the message in English too.
+    let r = b
+        .post(app.url("/admin/klein/import?lang=en"))
+        .header("accept-language", "en")
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("csrf_token", token.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(vec![b' '; 512 * 1024]),
+                ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(r.text().await.unwrap().contains("larger than 0.06 MiB"));
+    assert_eq!(counts(&app).1, 1, "nothing imported");
+}
+
+#[test]
+fn the_import_command_refuses_files_over_the_limits() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.xml");
+    // Sparse: 21 MiB that are never read.
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(21 * 1024 * 1024)
+        .unwrap();
+    let write = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let cases = [
+        (huge, "larger than 20971520 bytes"),
+        (
+            write("events.xml", many_events_xml(10_001)),
+            "more than 10000 events",
+        ),
+        (
+            write("attributes.xml", hostile_xml(300_000, 0)),
+            "line 1: an element has more than 64 attributes",
+        ),
+        (
+            write("depth.xml", hostile_xml(0, 40)),
+            "line 2: nested more than 32 levels deep",
+        ),
+    ];
+    for (path, message) in cases {
+        let (ok, out, err) = crate::cli::kongress(
+            &db,
+            &["import", "--congress", "gross", path.to_str().unwrap()],
+            None,
+        );
+        assert!(!ok, "{out}");
+        assert!(
+            err.contains(message) && err.contains("nothing was changed"),
+            "{err}"
+        );
+    }
+    // Overlapping sessions: refused with the sessions named; as a draft imported and listed.
+    let crowded = write("crowded.json", crowded_json(30));
+    let args = ["import", "--congress", "gross", crowded.to_str().unwrap()];
+    let (ok, _, err) = crate::cli::kongress(&db, &args, None);
+    assert!(!ok);
+    assert!(
+        err.contains("breaks the schedule rules in 30 session(s)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("“Session 0”") || err.contains("„Session 0“"),
+        "{err}"
+    );
+    assert!(
+        err.contains("and 850 more") && err.contains("nothing was changed"),
+        "{err}"
+    );
+    let (ok, out, err) = crate::cli::kongress(&db, &[&args[..], &["--draft"]].concat(), None);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("sessions: 30 created") && out.contains("and 850 more"),
+        "{out}"
+    );
 }

@@ -9,10 +9,12 @@ use futures_util::StreamExt;
 
 use super::{page, Chrome};
 use crate::error::AppError;
+use crate::i18n::admin::over_limit_message;
 use crate::services::audit::Actor;
+use crate::services::import::OverLimit;
 use crate::services::import::{self, ImportError, Imported};
 use crate::startup::AppState;
-use crate::web::auth::{AdminCtx, MAX_UPLOAD_BYTES};
+use crate::web::auth::AdminCtx;
 use crate::web::participant::mail_context;
 use crate::web::public::with_db;
 use crate::web::PageCtx;
@@ -24,6 +26,9 @@ struct ImportPage {
     chrome: Chrome,
     done: Option<Imported>,
     error: String,
+    /// The conflicts named (bounded, "and N more" last): why the file was refused, or what a
+    /// draft import left to resolve.
+    conflicts: Vec<String>,
     file_name: String,
     draft: bool,
 }
@@ -40,17 +45,29 @@ pub async fn form(
             ctx,
             done: None,
             error: String::new(),
+            conflicts: vec![],
             file_name: String::new(),
             draft: false,
         },
     )
 }
 
-/// The upload: the file and the draft box, read from the multipart body.
-async fn read_upload(mut parts: Multipart) -> Result<(String, Vec<u8>, bool), String> {
+/// Why an upload could not be read.
+enum Unreadable {
+    /// The file is over the size limit (only that much was read).
+    TooLarge,
+    Broken,
+}
+
+/// The upload: the file and the draft box, read from the multipart body; the file at most
+/// `max_bytes`.
+async fn read_upload(
+    mut parts: Multipart,
+    max_bytes: usize,
+) -> Result<(String, Vec<u8>, bool), Unreadable> {
     let (mut name, mut bytes, mut draft) = (String::new(), Vec::new(), false);
     while let Some(field) = parts.next().await {
-        let mut field = field.map_err(|e| e.to_string())?;
+        let mut field = field.map_err(|_| Unreadable::Broken)?;
         let field_name = field.name().unwrap_or_default().to_string();
         if field_name == "file" {
             name = field
@@ -61,9 +78,9 @@ async fn read_upload(mut parts: Multipart) -> Result<(String, Vec<u8>, bool), St
         }
         let mut value = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| e.to_string())?;
-            if value.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                return Err("too large".into());
+            let chunk = chunk.map_err(|_| Unreadable::Broken)?;
+            if value.len() + chunk.len() > max_bytes {
+                return Err(Unreadable::TooLarge);
             }
             value.extend_from_slice(&chunk);
         }
@@ -86,42 +103,43 @@ pub async fn upload(
     let slug = admin.congress()?.slug.clone();
     let actor = Actor::Organizer(admin.viewer()?.id);
     let a = &ctx.t.a;
-    let upload = read_upload(parts).await;
-    let unreadable = upload.is_err();
-    let (file_name, bytes, draft) = upload.unwrap_or_default();
-    let outcome = if unreadable {
-        Err(a.import_unreadable.to_string())
-    } else if bytes.is_empty() {
-        Err(a.import_no_file.to_string())
-    } else {
-        match String::from_utf8(bytes) {
-            Err(_) => Err(a.import_not_utf8.to_string()),
-            Ok(text) => {
-                let mail = mail_context(&state);
-                let result = with_db(&state, ctx.lang, move |conn| {
-                    Ok(import::import_file(
-                        conn,
-                        &slug,
-                        &text,
-                        actor,
-                        draft,
-                        Some(&mail),
-                    ))
-                })
-                .await?;
-                match result {
-                    Ok(done) => Ok(done),
-                    Err(ImportError::Bad(b)) => Err(format!("{}: {b}", a.import_refused)),
-                    Err(ImportError::Service(e)) => {
-                        return Err(AppError::from_service(ctx.lang, e))
-                    }
-                }
-            }
-        }
+    let limits = state.settings.import_limits;
+    let (file_name, outcome, draft) = match read_upload(parts, limits.max_bytes).await {
+        Err(Unreadable::TooLarge) => (
+            String::new(),
+            Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                over_limit_message(
+                    ctx.lang,
+                    &OverLimit::Bytes {
+                        limit: limits.max_bytes,
+                    },
+                ),
+                vec![],
+            )),
+            false,
+        ),
+        Err(Unreadable::Broken) => (
+            String::new(),
+            Err((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                a.import_unreadable.to_string(),
+                vec![],
+            )),
+            false,
+        ),
+        Ok((name, bytes, draft)) => (
+            name,
+            import_upload(&state, &ctx, slug, actor, bytes, draft).await?,
+            draft,
+        ),
     };
-    let (status, done, error) = match outcome {
-        Ok(d) => (StatusCode::OK, Some(d), String::new()),
-        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, None, e),
+    let (status, done, error, conflicts) = match outcome {
+        Ok(d) => {
+            let conflicts = d.conflicts.lines(ctx.lang);
+            (StatusCode::OK, Some(d), String::new(), conflicts)
+        }
+        Err((status, e, conflicts)) => (status, None, e, conflicts),
     };
     page(
         status,
@@ -130,8 +148,71 @@ pub async fn upload(
             ctx,
             done,
             error,
+            conflicts,
             file_name,
             draft,
         },
     )
+}
+
+/// A refusal: its status, the message and the conflicts it names.
+type Refusal = (StatusCode, String, Vec<String>);
+
+/// Imports an uploaded file; a refusal comes back for the form, a failure of ours as an error.
+async fn import_upload(
+    state: &web::Data<AppState>,
+    ctx: &PageCtx,
+    slug: String,
+    actor: Actor,
+    bytes: Vec<u8>,
+    draft: bool,
+) -> Result<Result<Imported, Refusal>, AppError> {
+    let a = &ctx.t.a;
+    let refused = |status, message: String| Ok(Err((status, message, vec![])));
+    if bytes.is_empty() {
+        return refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            a.import_no_file.to_string(),
+        );
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        return refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            a.import_not_utf8.to_string(),
+        );
+    };
+    let mail = mail_context(state);
+    let limits = state.settings.import_limits;
+    let result = with_db(state, ctx.lang, move |conn| {
+        Ok(import::import_file(
+            conn,
+            &slug,
+            &text,
+            &limits,
+            actor,
+            draft,
+            Some(&mail),
+        ))
+    })
+    .await?;
+    match result {
+        Ok(done) => Ok(Ok(done)),
+        Err(ImportError::Bad(b)) => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{}: {b}", a.import_refused),
+        ),
+        Err(ImportError::TooLarge(l)) => refused(
+            match l {
+                OverLimit::Bytes { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            format!("{}: {}", a.import_refused, over_limit_message(ctx.lang, &l)),
+        ),
+        Err(ImportError::Conflicts(c)) => Ok(Err((
+            StatusCode::CONFLICT,
+            format!("{}. {}", a.import_refused, a.import_conflicts),
+            c.lines(ctx.lang),
+        ))),
+        Err(ImportError::Service(e)) => Err(AppError::from_service(ctx.lang, e)),
+    }
 }

@@ -11,9 +11,9 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::sessions::conflict_message;
+use super::sessions::{conflict_message, conflict_messages, NAMED_CONFLICTS};
 use super::{page, see_other, Chrome};
-use crate::domain::conflicts::{all_conflicts, Severity};
+use crate::domain::conflicts::{ConflictReport, Severity, SHOWN_CONFLICTS};
 use crate::domain::time::{local_date_of, local_to_utc, parse_time_zone};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -49,6 +49,8 @@ pub struct Item {
     pub cancelled: bool,
     pub form: PlaceForm,
     pub problems: Vec<(bool, String)>,
+    /// Has conflicts beyond those in `problems` (the list is bounded): error or only warnings.
+    pub unlisted: Option<bool>,
     pub open: bool,
 }
 
@@ -78,6 +80,8 @@ struct SchedulePage {
     unscheduled: Vec<usize>,
     elsewhere: Vec<usize>,
     conflicts: Vec<(bool, i64, String, String)>,
+    /// "and 1,234 more" when the conflict list is cut short; empty otherwise.
+    more_conflicts: String,
     error: String,
 }
 
@@ -87,7 +91,7 @@ struct Loaded {
     days: Vec<NaiveDate>,
     day_labels: HashMap<NaiveDate, String>,
     tz: Tz,
-    conflicts: Vec<(i64, crate::domain::Conflict)>,
+    conflicts: ConflictReport,
     speaker_names: HashMap<i64, String>,
 }
 
@@ -96,16 +100,10 @@ async fn load(state: &web::Data<AppState>, lang: Lang, congress: i64) -> Result<
         let sessions = svc::list(conn, congress)?;
         let rooms = setup::rooms_of(conn, congress)?;
         let day_rows = congress_svc::days(conn, congress)?;
-        let (tz, window) = svc::window(conn, congress)?;
+        let (tz, _) = svc::window(conn, congress)?;
         let placements = svc::placements(conn, congress)?;
-        let mut conflicts: Vec<(i64, crate::domain::Conflict)> = match window {
-            Some(w) => all_conflicts(&placements, &w)
-                .into_iter()
-                .map(|(s, c)| (s.get(), c))
-                .collect(),
-            None => vec![],
-        };
-        conflicts.extend(svc::participant_conflicts(conn, congress, &placements)?);
+        let conflicts = svc::conflict_report(conn, congress, &placements, SHOWN_CONFLICTS)?;
+        drop(placements);
         let speaker_names = setup::speakers_of(conn, congress)?
             .into_iter()
             .map(|s| (s.id, s.name))
@@ -160,23 +158,32 @@ fn build(
         .iter()
         .map(|s| (s.row.id, s.row.title.clone()))
         .collect();
+    // Only the listed conflicts become messages; the rest are counted (and show as a badge on
+    // their sessions), so a programme where everything clashes costs what is shown.
     let mut conflicts = vec![];
-    for (sid, c) in &l.conflicts {
+    for (sid, c) in &l.conflicts.shown {
+        let sid = sid.get();
         let msg = conflict_message(lang, c, &l.speaker_names);
         let is_error = c.severity() == Severity::Error;
         problems
-            .entry(*sid)
+            .entry(sid)
             .or_default()
             .push((is_error, msg.clone()));
         conflicts.push((
             is_error,
-            *sid,
-            titles.get(sid).cloned().unwrap_or_default(),
+            sid,
+            titles.get(&sid).cloned().unwrap_or_default(),
             msg,
         ));
     }
+    drop(titles);
     // Errors first.
     conflicts.sort_by_key(|c| !c.0);
+    let more_conflicts = if l.conflicts.more > 0 {
+        lang.and_more(l.conflicts.more)
+    } else {
+        String::new()
+    };
 
     let mut items = vec![];
     let mut on_day: Vec<(usize, i64, DateTime<Utc>, DateTime<Utc>)> = vec![];
@@ -229,8 +236,25 @@ fn build(
             cancelled: s.row.status == "cancelled",
             form,
             problems: problems.remove(&s.row.id).unwrap_or_default(),
+            unlisted: None,
             open: false,
         };
+        if let Some(badge) = l
+            .conflicts
+            .badges
+            .get(&crate::domain::SessionId::from(s.row.id))
+        {
+            let listed = |severity| {
+                item.problems
+                    .iter()
+                    .any(|(e, _)| *e == (severity == Severity::Error))
+            };
+            if badge.errors && !listed(Severity::Error) {
+                item.unlisted = Some(true);
+            } else if badge.warnings && !listed(Severity::Warning) && !badge.errors {
+                item.unlisted = Some(false);
+            }
+        }
         if let Some((fid, fform, ferrors)) = &failed {
             if *fid == s.row.id {
                 item.form = fform.clone();
@@ -327,6 +351,7 @@ fn build(
         unscheduled,
         elsewhere,
         conflicts,
+        more_conflicts,
         error,
         ctx,
     }
@@ -432,10 +457,7 @@ pub async fn place(
                 Err(ServiceError::Refused(conflicts)) => {
                     let names = super::sessions::names_for(&state, &ctx, c.id, true).await?;
                     (
-                        conflicts
-                            .iter()
-                            .map(|x| conflict_message(ctx.lang, x, &names))
-                            .collect::<Vec<_>>(),
+                        conflict_messages(ctx.lang, &conflicts, &names, NAMED_CONFLICTS),
                         StatusCode::CONFLICT,
                     )
                 }

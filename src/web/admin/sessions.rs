@@ -9,7 +9,6 @@ use askama::Template;
 
 use super::{page, see_other, Chrome, INVALID};
 use crate::domain::programme::{SessionKind, SpeakerRole};
-use crate::domain::Conflict;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::audit::Actor;
@@ -143,74 +142,7 @@ impl SessionForm {
     }
 }
 
-/// A conflict as a sentence naming the other session.
-pub fn conflict_message(lang: Lang, c: &Conflict, speaker_names: &HashMap<i64, String>) -> String {
-    let who = |id: &crate::domain::SpeakerId| {
-        speaker_names
-            .get(&id.get())
-            .cloned()
-            .unwrap_or_else(|| format!("#{id}"))
-    };
-    match (lang, c) {
-        (Lang::De, Conflict::RoomDoubleBooked { other_title, .. }) => {
-            format!("Der Raum ist zu dieser Zeit schon belegt durch „{other_title}“.")
-        }
-        (Lang::En, Conflict::RoomDoubleBooked { other_title, .. }) => {
-            format!("The room is taken at this time by “{other_title}”.")
-        }
-        (
-            Lang::De,
-            Conflict::SpeakerDoubleBooked {
-                speaker,
-                other_title,
-                ..
-            },
-        ) => format!(
-            "{} ist zur selben Zeit in „{other_title}“ eingeplant.",
-            who(speaker)
-        ),
-        (
-            Lang::En,
-            Conflict::SpeakerDoubleBooked {
-                speaker,
-                other_title,
-                ..
-            },
-        ) => format!("{} is in “{other_title}” at the same time.", who(speaker)),
-        (Lang::De, Conflict::OutsideCongressDays) => {
-            "Der Termin liegt außerhalb der Kongresstage.".into()
-        }
-        (Lang::En, Conflict::OutsideCongressDays) => {
-            "The slot lies outside the congress days.".into()
-        }
-        (Lang::De, Conflict::CapacityAboveRoom { enrollment, room }) => {
-            format!("Warnung: {enrollment} Plätze zur Anmeldung, aber der Raum fasst nur {room}.")
-        }
-        (Lang::En, Conflict::CapacityAboveRoom { enrollment, room }) => {
-            format!("Warning: {enrollment} seats for enrollment, but the room holds only {room}.")
-        }
-        (
-            Lang::De,
-            Conflict::ParticipantOverlap {
-                other_title,
-                participants,
-                ..
-            },
-        ) => format!(
-            "Warnung: {participants} angemeldete Personen sind zur selben Zeit in „{other_title}“."
-        ),
-        (
-            Lang::En,
-            Conflict::ParticipantOverlap {
-                other_title,
-                participants,
-                ..
-            },
-        ) => format!(
-            "Warning: {participants} enrolled people are in “{other_title}” at the same time."
-        ),
-    }
-}
+pub use crate::i18n::admin::{conflict_message, conflict_messages, NAMED_CONFLICTS};
 
 #[derive(Template)]
 #[template(path = "admin/sessions.html")]
@@ -417,8 +349,8 @@ fn refused(
             ctx.t.a.err_required,
         ),
         ServiceError::Refused(conflicts) => {
-            for c in conflicts {
-                errors.add("speakers", conflict_message(ctx.lang, &c, names));
+            for m in conflict_messages(ctx.lang, &conflicts, names, NAMED_CONFLICTS) {
+                errors.add("speakers", m);
             }
         }
         other => return Err(AppError::from_service(ctx.lang, other)),
@@ -560,11 +492,7 @@ async fn action(
         }
         Err(ServiceError::Refused(conflicts)) => {
             let names = names_for(&state, &ctx, id, true).await?;
-            let msg = conflicts
-                .iter()
-                .map(|c| conflict_message(ctx.lang, c, &names))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let msg = conflict_messages(ctx.lang, &conflicts, &names, NAMED_CONFLICTS).join(" ");
             list_page(&req, &state, ctx, &admin, StatusCode::CONFLICT, msg).await
         }
         Err(e) => Err(AppError::from_service(ctx.lang, e)),

@@ -97,14 +97,23 @@ fn service_problem(req: &HttpRequest, e: ServiceError) -> HttpResponse {
         }
         ServiceError::Conflict(m) => Problem::new(StatusCode::CONFLICT, m).at(req).response(),
         ServiceError::Refused(conflicts) => {
-            let mut p = Problem::new(
-                StatusCode::CONFLICT,
-                "The placement breaks a schedule rule; nothing was saved.",
-            )
-            .kind("schedule-conflict")
-            .at(req);
+            // Listed up to the overview's cap; the detail counts the rest.
+            let cap = crate::domain::SHOWN_CONFLICTS;
+            let detail = if conflicts.len() > cap {
+                format!(
+                    "The placement breaks a schedule rule; nothing was saved. The first {cap} \
+                     conflicts are listed, {}.",
+                    Lang::En.and_more(conflicts.len() - cap)
+                )
+            } else {
+                "The placement breaks a schedule rule; nothing was saved.".to_string()
+            };
+            let mut p = Problem::new(StatusCode::CONFLICT, detail)
+                .kind("schedule-conflict")
+                .at(req);
             p.conflicts = conflicts
                 .iter()
+                .take(cap)
                 .map(|c| {
                     let mut v = serde_json::to_value(c).unwrap_or_default();
                     v["message"] = crate::web::admin::sessions::conflict_message(
