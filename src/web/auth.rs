@@ -391,7 +391,7 @@ pub async fn require(
     let found = web::block(move || -> Result<_, AppError> {
         let mut conn = pool.get()?;
         let viewer = match &session {
-            Some(s) => load_viewer(&mut conn, s).map_err(|e| AppError::Internal(e.to_string()))?,
+            Some(s) => load_viewer(&mut conn, s).map_err(AppError::from)?,
             None => None,
         };
         let mut congress = None;
@@ -402,7 +402,7 @@ pub async fn require(
                 .select(rows::Congress::as_select())
                 .first(&mut conn)
                 .optional()
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(AppError::from)?;
             if let (Some(c), Some(v)) = (&congress, &viewer) {
                 role = if v.is_admin {
                     Some(Role::Owner)
@@ -413,7 +413,7 @@ pub async fn require(
                         .select(congress_roles::role)
                         .first::<String>(&mut conn)
                         .optional()
-                        .map_err(|e| AppError::Internal(e.to_string()))?
+                        .map_err(AppError::from)?
                         .and_then(|r| Role::parse(&r))
                 };
             }
