@@ -239,9 +239,26 @@ pub struct PoolSizing {
     pub min_idle: u32,
 }
 
-/// How long a request waits for a connection before it is answered with 503: long enough for a
-/// busy pool to free one, short enough that an outage does not leave requests hanging.
-pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a connection of a busy pool before it is answered with 503
+/// (a burst of a few hundred writes on SQLite queues for seconds).
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a request waits when the pool has no open connection at all: connecting failed or
+/// every connection died, so the database is down and waiting longer only leaves the request
+/// hanging. Connecting to a database that is up takes milliseconds.
+pub const OUTAGE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Takes a connection from the pool for a request: waits up to [`CONNECTION_TIMEOUT`] while
+/// the pool is merely busy, but only [`OUTAGE_TIMEOUT`] while no connection is open (pool
+/// connections that died are dropped on their first failed query, see `has_broken`).
+pub fn checkout(pool: &DbPool) -> Result<PooledConn, r2d2::PoolError> {
+    let timeout = if pool.state().connections == 0 {
+        OUTAGE_TIMEOUT
+    } else {
+        CONNECTION_TIMEOUT
+    };
+    pool.get_timeout(timeout)
+}
 
 /// Builds the pool: WAL for SQLite first (on one connection, before the pool opens several).
 pub fn build_pool(url: &str, sizing: PoolSizing) -> Result<(DbPool, QueryCounter), DbError> {

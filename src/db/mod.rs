@@ -8,6 +8,6 @@ pub mod rows;
 pub mod schema;
 
 pub use connection::{
-    outage_of, run_migrations, transaction, write_transaction, Backend, DbConnection, DbError,
-    DbPool, Outage, PoolSizing, PooledConn, QueryCounter,
+    checkout, outage_of, run_migrations, transaction, write_transaction, Backend, DbConnection,
+    DbError, DbPool, Outage, PoolSizing, PooledConn, QueryCounter,
 };

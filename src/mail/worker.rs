@@ -60,7 +60,7 @@ impl Mailer {
         let now = now_utc();
         let claimed: Vec<(Claim, Row)> =
             actix_web::rt::task::spawn_blocking(move || -> Result<Vec<(Claim, Row)>, String> {
-                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                let mut conn = crate::db::checkout(&pool).map_err(|e| e.to_string())?;
                 let claims = crate::db::outbox::claim(
                     &mut conn,
                     now,
@@ -142,7 +142,7 @@ impl Mailer {
                 _ = renewals.tick() => {
                     let pool = self.pool.clone();
                     let renewed = actix_web::rt::task::spawn_blocking(move || {
-                        let mut conn = pool.get().map_err(|e| e.to_string())?;
+                        let mut conn = crate::db::checkout(&pool).map_err(|e| e.to_string())?;
                         crate::db::outbox::renew(&mut conn, claim, now_utc())
                             .map_err(|e| e.to_string())
                     })
@@ -192,7 +192,7 @@ impl Mailer {
 /// lease expired and was taken over keeps its attempt in the history but leaves the row to the
 /// new owner.
 fn record(pool: &DbPool, claim: Claim, error: Option<String>) -> Result<(), String> {
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let mut conn = crate::db::checkout(pool).map_err(|e| e.to_string())?;
     let now: NaiveDateTime = now_utc();
     let ours = conn
         .transaction::<_, diesel::result::Error, _>(|conn| {

@@ -389,7 +389,7 @@ pub async fn require(
     let lang = super::PageCtx::from_request(req.request()).lang;
     let pool = state.pool.clone();
     let found = web::block(move || -> Result<_, AppError> {
-        let mut conn = pool.get()?;
+        let mut conn = crate::db::checkout(&pool)?;
         let viewer = match &session {
             Some(s) => load_viewer(&mut conn, s).map_err(AppError::from)?,
             None => None,
