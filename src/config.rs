@@ -15,7 +15,11 @@ pub struct Settings {
     pub mail_from: String,
     /// HTTP worker threads; `None` lets actix pick one per core.
     pub workers: Option<usize>,
+    /// Database connections per instance at most (`KONGRESS_POOL_SIZE`).
     pub pool_size: u32,
+    /// Idle connections kept open (`KONGRESS_POOL_MIN_IDLE`); the pool grows to `pool_size`
+    /// under load and closes idle extras after ten minutes.
+    pub pool_min_idle: u32,
     /// Registrations accepted per IP address in ten minutes (`KONGRESS_REGISTRATION_LIMIT`).
     pub registration_limit: i32,
     /// What a programme import accepts (`KONGRESS_IMPORT_MAX_BYTES`, `…_MAX_EVENTS`).
@@ -82,13 +86,40 @@ impl Settings {
                 });
             }
         }
-        let pool_size = match non_empty("KONGRESS_POOL_SIZE") {
-            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
-                name: "KONGRESS_POOL_SIZE",
-                message: "must be a positive number".into(),
-            })?,
-            None => 16,
+        let positive = |name: &'static str| -> Result<Option<u32>, ConfigError> {
+            match non_empty(name) {
+                Some(v) => match v.trim().parse::<u32>() {
+                    Ok(n) if n > 0 => Ok(Some(n)),
+                    _ => Err(ConfigError::Invalid {
+                        name,
+                        message: "must be a positive number".into(),
+                    }),
+                },
+                None => Ok(None),
+            }
         };
+        // Every PostgreSQL connection is a server process, and several instances share the
+        // server's `max_connections` (100 by default): 10 each leaves room for six instances
+        // plus maintenance. A SQLite connection is only a file handle.
+        let pool_size = positive("KONGRESS_POOL_SIZE")?.unwrap_or(
+            match crate::db::Backend::of_url(&database_url) {
+                Some(crate::db::Backend::Postgres) => 10,
+                _ => 16,
+            },
+        );
+        let pool_min_idle = match non_empty("KONGRESS_POOL_MIN_IDLE") {
+            Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
+                name: "KONGRESS_POOL_MIN_IDLE",
+                message: "must be a number (0 or more)".into(),
+            })?,
+            None => 2,
+        };
+        if pool_min_idle > pool_size {
+            return Err(ConfigError::Invalid {
+                name: "KONGRESS_POOL_MIN_IDLE",
+                message: format!("must not exceed KONGRESS_POOL_SIZE ({pool_size})"),
+            });
+        }
         let workers = match non_empty("KONGRESS_WORKERS") {
             Some(v) => Some(v.parse().map_err(|_| ConfigError::Invalid {
                 name: "KONGRESS_WORKERS",
@@ -128,6 +159,7 @@ impl Settings {
                 .unwrap_or_else(|| "kongress <noreply@localhost>".to_string()),
             workers,
             pool_size,
+            pool_min_idle,
             registration_limit,
             import_limits,
         })
@@ -180,6 +212,9 @@ mod tests {
         assert!(with(&[("DATABASE_URL", "postgres://u@h/db")]).is_ok());
         assert!(with(&[("KONGRESS_IMPORT_MAX_BYTES", "lots")]).is_err());
         assert!(with(&[("KONGRESS_IMPORT_MAX_EVENTS", "0")]).is_err());
+        assert!(with(&[("KONGRESS_POOL_SIZE", "0")]).is_err());
+        assert!(with(&[("KONGRESS_POOL_MIN_IDLE", "-1")]).is_err());
+        assert!(with(&[("KONGRESS_POOL_SIZE", "4"), ("KONGRESS_POOL_MIN_IDLE", "5")]).is_err());
     }
 
     #[test]
@@ -193,5 +228,20 @@ mod tests {
         assert_eq!(s.import_limits.max_bytes, 1_048_576);
         assert_eq!(s.import_limits.max_events, 50);
         assert_eq!(s.import_limits.max_depth, 32);
+    }
+
+    #[test]
+    fn pool_defaults_fit_several_instances_on_postgres() {
+        let s = with(&[]).unwrap();
+        assert_eq!((s.pool_size, s.pool_min_idle), (16, 2));
+        let s = with(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert_eq!((s.pool_size, s.pool_min_idle), (10, 2));
+        let s = with(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("KONGRESS_POOL_SIZE", "4"),
+            ("KONGRESS_POOL_MIN_IDLE", "1"),
+        ])
+        .unwrap();
+        assert_eq!((s.pool_size, s.pool_min_idle), (4, 1));
     }
 }

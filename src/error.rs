@@ -1,6 +1,8 @@
 //! One error type for the web layer, with the rule of who is at fault: the user's mistakes are
 //! 4xx pages in their language; ours are a generic 500 page, and the cause chain goes to the log
-//! (with ids, never personal data).
+//! (with ids, never personal data). A database outage (unreachable, read-only, pool exhausted)
+//! is neither: it is a 503 with `Retry-After`, in German with the English text below, since the
+//! page cannot know the visitor's language when nothing could be read.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -23,6 +25,19 @@ pub enum AppError {
     Unavailable(String),
 }
 
+/// Seconds a client is asked to wait after a 503 (the pool replaces broken connections within
+/// that time once the database is back).
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match crate::db::outage_of(&e) {
+            Some(_) => AppError::Unavailable(format!("database: {e}")),
+            None => AppError::Internal(format!("database: {e}")),
+        }
+    }
+}
+
 impl AppError {
     /// Maps a service error for a page in `lang`.
     pub fn from_service(lang: Lang, e: ServiceError) -> AppError {
@@ -33,7 +48,7 @@ impl AppError {
             ServiceError::Refused(c) => {
                 AppError::BadRequest(lang, format!("{} conflicts", c.len()))
             }
-            ServiceError::Db(e) => AppError::Internal(format!("database: {e}")),
+            ServiceError::Db(e) => AppError::from(e),
             ServiceError::Internal(m) => AppError::Internal(m),
         }
     }
@@ -61,6 +76,8 @@ struct ErrorPage<'a> {
     ctx: crate::web::PageCtx,
     title: &'a str,
     message: &'a str,
+    /// The same in the other language (title, message), for pages that cannot know the reader's.
+    also: Option<(&'a str, &'a str)>,
 }
 
 impl ResponseError for AppError {
@@ -75,14 +92,21 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        let mut also = None;
         let (lang, title, message): (Lang, &str, &str) = match self {
             AppError::NotFound(l) => (*l, l.texts().not_found_title, l.texts().not_found_text),
             AppError::BadRequest(l, m) => (*l, l.texts().bad_request_title, m.as_str()),
             AppError::Forbidden(l, m) => (*l, l.texts().forbidden_title, m.as_str()),
-            AppError::Internal(cause) | AppError::Unavailable(cause) => {
+            AppError::Internal(cause) => {
                 tracing::error!(error = %cause, "request failed");
                 let l = Lang::De;
                 (l, l.texts().server_error_title, l.texts().server_error_text)
+            }
+            AppError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "request failed: database unavailable");
+                let (de, en) = (Lang::De.texts(), Lang::En.texts());
+                also = Some((en.unavailable_title, en.unavailable_text));
+                (Lang::De, de.unavailable_title, de.unavailable_text)
             }
         };
         let page = ErrorPage {
@@ -94,12 +118,19 @@ impl ResponseError for AppError {
             },
             title,
             message,
+            also,
         };
+        let mut res = HttpResponse::build(self.status_code());
+        if let AppError::Unavailable(_) = self {
+            res.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                RETRY_AFTER_SECONDS.to_string(),
+            ))
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
+        }
         match page.render() {
-            Ok(body) => HttpResponse::build(self.status_code())
-                .content_type("text/html; charset=utf-8")
-                .body(body),
-            Err(_) => HttpResponse::build(self.status_code())
+            Ok(body) => res.content_type("text/html; charset=utf-8").body(body),
+            Err(_) => res
                 .content_type("text/plain; charset=utf-8")
                 .body(title.to_string()),
         }

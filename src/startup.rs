@@ -47,7 +47,11 @@ pub enum StartupError {
 
 /// Opens the pool and runs pending migrations; used by `serve`, `migrate` and the CLI commands.
 pub fn open_database(settings: &Settings) -> Result<(DbPool, QueryCounter), db::DbError> {
-    let (pool, counter) = db::connection::build_pool(&settings.database_url, settings.pool_size)?;
+    let sizing = db::PoolSizing {
+        max_size: settings.pool_size,
+        min_idle: settings.pool_min_idle,
+    };
+    let (pool, counter) = db::connection::build_pool(&settings.database_url, sizing)?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
     Ok((pool, counter))

@@ -70,13 +70,77 @@ impl QueryCounter {
     }
 }
 
-struct CountingInstrumentation(QueryCounter);
+/// Per-connection instrumentation: counts statements for the [`QueryCounter`] and remembers
+/// whether a statement failed in a way that makes the connection useless (the server closed it,
+/// the SQLite file was opened read-only), so the pool drops it instead of handing it out again.
+struct ConnectionWatch {
+    counter: QueryCounter,
+    broken: bool,
+}
 
-impl Instrumentation for CountingInstrumentation {
+impl Instrumentation for ConnectionWatch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            self.0 .0.fetch_add(1, Ordering::Relaxed);
+        match event {
+            InstrumentationEvent::StartQuery { .. } => {
+                self.counter.0.fetch_add(1, Ordering::Relaxed);
+            }
+            InstrumentationEvent::FinishQuery { error: Some(e), .. }
+                if outage_of(e).is_some_and(Outage::breaks_connection) =>
+            {
+                self.broken = true;
+            }
+            _ => {}
         }
+    }
+}
+
+/// Why the database cannot serve a request right now: an outage, not a mistake of ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// The server closed the connection, or the database cannot be opened.
+    Unreachable,
+    /// The database refuses writes (a read-only SQLite file, a PostgreSQL standby).
+    ReadOnly,
+    /// Another writer held the lock for longer than the busy timeout.
+    Busy,
+}
+
+impl Outage {
+    /// Whether a connection that saw this error should be discarded. A SQLite connection opened
+    /// while its file was read-only stays read-only for good, even after the file is writable
+    /// again; a closed PostgreSQL connection never recovers. A busy database is not the
+    /// connection's fault.
+    pub fn breaks_connection(self) -> bool {
+        matches!(self, Outage::Unreachable | Outage::ReadOnly)
+    }
+}
+
+/// Classifies a query error as an outage of the database, or `None` for every other error
+/// (constraint violations, missing tables, bugs), which stay ours to fix.
+pub fn outage_of(e: &diesel::result::Error) -> Option<Outage> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let Error::DatabaseError(kind, info) = e else {
+        return None;
+    };
+    let message = info.message().to_ascii_lowercase();
+    match kind {
+        DatabaseErrorKind::ClosedConnection => Some(Outage::Unreachable),
+        DatabaseErrorKind::ReadOnlyTransaction => Some(Outage::ReadOnly),
+        // PostgreSQL reports a lost connection this way when the query cannot even be sent.
+        DatabaseErrorKind::UnableToSendCommand if message.contains("connection") => {
+            Some(Outage::Unreachable)
+        }
+        _ if message.contains("readonly database") => Some(Outage::ReadOnly),
+        _ if message.contains("database is locked") => Some(Outage::Busy),
+        _ if message.contains("unable to open database file")
+            || message.contains("disk i/o error")
+            || message.contains("terminating connection")
+            || message.contains("server closed the connection")
+            || message.contains("no connection to the server") =>
+        {
+            Some(Outage::Unreachable)
+        }
+        _ => None,
     }
 }
 
@@ -124,11 +188,17 @@ impl ManageConnection for Manager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         use diesel::connection::TransactionManagerStatus;
-        match <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
-        {
-            TransactionManagerStatus::Valid(s) => s.transaction_depth().is_some(),
-            TransactionManagerStatus::InError => true,
-        }
+        let watched_broken = conn
+            .instrumentation()
+            .downcast_ref::<ConnectionWatch>()
+            .is_some_and(|w| w.broken);
+        watched_broken
+            || match <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(
+                conn,
+            ) {
+                TransactionManagerStatus::Valid(s) => s.transaction_depth().is_some(),
+                TransactionManagerStatus::InError => true,
+            }
     }
 }
 
@@ -146,7 +216,10 @@ impl CustomizeConnection<DbConnection, r2d2::Error> for Customizer {
             )
             .map_err(r2d2::Error::QueryError)?;
         }
-        conn.set_instrumentation(CountingInstrumentation(self.counter.clone()));
+        conn.set_instrumentation(ConnectionWatch {
+            counter: self.counter.clone(),
+            broken: false,
+        });
         Ok(())
     }
 }
@@ -157,8 +230,38 @@ impl std::fmt::Debug for QueryCounter {
     }
 }
 
+/// How many connections a pool keeps (`KONGRESS_POOL_SIZE`, `KONGRESS_POOL_MIN_IDLE`).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSizing {
+    /// At most this many connections at once.
+    pub max_size: u32,
+    /// Idle connections kept open; more are opened on demand and closed after ten idle minutes.
+    pub min_idle: u32,
+}
+
+/// How long a request waits for a connection of a busy pool before it is answered with 503
+/// (a burst of a few hundred writes on SQLite queues for seconds).
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a request waits when the pool has no open connection at all: connecting failed or
+/// every connection died, so the database is down and waiting longer only leaves the request
+/// hanging. Connecting to a database that is up takes milliseconds.
+pub const OUTAGE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Takes a connection from the pool for a request: waits up to [`CONNECTION_TIMEOUT`] while
+/// the pool is merely busy, but only [`OUTAGE_TIMEOUT`] while no connection is open (pool
+/// connections that died are dropped on their first failed query, see `has_broken`).
+pub fn checkout(pool: &DbPool) -> Result<PooledConn, r2d2::PoolError> {
+    let timeout = if pool.state().connections == 0 {
+        OUTAGE_TIMEOUT
+    } else {
+        CONNECTION_TIMEOUT
+    };
+    pool.get_timeout(timeout)
+}
+
 /// Builds the pool: WAL for SQLite first (on one connection, before the pool opens several).
-pub fn build_pool(url: &str, max_size: u32) -> Result<(DbPool, QueryCounter), DbError> {
+pub fn build_pool(url: &str, sizing: PoolSizing) -> Result<(DbPool, QueryCounter), DbError> {
     let backend = Backend::of_url(url).ok_or(DbError::UnknownScheme)?;
     if backend == Backend::Sqlite {
         let mut c = establish(url)?;
@@ -166,10 +269,12 @@ pub fn build_pool(url: &str, max_size: u32) -> Result<(DbPool, QueryCounter), Db
     }
     let counter = QueryCounter::default();
     let pool = r2d2::Pool::builder()
-        .max_size(max_size)
-        .connection_timeout(Duration::from_secs(15))
-        // A broken connection shows itself on use and is dropped then (`has_broken`); a
-        // `SELECT 1` before every checkout would double the queries of a cached page.
+        .max_size(sizing.max_size)
+        .min_idle(Some(sizing.min_idle.min(sizing.max_size)))
+        .connection_timeout(CONNECTION_TIMEOUT)
+        // A broken connection shows itself on use and is dropped then (`has_broken`: a closed
+        // server connection, a read-only SQLite file); a `SELECT 1` before every checkout would
+        // double the queries of a cached page.
         .test_on_check_out(false)
         .connection_customizer(Box::new(Customizer {
             counter: counter.clone(),
@@ -246,5 +351,32 @@ impl DbConnection {
             DbConnection::Sqlite(_) => Backend::Sqlite,
             DbConnection::Pg(_) => Backend::Postgres,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_only_connection_is_replaced_by_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let sizing = PoolSizing {
+            max_size: 1,
+            min_idle: 0,
+        };
+        let (pool, _) = build_pool(&url, sizing).unwrap();
+        {
+            let mut conn = pool.get().unwrap();
+            conn.batch_execute("CREATE TABLE t (a INTEGER)").unwrap();
+            // What a connection opened on a read-only file does to every write.
+            conn.batch_execute("PRAGMA query_only = ON").unwrap();
+            let e = conn.batch_execute("INSERT INTO t VALUES (1)").unwrap_err();
+            assert_eq!(outage_of(&e), Some(Outage::ReadOnly), "{e}");
+        }
+        let mut conn = pool.get().unwrap();
+        conn.batch_execute("INSERT INTO t VALUES (1)")
+            .expect("the pool opened a fresh connection");
     }
 }

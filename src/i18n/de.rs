@@ -79,6 +79,8 @@ pub static TEXTS: Texts = Texts {
     not_found_text: "Diese Seite gibt es nicht (mehr). Vielleicht hilft die Übersicht weiter.",
     server_error_title: "Ein Fehler ist aufgetreten",
     server_error_text: "Das hat leider nicht geklappt. Bitte versuchen Sie es gleich noch einmal.",
+    unavailable_title: "Vorübergehend nicht erreichbar",
+    unavailable_text: "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es in ein paar Sekunden noch einmal.",
     bad_request_title: "Ungültige Anfrage",
     forbidden_title: "Zugriff verweigert",
     forbidden_text: "Für diese Seite fehlt Ihnen die Berechtigung. Bitten Sie die Verantwortlichen des Kongresses um die passende Rolle.",

@@ -79,6 +79,8 @@ pub static TEXTS: Texts = Texts {
     not_found_text: "This page does not exist (any more). The overview may help.",
     server_error_title: "Something went wrong",
     server_error_text: "Sorry, that did not work. Please try again in a moment.",
+    unavailable_title: "Temporarily unavailable",
+    unavailable_text: "The database cannot be reached right now. Please try again in a few seconds.",
     bad_request_title: "Bad request",
     forbidden_title: "Access denied",
     forbidden_text: "You lack the permission for this page. Ask the congress owners for the right role.",

@@ -235,6 +235,8 @@ pub struct Texts {
     pub not_found_text: &'static str,
     pub server_error_title: &'static str,
     pub server_error_text: &'static str,
+    pub unavailable_title: &'static str,
+    pub unavailable_text: &'static str,
     pub bad_request_title: &'static str,
     pub forbidden_title: &'static str,
     pub forbidden_text: &'static str,

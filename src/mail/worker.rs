@@ -1,5 +1,11 @@
 //! The mail worker: claims due outbox rows, sends them, records every attempt, and backs off
 //! exponentially while the server is down. Several instances may run it against one database.
+//!
+//! Delivery is at least once. A claim is a lease of [`LEASE_SECONDS`], renewed every
+//! [`RENEW_EVERY_SECONDS`] while the SMTP conversation runs; a worker that dies mid-send leaves
+//! its lease to expire, and the next pass (of any instance) sends the message again, with the
+//! same Message-ID, so a mail whose first send did get through before the crash arrives twice
+//! but recognisably so.
 
 use std::time::Duration as StdDuration;
 
@@ -7,6 +13,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::transport::{MailTransport, OutgoingMessage};
+use crate::db::outbox::Claim;
 use crate::db::schema::{outbox, outbox_attempts};
 use crate::db::DbPool;
 use crate::services::now_utc;
@@ -14,8 +21,12 @@ use crate::services::outbox::Attachment;
 
 /// Attempts before a message is marked failed (about a day of retries with the cap below).
 pub const MAX_ATTEMPTS: i32 = 30;
-/// A message `sending` for longer than this belongs to a worker that died: it is retried.
-pub const STALE_AFTER_SECONDS: i64 = 300;
+/// How long a claim holds a message: the SMTP timeout (see `transport`) plus a margin. A message
+/// whose lease was neither renewed nor released for this long belongs to a worker that died: it
+/// is claimed again.
+pub const LEASE_SECONDS: i64 = 45;
+/// How often a worker renews the lease of the message it is sending.
+pub const RENEW_EVERY_SECONDS: u64 = 15;
 
 /// Delay after the `attempts`-th failed attempt: 5 s, 10 s, 20 s … capped at one hour.
 pub fn backoff(attempts: i32) -> Duration {
@@ -32,7 +43,7 @@ pub struct Mailer {
     from: String,
 }
 
-type Row = (i64, String, String, String, String, String, String, i32);
+type Row = (i64, String, String, String, String, String, String);
 
 impl Mailer {
     pub fn new(pool: DbPool, transport: MailTransport, from: String) -> Mailer {
@@ -47,17 +58,18 @@ impl Mailer {
     pub async fn drain_once(&self) -> Result<usize, String> {
         let pool = self.pool.clone();
         let now = now_utc();
-        let rows: Vec<Row> =
-            actix_web::rt::task::spawn_blocking(move || -> Result<Vec<Row>, String> {
-                let mut conn = pool.get().map_err(|e| e.to_string())?;
-                let ids = crate::db::outbox::claim(
+        let claimed: Vec<(Claim, Row)> =
+            actix_web::rt::task::spawn_blocking(move || -> Result<Vec<(Claim, Row)>, String> {
+                let mut conn = crate::db::checkout(&pool).map_err(|e| e.to_string())?;
+                let claims = crate::db::outbox::claim(
                     &mut conn,
                     now,
-                    now - Duration::seconds(STALE_AFTER_SECONDS),
+                    now - Duration::seconds(LEASE_SECONDS),
                     20,
                 )
                 .map_err(|e| e.to_string())?;
-                outbox::table
+                let ids: Vec<i64> = claims.iter().map(|c| c.id).collect();
+                let rows: Vec<Row> = outbox::table
                     .filter(outbox::id.eq_any(&ids))
                     .order(outbox::id)
                     .select((
@@ -68,43 +80,85 @@ impl Mailer {
                         outbox::body_text,
                         outbox::body_html,
                         outbox::attachments,
-                        outbox::attempts,
                     ))
                     .load(&mut conn)
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| e.to_string())?;
+                // The token comes from the claim, not from a re-read (another worker may have
+                // claimed the row since); a row deleted meanwhile (a purge) is simply skipped.
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|row| {
+                        let claim = claims.iter().find(|c| c.id == row.0)?;
+                        Some((*claim, row))
+                    })
+                    .collect())
             })
             .await
             .map_err(|e| e.to_string())??;
         let mut sent = 0;
-        for (id, to, subject, message_id, text, html, attachments, attempts) in rows {
+        for (claim, (_, to, subject, message_id, text, html, attachments)) in claimed {
             let attachments: Vec<Attachment> =
                 serde_json::from_str(&attachments).unwrap_or_default();
-            let result = self
-                .transport
-                .send(&OutgoingMessage {
-                    from: &self.from,
-                    to: &to,
-                    subject: &subject,
-                    message_id: &message_id,
-                    text: &text,
-                    html: &html,
-                    attachments: &attachments,
-                })
-                .await;
-            let ok = result.is_ok();
-            if ok {
+            let message = OutgoingMessage {
+                from: &self.from,
+                to: &to,
+                subject: &subject,
+                message_id: &message_id,
+                text: &text,
+                html: &html,
+                attachments: &attachments,
+            };
+            let result = self.send_under_lease(claim, &message).await;
+            if result.is_ok() {
                 sent += 1;
             } else if let Err(e) = &result {
                 // The outbox id, never the address: no personal data in logs.
-                tracing::warn!(outbox_id = id, attempts, error = %e, "mail delivery failed");
+                tracing::warn!(outbox_id = claim.id, attempts = claim.attempts, error = %e, "mail delivery failed");
             }
             let error = result.err().map(|e| e.to_string());
             let pool = self.pool.clone();
-            actix_web::rt::task::spawn_blocking(move || record(&pool, id, attempts, error))
+            actix_web::rt::task::spawn_blocking(move || record(&pool, claim, error))
                 .await
                 .map_err(|e| e.to_string())??;
         }
         Ok(sent)
+    }
+
+    /// Sends one message and renews its lease every [`RENEW_EVERY_SECONDS`] until the transport
+    /// answers, so a slow SMTP server does not let another worker take the message over.
+    async fn send_under_lease(
+        &self,
+        claim: Claim,
+        message: &OutgoingMessage<'_>,
+    ) -> Result<(), super::TransportError> {
+        let every = StdDuration::from_secs(RENEW_EVERY_SECONDS);
+        let mut renewals =
+            actix_web::rt::time::interval_at(actix_web::rt::time::Instant::now() + every, every);
+        let send = self.transport.send(message);
+        tokio::pin!(send);
+        loop {
+            tokio::select! {
+                result = &mut send => return result,
+                _ = renewals.tick() => {
+                    let pool = self.pool.clone();
+                    let renewed = actix_web::rt::task::spawn_blocking(move || {
+                        let mut conn = crate::db::checkout(&pool).map_err(|e| e.to_string())?;
+                        crate::db::outbox::renew(&mut conn, claim, now_utc())
+                            .map_err(|e| e.to_string())
+                    })
+                    .await;
+                    match renewed {
+                        Ok(Ok(true)) => {}
+                        Ok(Ok(false)) => tracing::warn!(
+                            outbox_id = claim.id,
+                            "mail lease taken over by another worker; its result will count"
+                        ),
+                        Ok(Err(e)) => tracing::warn!(outbox_id = claim.id, error = %e, "mail lease not renewed"),
+                        Err(e) => tracing::warn!(outbox_id = claim.id, error = %e, "mail lease not renewed"),
+                    }
+                }
+            }
+        }
     }
 
     /// Sends until nothing is due (tests call this to drive the outbox explicitly).
@@ -134,44 +188,42 @@ impl Mailer {
     }
 }
 
-/// Records one attempt and its outcome on the row.
-fn record(pool: &DbPool, id: i64, attempts: i32, error: Option<String>) -> Result<(), String> {
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+/// Records one attempt and, if the claim is still ours, its outcome on the row. A worker whose
+/// lease expired and was taken over keeps its attempt in the history but leaves the row to the
+/// new owner.
+fn record(pool: &DbPool, claim: Claim, error: Option<String>) -> Result<(), String> {
+    let mut conn = crate::db::checkout(pool).map_err(|e| e.to_string())?;
     let now: NaiveDateTime = now_utc();
-    conn.transaction::<_, diesel::result::Error, _>(|conn| {
-        diesel::insert_into(outbox_attempts::table)
-            .values((
-                outbox_attempts::outbox_id.eq(id),
-                outbox_attempts::attempted_at.eq(now),
-                outbox_attempts::succeeded.eq(error.is_none()),
-                outbox_attempts::error.eq(error.as_deref()),
-            ))
-            .execute(conn)?;
-        match &error {
-            None => diesel::update(outbox::table.find(id))
-                .set((
-                    outbox::status.eq("sent"),
-                    outbox::sent_at.eq(Some(now)),
-                    outbox::locked_at.eq(None::<NaiveDateTime>),
-                    outbox::last_error.eq(None::<String>),
+    let ours = conn
+        .transaction::<_, diesel::result::Error, _>(|conn| {
+            diesel::insert_into(outbox_attempts::table)
+                .values((
+                    outbox_attempts::outbox_id.eq(claim.id),
+                    outbox_attempts::attempted_at.eq(now),
+                    outbox_attempts::succeeded.eq(error.is_none()),
+                    outbox_attempts::error.eq(error.as_deref()),
                 ))
-                .execute(conn)?,
-            Some(e) => diesel::update(outbox::table.find(id))
-                .set((
-                    outbox::status.eq(if attempts >= MAX_ATTEMPTS {
-                        "failed"
-                    } else {
-                        "pending"
-                    }),
-                    outbox::next_attempt_at.eq(now + backoff(attempts)),
-                    outbox::locked_at.eq(None::<NaiveDateTime>),
-                    outbox::last_error.eq(Some(e.as_str())),
-                ))
-                .execute(conn)?,
-        };
-        Ok(())
-    })
-    .map_err(|e| e.to_string())
+                .execute(conn)?;
+            match &error {
+                None => crate::db::outbox::mark_sent(conn, claim, now),
+                Some(e) => crate::db::outbox::mark_failed(
+                    conn,
+                    claim,
+                    e,
+                    now + backoff(claim.attempts),
+                    claim.attempts >= MAX_ATTEMPTS,
+                ),
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    if !ours {
+        tracing::warn!(
+            outbox_id = claim.id,
+            attempts = claim.attempts,
+            "mail lease was taken over before the outcome was recorded; left to the new owner"
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

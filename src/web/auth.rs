@@ -408,9 +408,9 @@ pub async fn require(
     let lang = super::PageCtx::from_request(req.request()).lang;
     let pool = state.pool.clone();
     let found = web::block(move || -> Result<_, AppError> {
-        let mut conn = pool.get()?;
+        let mut conn = crate::db::checkout(&pool)?;
         let viewer = match &session {
-            Some(s) => load_viewer(&mut conn, s).map_err(|e| AppError::Internal(e.to_string()))?,
+            Some(s) => load_viewer(&mut conn, s).map_err(AppError::from)?,
             None => None,
         };
         let mut congress = None;
@@ -421,7 +421,7 @@ pub async fn require(
                 .select(rows::Congress::as_select())
                 .first(&mut conn)
                 .optional()
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(AppError::from)?;
             if let (Some(c), Some(v)) = (&congress, &viewer) {
                 role = if v.is_admin {
                     Some(Role::Owner)
@@ -432,7 +432,7 @@ pub async fn require(
                         .select(congress_roles::role)
                         .first::<String>(&mut conn)
                         .optional()
-                        .map_err(|e| AppError::Internal(e.to_string()))?
+                        .map_err(AppError::from)?
                         .and_then(|r| Role::parse(&r))
                 };
             }

@@ -86,7 +86,7 @@ where
 {
     let pool = state.pool.clone();
     web::block(move || {
-        let mut conn = pool.get()?;
+        let mut conn = crate::db::checkout(&pool)?;
         f(&mut conn).map_err(|e| AppError::from_service(lang, e))
     })
     .await?

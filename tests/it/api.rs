@@ -6,7 +6,10 @@ async fn healthz_reports_the_database() {
     let r = app.get("/healthz").await;
     assert_eq!(r.status(), 200);
     let v: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(v, serde_json::json!({"status": "ok", "database": "ok"}));
+    assert_eq!(
+        v,
+        serde_json::json!({"status": "ok", "database": "ok", "writable": "ok"})
+    );
 }
 
 #[tokio::test]

@@ -53,6 +53,40 @@ impl TestDb {
     pub fn is_postgres(&self) -> bool {
         self.name.is_some()
     }
+
+    /// The SQLite file (None on PostgreSQL).
+    #[allow(dead_code)]
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self.url
+            .strip_prefix("sqlite://")
+            .filter(|_| !self.is_postgres())
+            .map(std::path::PathBuf::from)
+    }
+
+    /// PostgreSQL only: drops the database under the app's feet, as an operator's mistake or a
+    /// restore would (`WITH (FORCE)` ends the app's connections).
+    #[allow(dead_code)]
+    pub fn drop_database(&self) {
+        let (admin, name) = (
+            self.admin_url.as_ref().unwrap(),
+            self.name.as_ref().unwrap(),
+        );
+        let mut c = diesel::pg::PgConnection::establish(admin).expect("admin connection");
+        c.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .expect("drop test database");
+    }
+
+    /// PostgreSQL only: creates the database again, empty.
+    #[allow(dead_code)]
+    pub fn create_empty_database(&self) {
+        let (admin, name) = (
+            self.admin_url.as_ref().unwrap(),
+            self.name.as_ref().unwrap(),
+        );
+        let mut c = diesel::pg::PgConnection::establish(admin).expect("admin connection");
+        c.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
+    }
 }
 
 impl Drop for TestDb {
@@ -289,6 +323,17 @@ impl TestApp {
 
 /// A second app instance on the same database (as behind a load balancer).
 pub async fn second_instance(first: &TestApp, smtp_url: &str) -> TestApp {
+    instance_sharing(first, |settings| {
+        settings.workers = Some(2);
+        settings.pool_size = 8;
+        settings.smtp_url = Some(smtp_url.to_string());
+        settings.registration_limit = 10_000;
+    })
+    .await
+}
+
+/// Another app instance on the first one's database, its settings adjusted by `configure`.
+pub async fn instance_sharing(first: &TestApp, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let url = first.db.url.clone();
     let mail_dir = tempfile::tempdir().expect("mail dir");
     let mut settings = Settings::from_lookup(|k| match k {
@@ -297,13 +342,11 @@ pub async fn second_instance(first: &TestApp, smtp_url: &str) -> TestApp {
         _ => None,
     })
     .expect("settings");
-    settings.workers = Some(2);
-    settings.pool_size = 8;
-    settings.smtp_url = Some(smtp_url.to_string());
-    settings.registration_limit = 10_000;
+    settings.workers = Some(1);
     settings.mail_dir = mail_dir.path().to_path_buf();
     settings.secret_key = None;
-    let app = startup::build(settings).expect("second instance builds");
+    configure(&mut settings);
+    let app = startup::build(settings).expect("another instance builds");
     let handle = app.server.handle();
     tokio::spawn(app.server);
     TestApp {

@@ -12,6 +12,8 @@ mod api;
 mod backoffice;
 pub mod cli;
 pub mod formats;
+mod health;
+mod mail_lease;
 mod people;
 mod programme;
 mod public_pages;

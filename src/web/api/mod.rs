@@ -14,7 +14,6 @@ pub mod write;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -94,6 +93,19 @@ fn json<T: Serialize>(value: &T) -> HttpResponse {
 }
 
 fn internal(e: crate::error::AppError) -> HttpResponse {
+    if let crate::error::AppError::Unavailable(cause) = &e {
+        tracing::warn!(error = %cause, "api request: database unavailable");
+        let mut r = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The database is unavailable; please retry shortly.",
+        )
+        .response();
+        r.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
+        );
+        return r;
+    }
     tracing::error!(error = %e, "api request failed");
     Problem::new(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -109,22 +121,31 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
         .response()
 }
 
-/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+/// `GET /healthz`: 200 when the database answers a query on our schema and takes a write,
+/// 503 otherwise; the body names the part that failed.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
-    let ok = web::block(move || {
-        pool.get()
-            .ok()
-            .map(|mut c| c.batch_execute("SELECT 1").is_ok())
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false);
-    let body = serde_json::json!({ "status": if ok { "ok" } else { "degraded" }, "database": if ok { "ok" } else { "unavailable" } });
-    let mut res = if ok {
+    let health = web::block(move || crate::db::health::check(&pool))
+        .await
+        .unwrap_or(crate::db::health::Health {
+            database: Err("unknown"),
+            writable: Err("unknown"),
+        });
+    let part = |p: crate::db::health::Part| p.err().unwrap_or("ok");
+    let body = serde_json::json!({
+        "status": if health.is_ok() { "ok" } else { "error" },
+        "database": part(health.database),
+        "writable": part(health.writable),
+    });
+    let mut res = if health.is_ok() {
         HttpResponse::Ok()
     } else {
-        HttpResponse::ServiceUnavailable()
+        let mut r = HttpResponse::ServiceUnavailable();
+        r.insert_header((
+            header::RETRY_AFTER,
+            crate::error::RETRY_AFTER_SECONDS.to_string(),
+        ));
+        r
     };
     res.insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("application/json")
