@@ -102,13 +102,21 @@ pub fn set_mode(
         if g.allocated_at.is_some() {
             return Err(ServiceError::Conflict("already allocated".into()));
         }
-        diesel::update(slot_groups::table.find(id))
-            .set((
-                slot_groups::allocation_mode.eq(mode),
-                slot_groups::rank_depth.eq(rank_depth),
-                slot_groups::preference_deadline.eq(deadline),
-            ))
-            .execute(conn)?;
+        // Compare-and-set: a commit that got in between wins, and this change is refused.
+        let changed = diesel::update(
+            slot_groups::table
+                .find(id)
+                .filter(slot_groups::allocated_at.is_null()),
+        )
+        .set((
+            slot_groups::allocation_mode.eq(mode),
+            slot_groups::rank_depth.eq(rank_depth),
+            slot_groups::preference_deadline.eq(deadline),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(ServiceError::Conflict("already allocated".into()));
+        }
         audit::change(
             conn,
             actor,

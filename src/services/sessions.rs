@@ -331,12 +331,21 @@ fn set_status(
         } else {
             "draft"
         };
-        diesel::update(sessions::table.find(id))
-            .set((
-                sessions::status.eq(status),
-                sessions::updated_at.eq(now_utc()),
-            ))
-            .execute(conn)?;
+        // Compare-and-set on the status read: of two identical clicks one changes the row, the
+        // other finds it changed and records nothing.
+        let changed = diesel::update(
+            sessions::table
+                .find(id)
+                .filter(sessions::status.eq(&before.status)),
+        )
+        .set((
+            sessions::status.eq(status),
+            sessions::updated_at.eq(now_utc()),
+        ))
+        .execute(conn)?;
+        if changed != 1 || before.status == status {
+            return Ok(());
+        }
         let kind = if cancel {
             "session.cancelled"
         } else {

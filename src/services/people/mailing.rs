@@ -123,12 +123,22 @@ pub fn retry(
                 "outbox message {message} is {status}"
             )));
         }
-        diesel::update(outbox::table.find(message))
-            .set((
-                outbox::status.eq("pending"),
-                outbox::next_attempt_at.eq(now),
-            ))
-            .execute(conn)?;
+        // Compare-and-set: the worker may have claimed the message since it was read.
+        let changed = diesel::update(
+            outbox::table
+                .find(message)
+                .filter(outbox::status.eq(&status)),
+        )
+        .set((
+            outbox::status.eq("pending"),
+            outbox::next_attempt_at.eq(now),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(ServiceError::Conflict(format!(
+                "outbox message {message} changed meanwhile"
+            )));
+        }
         audit::record(
             conn,
             Actor::Organizer(organizer),
