@@ -180,10 +180,8 @@ pub fn enroll(
         .map_err(|e| ServiceError::Conflict(e.to_string()))?;
     let mut position = 0;
     for effect in &t.effects {
+        count(conn, session, *effect)?;
         if *effect == CounterEffect::JoinQueue {
-            diesel::update(sessions::table.find(session))
-                .set(sessions::waitlisted_count.eq(sessions::waitlisted_count + 1))
-                .execute(conn)?;
             let highest: Option<i64> = enrollments::table
                 .filter(enrollments::session_id.eq(session))
                 .select(diesel::dsl::max(enrollments::position))
@@ -309,43 +307,13 @@ pub fn leave(
     let Ok(t) = enrollment::transition(Some(current), EnrollmentEvent::Leave) else {
         return Ok(false);
     };
-    let changed = diesel::update(
-        enrollments::table
-            .filter(enrollments::id.eq(id))
-            .filter(enrollments::status.eq(&from))
-            .filter(enrollments::state_version.eq(version)),
-    )
-    .set((
-        enrollments::status.eq(t.to.as_str()),
-        enrollments::state_version.eq(version + 1),
-        enrollments::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    if changed != 1 {
+    if !store_enrollment(conn, id, &from, version, t.to, now)? {
         return Ok(false);
     }
     for effect in &t.effects {
-        match effect {
-            CounterEffect::FreeSeat => {
-                diesel::update(
-                    sessions::table
-                        .find(session)
-                        .filter(sessions::enrolled_count.gt(0)),
-                )
-                .set(sessions::enrolled_count.eq(sessions::enrolled_count - 1))
-                .execute(conn)?;
-                promote_workshop_waitlist(conn, ctx, session, now)?;
-            }
-            CounterEffect::LeaveQueue => {
-                diesel::update(
-                    sessions::table
-                        .find(session)
-                        .filter(sessions::waitlisted_count.gt(0)),
-                )
-                .set(sessions::waitlisted_count.eq(sessions::waitlisted_count - 1))
-                .execute(conn)?;
-            }
-            CounterEffect::JoinQueue => {}
+        count(conn, session, *effect)?;
+        if *effect == CounterEffect::FreeSeat {
+            promote_workshop_waitlist(conn, ctx, session, now)?;
         }
     }
     audit::record(
@@ -427,4 +395,53 @@ pub fn seat_status(
 ) -> QueryResult<Option<EnrollmentStatus>> {
     Ok(enrollment_of(conn, registration, session)?
         .and_then(|(_, status, _)| EnrollmentStatus::parse(&status)))
+}
+
+/// Stores an enrollment's new status as a compare-and-set on the status and state version it
+/// was read with; `false` when another transaction changed the row first (nothing written).
+pub(super) fn store_enrollment(
+    conn: &mut DbConnection,
+    id: i64,
+    from: &str,
+    version: i64,
+    to: EnrollmentStatus,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        enrollments::table
+            .filter(enrollments::id.eq(id))
+            .filter(enrollments::status.eq(from))
+            .filter(enrollments::state_version.eq(version)),
+    )
+    .set((
+        enrollments::status.eq(to.as_str()),
+        enrollments::state_version.eq(version + 1),
+        enrollments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Carries out one counter effect of an enrollment transition on the session's counters
+/// (never below zero).
+pub(super) fn count(
+    conn: &mut DbConnection,
+    session: i64,
+    effect: CounterEffect,
+) -> QueryResult<()> {
+    let target = sessions::table.find(session);
+    match effect {
+        CounterEffect::JoinQueue => diesel::update(target)
+            .set(sessions::waitlisted_count.eq(sessions::waitlisted_count + 1))
+            .execute(conn)?,
+        CounterEffect::LeaveQueue => {
+            diesel::update(target.filter(sessions::waitlisted_count.gt(0)))
+                .set(sessions::waitlisted_count.eq(sessions::waitlisted_count - 1))
+                .execute(conn)?
+        }
+        CounterEffect::FreeSeat => diesel::update(target.filter(sessions::enrolled_count.gt(0)))
+            .set(sessions::enrolled_count.eq(sessions::enrolled_count - 1))
+            .execute(conn)?,
+    };
+    Ok(())
 }

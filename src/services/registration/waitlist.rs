@@ -75,39 +75,20 @@ pub fn promote_workshop_waitlist(
         let t =
             enrollment::transition(Some(EnrollmentStatus::Waitlisted), EnrollmentEvent::Promote)
                 .map_err(|e| ServiceError::Conflict(e.to_string()))?;
-        let changed = diesel::update(
-            enrollments::table
-                .filter(enrollments::id.eq(id))
-                .filter(enrollments::status.eq(EnrollmentStatus::Waitlisted.as_str()))
-                .filter(enrollments::state_version.eq(version)),
-        )
-        .set((
-            enrollments::status.eq(t.to.as_str()),
-            enrollments::state_version.eq(version + 1),
-            enrollments::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
+        if !store_enrollment(
+            conn,
+            id,
+            EnrollmentStatus::Waitlisted.as_str(),
+            version,
+            t.to,
+            now,
+        )? {
             // The person left the queue (or moved up) meanwhile: the seat goes back.
-            diesel::update(
-                sessions::table
-                    .find(session)
-                    .filter(sessions::enrolled_count.gt(0)),
-            )
-            .set(sessions::enrolled_count.eq(sessions::enrolled_count - 1))
-            .execute(conn)?;
+            count(conn, session, CounterEffect::FreeSeat)?;
             continue;
         }
         for effect in &t.effects {
-            if *effect == CounterEffect::LeaveQueue {
-                diesel::update(
-                    sessions::table
-                        .find(session)
-                        .filter(sessions::waitlisted_count.gt(0)),
-                )
-                .set(sessions::waitlisted_count.eq(sessions::waitlisted_count - 1))
-                .execute(conn)?;
-            }
+            count(conn, session, *effect)?;
         }
         promoted += 1;
         let r = load(conn, reg)?;
