@@ -302,7 +302,7 @@ fn days_text(days: &[NaiveDate]) -> String {
 
 /// The registration a confirmation link belongs to, if the link is valid: pending, or already
 /// used (its hash is kept, so a second click still finds the person).
-pub fn pending_by_confirm_token(
+fn by_confirm_token(
     conn: &mut DbConnection,
     token: &str,
 ) -> Result<Option<rows::Registration>, ServiceError> {
@@ -348,7 +348,7 @@ pub fn confirm_link(
     ctx: &MailContext,
     now: NaiveDateTime,
 ) -> Result<ConfirmLink, ServiceError> {
-    let Some(r) = pending_by_confirm_token(conn, token)? else {
+    let Some(r) = by_confirm_token(conn, token)? else {
         return Ok(ConfirmLink::Invalid);
     };
     Ok(match link_state(&r, now) {
@@ -395,7 +395,7 @@ pub fn confirm(
         return Ok(Confirmation::Invalid);
     }
     write_retrying(conn, |conn| {
-        let Some(found) = pending_by_confirm_token(conn, token)? else {
+        let Some(found) = by_confirm_token(conn, token)? else {
             return Ok(Confirmation::Invalid);
         };
         let r = load_locked(conn, found.id)?;
