@@ -185,13 +185,15 @@ mod tests {
     use EnrollmentEvent as E;
     use EnrollmentStatus as S;
 
+    type Case = (
+        Option<S>,
+        E,
+        Result<(S, Vec<CounterEffect>), EnrollmentError>,
+    );
+
     #[test]
     fn the_transition_table() {
-        let cases: Vec<(
-            Option<S>,
-            E,
-            Result<(S, Vec<CounterEffect>), EnrollmentError>,
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 None,
                 E::Join { seat_taken: true },
@@ -304,7 +306,7 @@ mod tests {
 
     #[test]
     fn workshop_queue_is_by_number_then_row() {
-        let mut q = vec![
+        let mut q = [
             QueuePlace { position: 2, id: 1 },
             QueuePlace { position: 1, id: 9 },
             QueuePlace { position: 1, id: 3 },
@@ -322,7 +324,7 @@ mod tests {
                 .unwrap()
                 .and_hms_opt(h, 0, 0)
         };
-        let mut q = vec![
+        let mut q = [
             CongressQueuePlace {
                 confirmed_at: t(10),
                 id: 1,
