@@ -21,6 +21,9 @@ pub enum AppError {
     Internal(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A request body above its limit (the visitor's doing: a short page, nothing logged).
+    #[error("request body too large")]
+    TooLarge(Lang),
 }
 
 impl AppError {
@@ -71,6 +74,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(..) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -79,6 +83,7 @@ impl ResponseError for AppError {
             AppError::NotFound(l) => (*l, l.texts().not_found_title, l.texts().not_found_text),
             AppError::BadRequest(l, m) => (*l, l.texts().bad_request_title, m.as_str()),
             AppError::Forbidden(l, m) => (*l, l.texts().forbidden_title, m.as_str()),
+            AppError::TooLarge(l) => (*l, l.texts().too_large_title, l.texts().too_large_text),
             AppError::Internal(cause) | AppError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "request failed");
                 let l = Lang::De;
@@ -95,11 +100,10 @@ impl ResponseError for AppError {
             title,
             message,
         };
+        let mut res = HttpResponse::build(self.status_code());
         match page.render() {
-            Ok(body) => HttpResponse::build(self.status_code())
-                .content_type("text/html; charset=utf-8")
-                .body(body),
-            Err(_) => HttpResponse::build(self.status_code())
+            Ok(body) => res.content_type("text/html; charset=utf-8").body(body),
+            Err(_) => res
                 .content_type("text/plain; charset=utf-8")
                 .body(title.to_string()),
         }

@@ -90,6 +90,9 @@ pub fn build(mut settings: Settings) -> Result<App, StartupError> {
             .wrap(actix_web::middleware::from_fn(
                 crate::web::auth::csrf_middleware,
             ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::web::limits::body_limit,
+            ))
             .wrap(actix_web::middleware::from_fn(crate::web::security_headers))
             .wrap(actix_web::middleware::Compress::default())
     });

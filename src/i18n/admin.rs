@@ -37,6 +37,7 @@ pub struct AdminTexts {
     pub api_token_revoke: &'static str,
 
     pub import_unreadable: &'static str,
+    pub import_too_large: &'static str,
 
     pub import_title: &'static str,
     pub import_intro: &'static str,
@@ -347,7 +348,8 @@ pub static DE: AdminTexts = AdminTexts {
     api_token_active: "aktiv",
     api_token_revoke: "Sperren",
 
-    import_unreadable: "Die Datei konnte nicht gelesen werden (höchstens 16 MB).",
+    import_unreadable: "Die Datei konnte nicht gelesen werden.",
+    import_too_large: "Die Datei ist zu groß (höchstens 20 MB).",
 
     import_title: "Programm importieren",
     import_intro: "Laden Sie eine schedule.xml oder schedule.json hoch, wie frab, pretalx oder die c3voc-Werkzeuge sie schreiben. Räume, Themenbereiche, Programmpunkte und Mitwirkende werden über ihre guid zugeordnet: Ein erneuter Import aktualisiert und legt nichts doppelt an. Eine fehlerhafte Datei ändert nichts.",
@@ -659,7 +661,8 @@ pub static EN: AdminTexts = AdminTexts {
     api_token_active: "active",
     api_token_revoke: "Revoke",
 
-    import_unreadable: "The file could not be read (16 MB at most).",
+    import_unreadable: "The file could not be read.",
+    import_too_large: "The file is too large (20 MB at most).",
 
     import_title: "Import a programme",
     import_intro: "Upload a schedule.xml or schedule.json as written by frab, pretalx or the c3voc tools. Rooms, tracks, sessions and speakers are matched by their guid: importing again updates and never duplicates. A faulty file changes nothing.",

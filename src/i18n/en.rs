@@ -83,6 +83,8 @@ pub static TEXTS: Texts = Texts {
     forbidden_title: "Access denied",
     forbidden_text: "You lack the permission for this page. Ask the congress owners for the right role.",
     csrf_failed: "The form has expired or was not sent from this site. Please reload the page and send it again.",
+    too_large_title: "Too much data",
+    too_large_text: "What was sent is too large (256 KB at most). Please shorten your entries and send the form again.",
     to_start: "To the start page",
     scroll_hint: "The grid scrolls sideways.",
     organization: "Organisation",

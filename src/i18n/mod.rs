@@ -214,6 +214,8 @@ pub struct Texts {
     pub forbidden_title: &'static str,
     pub forbidden_text: &'static str,
     pub csrf_failed: &'static str,
+    pub too_large_title: &'static str,
+    pub too_large_text: &'static str,
     pub to_start: &'static str,
     pub scroll_hint: &'static str,
     pub organization: &'static str,

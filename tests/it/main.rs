@@ -12,6 +12,7 @@ mod api;
 mod backoffice;
 pub mod cli;
 pub mod formats;
+mod hostile;
 mod people;
 mod programme;
 mod public_pages;

@@ -12,7 +12,8 @@ use crate::error::AppError;
 use crate::services::audit::Actor;
 use crate::services::import::{self, ImportError, Imported};
 use crate::startup::AppState;
-use crate::web::auth::{AdminCtx, MAX_UPLOAD_BYTES};
+use crate::web::auth::AdminCtx;
+use crate::web::limits::MAX_IMPORT_BYTES;
 use crate::web::participant::mail_context;
 use crate::web::public::with_db;
 use crate::web::PageCtx;
@@ -46,11 +47,20 @@ pub async fn form(
     )
 }
 
-/// The upload: the file and the draft box, read from the multipart body.
-async fn read_upload(mut parts: Multipart) -> Result<(String, Vec<u8>, bool), String> {
+/// Why an upload could not be read.
+enum Unread {
+    TooLarge,
+    Broken,
+}
+
+/// The upload: the file and the draft box, read from the multipart body. Runs only after the
+/// access middleware found a signed-in editor of the congress, so the import limit (not the
+/// 256 KiB of every other body) applies; the file is refused as soon as it passes the limit.
+async fn read_upload(mut parts: Multipart) -> Result<(String, Vec<u8>, bool), Unread> {
     let (mut name, mut bytes, mut draft) = (String::new(), Vec::new(), false);
+    let mut total = 0usize;
     while let Some(field) = parts.next().await {
-        let mut field = field.map_err(|e| e.to_string())?;
+        let mut field = field.map_err(|e| unread(&e))?;
         let field_name = field.name().unwrap_or_default().to_string();
         if field_name == "file" {
             name = field
@@ -61,9 +71,10 @@ async fn read_upload(mut parts: Multipart) -> Result<(String, Vec<u8>, bool), St
         }
         let mut value = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| e.to_string())?;
-            if value.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                return Err("too large".into());
+            let chunk = chunk.map_err(|e| unread(&e))?;
+            total += chunk.len();
+            if total > MAX_IMPORT_BYTES {
+                return Err(Unread::TooLarge);
             }
             value.extend_from_slice(&chunk);
         }
@@ -74,6 +85,15 @@ async fn read_upload(mut parts: Multipart) -> Result<(String, Vec<u8>, bool), St
         }
     }
     Ok((name, bytes, draft))
+}
+
+/// A body cut off by `limits::body_limit` counts as too large, not as broken.
+fn unread(e: &actix_multipart::MultipartError) -> Unread {
+    use actix_multipart::MultipartError;
+    match e {
+        MultipartError::Payload(actix_web::error::PayloadError::Overflow) => Unread::TooLarge,
+        _ => Unread::Broken,
+    }
 }
 
 pub async fn upload(
@@ -87,11 +107,27 @@ pub async fn upload(
     let actor = Actor::Organizer(admin.viewer()?.id);
     let a = &ctx.t.a;
     let upload = read_upload(parts).await;
-    let unreadable = upload.is_err();
-    let (file_name, bytes, draft) = upload.unwrap_or_default();
-    let outcome = if unreadable {
-        Err(a.import_unreadable.to_string())
-    } else if bytes.is_empty() {
+    let (file_name, bytes, draft) = match upload {
+        Ok(u) => u,
+        Err(why) => {
+            let (status, error) = match why {
+                Unread::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, a.import_too_large),
+                Unread::Broken => (StatusCode::UNPROCESSABLE_ENTITY, a.import_unreadable),
+            };
+            return page(
+                status,
+                ImportPage {
+                    chrome: Chrome::new(&req, &admin, "publish"),
+                    ctx,
+                    done: None,
+                    error: error.to_string(),
+                    file_name: String::new(),
+                    draft: false,
+                },
+            );
+        }
+    };
+    let outcome = if bytes.is_empty() {
         Err(a.import_no_file.to_string())
     } else {
         match String::from_utf8(bytes) {
