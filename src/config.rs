@@ -18,6 +18,10 @@ pub struct Settings {
     pub pool_size: u32,
     /// Registrations accepted per IP address in ten minutes (`KONGRESS_REGISTRATION_LIMIT`).
     pub registration_limit: i32,
+    /// Password hashes run at once (`KONGRESS_HASH_THREADS`; default one per core).
+    pub hash_threads: usize,
+    /// How long a login waits for a hashing slot before it answers 503.
+    pub hash_wait: std::time::Duration,
 }
 
 /// A setting that cannot be used as given.
@@ -74,6 +78,17 @@ impl Settings {
             })?,
             None => 20,
         };
+        let hash_threads = match non_empty("KONGRESS_HASH_THREADS") {
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "KONGRESS_HASH_THREADS",
+                    message: "must be a positive number".into(),
+                })?,
+            None => crate::services::hashing::HashPool::default_size(),
+        };
         Ok(Settings {
             database_url,
             bind,
@@ -86,6 +101,8 @@ impl Settings {
             workers,
             pool_size,
             registration_limit,
+            hash_threads,
+            hash_wait: std::time::Duration::from_secs(5),
         })
     }
 

@@ -24,7 +24,13 @@ pub enum AppError {
     /// A request body above its limit (the visitor's doing: a short page, nothing logged).
     #[error("request body too large")]
     TooLarge(Lang),
+    /// Every password-hashing slot stayed taken: try again shortly (503 with `Retry-After`).
+    #[error("too busy")]
+    Busy(Lang),
 }
+
+/// Seconds a visitor is asked to wait after a 503 for a full password-hashing pool.
+pub const BUSY_RETRY_AFTER_SECS: u32 = 5;
 
 impl AppError {
     /// Maps a service error for a page in `lang`.
@@ -73,7 +79,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(..) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(..) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
@@ -84,6 +90,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(l, m) => (*l, l.texts().bad_request_title, m.as_str()),
             AppError::Forbidden(l, m) => (*l, l.texts().forbidden_title, m.as_str()),
             AppError::TooLarge(l) => (*l, l.texts().too_large_title, l.texts().too_large_text),
+            AppError::Busy(l) => (*l, l.texts().busy_title, l.texts().busy_text),
             AppError::Internal(cause) | AppError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "request failed");
                 let l = Lang::De;
@@ -101,6 +108,9 @@ impl ResponseError for AppError {
             message,
         };
         let mut res = HttpResponse::build(self.status_code());
+        if let AppError::Busy(_) = self {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, BUSY_RETRY_AFTER_SECS));
+        }
         match page.render() {
             Ok(body) => res.content_type("text/html; charset=utf-8").body(body),
             Err(_) => res

@@ -85,6 +85,8 @@ pub static TEXTS: Texts = Texts {
     csrf_failed: "Das Formular ist abgelaufen oder wurde nicht von dieser Seite gesendet. Bitte laden Sie die Seite neu und senden Sie es noch einmal.",
     too_large_title: "Zu viele Daten",
     too_large_text: "Die gesendeten Daten sind zu groß (höchstens 256 KB). Bitte kürzen Sie Ihre Angaben und senden Sie das Formular noch einmal.",
+    busy_title: "Gerade zu viel los",
+    busy_text: "Gerade melden sich sehr viele Personen gleichzeitig an. Bitte versuchen Sie es in ein paar Sekunden noch einmal.",
     to_start: "Zur Startseite",
     scroll_hint: "Das Raster lässt sich seitlich scrollen.",
     organization: "Organisation",

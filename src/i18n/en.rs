@@ -85,6 +85,8 @@ pub static TEXTS: Texts = Texts {
     csrf_failed: "The form has expired or was not sent from this site. Please reload the page and send it again.",
     too_large_title: "Too much data",
     too_large_text: "What was sent is too large (256 KB at most). Please shorten your entries and send the form again.",
+    busy_title: "Too busy right now",
+    busy_text: "Very many people are signing in at the same moment. Please try again in a few seconds.",
     to_start: "To the start page",
     scroll_hint: "The grid scrolls sideways.",
     organization: "Organisation",

@@ -216,6 +216,8 @@ pub struct Texts {
     pub csrf_failed: &'static str,
     pub too_large_title: &'static str,
     pub too_large_text: &'static str,
+    pub busy_title: &'static str,
+    pub busy_text: &'static str,
     pub to_start: &'static str,
     pub scroll_hint: &'static str,
     pub organization: &'static str,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use diesel::prelude::*;
 use kongress::db::schema::organizers;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 
 const SIXTEEN_MB: usize = 16 * 1024 * 1024;
 const CSRF: &str = "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed";
@@ -238,4 +238,63 @@ async fn over_cap_bodies_answer_413_with_a_readable_message() {
         r.headers()["content-type"].to_str().unwrap(),
         "application/problem+json"
     );
+}
+
+/// A login with a wrong password for an account that does not exist (each its own, so the
+/// per-account limit never kicks in).
+async fn wrong_login(app: &TestApp, n: usize) -> reqwest::Response {
+    let (b, token) = app.anonymous().await;
+    b.post(app.url("/admin/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", &format!("nobody{n}@example.org")),
+            ("password", "not the password at all"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn logins_beyond_the_hashing_pool_wait_briefly_then_get_503_with_retry_after() {
+    let app = spawn_app_with(|s| {
+        s.hash_threads = 1;
+        s.hash_wait = Duration::from_millis(100);
+    })
+    .await;
+    // Something else holds the only hashing slot for longer than a login waits.
+    let state = app.state.clone();
+    let (taken_tx, taken_rx) = tokio::sync::oneshot::channel();
+    let hold = tokio::spawn(async move {
+        state
+            .hashing
+            .run(move || {
+                let _ = taken_tx.send(());
+                std::thread::sleep(Duration::from_millis(1500));
+            })
+            .await
+    });
+    taken_rx.await.unwrap();
+    let r = wrong_login(&app, 0).await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "5");
+    let body = r.text().await.unwrap();
+    assert!(body.contains("in ein paar Sekunden"), "{body}");
+    assert!(
+        body.contains("nobody0@example.org"),
+        "the form keeps the email"
+    );
+    hold.await.unwrap().unwrap();
+    assert_eq!(wrong_login(&app, 1).await.status(), 401);
+
+    // Many at once: never more than one hash running, every answer a page (401 or 503).
+    let logins: Vec<_> = (2..10).map(|n| wrong_login(&app, n)).collect();
+    for r in futures_util::future::join_all(logins).await {
+        assert!(matches!(r.status().as_u16(), 401 | 503), "{}", r.status());
+    }
+    assert_eq!(app.state.hashing.high_water(), 1);
+    // And a right password still logs in.
+    let id = app.organizer("owner@example.org", false);
+    assert!(id > 0);
+    app.login("owner@example.org").await;
 }
