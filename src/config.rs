@@ -24,6 +24,10 @@ pub struct Settings {
     pub registration_limit: i32,
     /// What a programme import accepts (`KONGRESS_IMPORT_MAX_BYTES`, `…_MAX_EVENTS`).
     pub import_limits: ImportLimits,
+    /// Password hashes run at once (`KONGRESS_HASH_THREADS`; default one per core).
+    pub hash_threads: usize,
+    /// How long a login waits for a hashing slot before it answers 503.
+    pub hash_wait: std::time::Duration,
 }
 
 /// The largest programme file an import reads: refused with a message beyond these, before
@@ -148,6 +152,17 @@ impl Settings {
                 })?;
             }
         }
+        let hash_threads = match non_empty("KONGRESS_HASH_THREADS") {
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "KONGRESS_HASH_THREADS",
+                    message: "must be a positive number".into(),
+                })?,
+            None => crate::services::hashing::HashPool::default_size(),
+        };
         Ok(Settings {
             database_url,
             bind,
@@ -162,6 +177,8 @@ impl Settings {
             pool_min_idle,
             registration_limit,
             import_limits,
+            hash_threads,
+            hash_wait: std::time::Duration::from_secs(5),
         })
     }
 

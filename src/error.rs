@@ -23,6 +23,12 @@ pub enum AppError {
     Internal(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A request body above its limit (the visitor's doing: a short page, nothing logged).
+    #[error("request body too large")]
+    TooLarge(Lang),
+    /// Every password-hashing slot stayed taken: try again shortly (503 with `Retry-After`).
+    #[error("too busy")]
+    Busy(Lang),
 }
 
 /// Seconds a client is asked to wait after a 503 (the pool replaces broken connections within
@@ -87,7 +93,8 @@ impl ResponseError for AppError {
             AppError::BadRequest(..) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(..) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -97,6 +104,8 @@ impl ResponseError for AppError {
             AppError::NotFound(l) => (*l, l.texts().not_found_title, l.texts().not_found_text),
             AppError::BadRequest(l, m) => (*l, l.texts().bad_request_title, m.as_str()),
             AppError::Forbidden(l, m) => (*l, l.texts().forbidden_title, m.as_str()),
+            AppError::TooLarge(l) => (*l, l.texts().too_large_title, l.texts().too_large_text),
+            AppError::Busy(l) => (*l, l.texts().busy_title, l.texts().busy_text),
             AppError::Internal(cause) => {
                 tracing::error!(error = %cause, "request failed");
                 let l = Lang::De;
@@ -121,7 +130,7 @@ impl ResponseError for AppError {
             also,
         };
         let mut res = HttpResponse::build(self.status_code());
-        if let AppError::Unavailable(_) = self {
+        if let AppError::Unavailable(_) | AppError::Busy(_) = self {
             res.insert_header((
                 actix_web::http::header::RETRY_AFTER,
                 RETRY_AFTER_SECONDS.to_string(),

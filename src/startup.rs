@@ -9,6 +9,7 @@ use actix_web::{web, App as ActixApp, HttpServer};
 
 use crate::config::Settings;
 use crate::db::{self, DbPool, QueryCounter};
+use crate::services::hashing::HashPool;
 use crate::services::programme::ProgrammeCache;
 use crate::services::secret::ensure_secret_key;
 
@@ -18,6 +19,8 @@ pub struct AppState {
     pub settings: Settings,
     pub programmes: std::sync::Arc<ProgrammeCache>,
     pub secret_key: Vec<u8>,
+    /// Where password hashes run (bounded: see `services::hashing`).
+    pub hashing: HashPool,
 }
 
 /// A built, not yet running, application.
@@ -80,11 +83,13 @@ pub fn build(mut settings: Settings) -> Result<App, StartupError> {
     )?;
     let mailer = crate::mail::Mailer::new(pool.clone(), transport, settings.mail_from.clone());
     let workers = settings.workers;
+    let hashing = HashPool::new(settings.hash_threads, settings.hash_wait);
     let state = Arc::new(AppState {
         pool: pool.clone(),
         settings,
         programmes: Default::default(),
         secret_key,
+        hashing,
     });
     let data = web::Data::from(state.clone());
     let mut server = HttpServer::new(move || {
@@ -93,6 +98,9 @@ pub fn build(mut settings: Settings) -> Result<App, StartupError> {
             .configure(crate::web::routes)
             .wrap(actix_web::middleware::from_fn(
                 crate::web::auth::csrf_middleware,
+            ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::web::limits::body_limit,
             ))
             .wrap(actix_web::middleware::from_fn(crate::web::security_headers))
             .wrap(actix_web::middleware::Compress::default())

@@ -89,6 +89,7 @@ pub struct AdminTexts {
     pub log_out: &'static str,
     pub login_failed: &'static str,
     pub login_throttled: &'static str,
+    pub login_busy: &'static str,
     pub change_password: &'static str,
     pub current_password: &'static str,
     pub new_password: &'static str,
@@ -405,6 +406,7 @@ pub static DE: AdminTexts = AdminTexts {
     login_failed: "E-Mail-Adresse oder Passwort stimmen nicht.",
     login_throttled:
         "Zu viele Anmeldeversuche. Bitte warten Sie 15 Minuten und versuchen Sie es dann erneut.",
+    login_busy: "Gerade melden sich sehr viele Personen gleichzeitig an. Bitte versuchen Sie es in ein paar Sekunden noch einmal.",
     change_password: "Passwort ändern",
     current_password: "Bisheriges Passwort",
     new_password: "Neues Passwort (mindestens 12 Zeichen)",
@@ -719,6 +721,7 @@ pub static EN: AdminTexts = AdminTexts {
     log_out: "Log out",
     login_failed: "Email address or password is wrong.",
     login_throttled: "Too many login attempts. Please wait 15 minutes and try again.",
+    login_busy: "Very many people are signing in at the same moment. Please try again in a few seconds.",
     change_password: "Change password",
     current_password: "Current password",
     new_password: "New password (at least 12 characters)",

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod congress;
 pub mod demo;
 pub mod exports;
+pub mod hashing;
 pub mod history;
 pub mod import;
 pub mod notify;

@@ -112,7 +112,6 @@ pub fn grant_role(
 pub enum Login {
     Ok { id: i64, password_hash: String },
     Wrong,
-    Throttled,
 }
 
 /// Failed logins allowed per account and per IP address in `LOGIN_WINDOW`.
@@ -122,14 +121,34 @@ pub fn login_window() -> chrono::Duration {
     chrono::Duration::minutes(15)
 }
 
-/// Checks a login, counting it against the IP and (on failure) the account. The hash is
-/// verified even for unknown emails, so timing does not tell which accounts exist.
-pub fn login(
+/// Where a login stands after the rate limits.
+pub enum LoginStart {
+    Throttled,
+    /// Within the limits: the password is to be checked.
+    Check(PendingLogin),
+}
+
+/// A login past the rate limits, waiting for its password check.
+pub struct PendingLogin {
+    email: String,
+    account: Option<(i64, String)>,
+}
+
+impl PendingLogin {
+    /// The hash to check the password against (`None`: no such account).
+    pub fn stored_hash(&self) -> Option<String> {
+        self.account.as_ref().map(|(_, h)| h.clone())
+    }
+}
+
+/// The first step of a login: counts it against the IP and refuses a throttled IP or account;
+/// otherwise finds the account. The password is checked apart from the database (see
+/// `verify_login_password`), on the bounded hashing pool.
+pub fn begin_login(
     conn: &mut DbConnection,
     email: &str,
-    password: &str,
     client_ip: &str,
-) -> Result<Login, ServiceError> {
+) -> Result<LoginStart, ServiceError> {
     use super::rate_limit;
     let now = now_utc();
     let email = email.trim().to_lowercase();
@@ -144,20 +163,36 @@ pub fn login(
             now,
         )?
     {
-        return Ok(Login::Throttled);
+        return Ok(LoginStart::Throttled);
     }
-    let row: Option<(i64, String)> = organizers::table
+    let account: Option<(i64, String)> = organizers::table
         .filter(organizers::email.eq(&email))
         .select((organizers::id, organizers::password_hash))
         .first(conn)
         .optional()?;
-    // Verifying against a real dummy hash keeps the work equal for unknown accounts.
+    Ok(LoginStart::Check(PendingLogin { email, account }))
+}
+
+/// Checks a login's password. The hash is verified even for unknown accounts (against a real
+/// dummy hash), so timing does not tell which accounts exist. CPU- and memory-heavy: run it on
+/// the hashing pool, never inside a transaction.
+pub fn verify_login_password(password: &str, stored_hash: Option<&str>) -> bool {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let dummy = DUMMY
         .get_or_init(|| hash_password("no such account, no such password").unwrap_or_default());
-    let hash = row.as_ref().map(|(_, h)| h.as_str()).unwrap_or(dummy);
-    let ok = verify_password(password, hash) && row.is_some();
-    match (ok, row) {
+    verify_password(password, stored_hash.unwrap_or(dummy)) && stored_hash.is_some()
+}
+
+/// The last step of a login: records its outcome (a failure counts against the account).
+pub fn finish_login(
+    conn: &mut DbConnection,
+    pending: PendingLogin,
+    password_ok: bool,
+) -> Result<Login, ServiceError> {
+    use super::rate_limit;
+    let now = now_utc();
+    let account_bucket = rate_limit::bucket("login-account", &pending.email);
+    match (password_ok, pending.account) {
         (true, Some((id, password_hash))) => {
             rate_limit::clear(conn, &account_bucket)?;
             diesel::update(organizers::table.find(id))
@@ -178,29 +213,54 @@ pub fn login(
     }
 }
 
-/// Changes an organizer's password after checking the current one; returns the new hash
-/// (the session cookie is re-issued with it, every other session ends).
-pub fn change_password(
+/// The stored password hash of an organizer, to check before a password change.
+pub fn password_hash_of(
     conn: &mut DbConnection,
     organizer_id: i64,
+) -> Result<String, ServiceError> {
+    Ok(organizers::table
+        .find(organizer_id)
+        .select(organizers::password_hash)
+        .first(conn)?)
+}
+
+/// Checks the current password against `stored_hash` and hashes the new one. CPU- and
+/// memory-heavy: run it on the hashing pool.
+pub fn rehash_password(
+    stored_hash: &str,
     current: &str,
     new: &str,
 ) -> Result<String, ServiceError> {
-    let hash: String = organizers::table
-        .find(organizer_id)
-        .select(organizers::password_hash)
-        .first(conn)?;
-    if !verify_password(current, &hash) {
+    if !verify_password(current, stored_hash) {
         return Err(ServiceError::invalid("current", "wrong password"));
     }
     if new.chars().count() < MIN_PASSWORD_LEN {
         return Err(ServiceError::invalid("new", "too short"));
     }
-    let new_hash = hash_password(new)?;
+    hash_password(new)
+}
+
+/// Stores a new password hash made by `rehash_password` from `old_hash`, unless the password
+/// changed meanwhile (another session): every other session ends with it.
+pub fn store_password(
+    conn: &mut DbConnection,
+    organizer_id: i64,
+    old_hash: &str,
+    new_hash: &str,
+) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {
-        diesel::update(organizers::table.find(organizer_id))
-            .set(organizers::password_hash.eq(&new_hash))
-            .execute(conn)?;
+        let changed = diesel::update(
+            organizers::table
+                .find(organizer_id)
+                .filter(organizers::password_hash.eq(old_hash)),
+        )
+        .set(organizers::password_hash.eq(new_hash))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(ServiceError::Conflict(
+                "the password was changed meanwhile".into(),
+            ));
+        }
         audit::record(
             conn,
             Actor::Organizer(organizer_id),
@@ -214,8 +274,7 @@ pub fn change_password(
             },
         )?;
         Ok::<_, ServiceError>(())
-    })?;
-    Ok(new_hash)
+    })
 }
 
 /// A congress in an organizer's list.

@@ -7,7 +7,7 @@ use std::future::{ready, Ready};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, CookieJar, Key, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method, StatusCode};
+use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use chrono::Utc;
@@ -19,6 +19,7 @@ use crate::db::rows;
 use crate::db::schema::{congress_roles, congresses, organizers};
 use crate::error::AppError;
 use crate::startup::AppState;
+use crate::web::limits::MAX_BODY_BYTES;
 
 pub const SESSION_COOKIE: &str = "kongress_session";
 pub const CSRF_COOKIE: &str = "kongress_csrf";
@@ -228,127 +229,66 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
     })
 }
 
-/// Largest form body the CSRF check buffers (registration forms with many answers fit).
-const MAX_FORM_BYTES: usize = 256 * 1024;
-
-/// What a multipart body may carry beside its file: the CSRF token, the draft box, the part
-/// headers and boundaries.
-pub const UPLOAD_OVERHEAD_BYTES: usize = 64 * 1024;
-
-/// The largest multipart body buffered: the import's file limit plus the form around it.
-fn max_upload_bytes(req: &ServiceRequest) -> usize {
-    let file = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.settings.import_limits.max_bytes)
-        .unwrap_or_else(|| crate::config::ImportLimits::default().max_bytes);
-    file.saturating_add(UPLOAD_OVERHEAD_BYTES)
-}
-
-/// A small text field of a buffered multipart body (the CSRF token), read with
-/// actix-multipart; files in the body are skipped.
-async fn multipart_field(
-    headers: &actix_web::http::header::HeaderMap,
-    body: web::Bytes,
-    name: &str,
-) -> Option<String> {
-    use futures_util::StreamExt;
-    let stream =
-        futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
-    let mut parts = actix_multipart::Multipart::new(headers, stream);
-    while let Some(Ok(mut field)) = parts.next().await {
-        if field.name() != Some(name) {
-            while let Some(Ok(_)) = field.next().await {}
-            continue;
-        }
-        let mut value = Vec::new();
-        while let Some(Ok(chunk)) = field.next().await {
-            if value.len() + chunk.len() > 1024 {
-                return None;
-            }
-            value.extend_from_slice(&chunk);
-        }
-        return String::from_utf8(value).ok();
-    }
-    None
-}
-
 /// The one CSRF check: every POST/PUT/PATCH/DELETE outside the bearer-token API must carry the
-/// visitor's token, in the form field `csrf_token` or the `X-CSRF-Token` header, matching their
-/// CSRF cookie. Also sets the CSRF cookie when a page minted a new token.
+/// visitor's token, matching their CSRF cookie: in the `X-CSRF-Token` header, in the form field
+/// `csrf_token` of a urlencoded form (at most `MAX_BODY_BYTES`, which `limits::body_limit` has
+/// already enforced), or, for a multipart upload, in the `csrf_token` query parameter of the
+/// form's action, so that the check never reads an upload. Also sets the CSRF cookie when a
+/// page minted a new token.
 pub async fn csrf_middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && !req.path().starts_with("/api/") {
-        let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string());
-        let header_token = req
+        let cookie = req
+            .cookie(CSRF_COOKIE)
+            .map(|c| c.value().to_string())
+            .filter(|c| !c.is_empty());
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+        let is_multipart = content_type.starts_with("multipart/form-data");
+        let mut sent = req
             .headers()
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let is_form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-        let is_multipart = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("multipart/form-data"));
-        let mut body_token = None;
-        if is_multipart {
-            // Uploads (the programme import): the token is a field of the multipart body.
-            let max = max_upload_bytes(&req);
+        if sent.is_none() && is_multipart {
+            sent = form_field(req.query_string().as_bytes(), CSRF_FIELD);
+        }
+        // Without a cookie nothing can match: refuse without reading the body.
+        if sent.is_none() && is_form && cookie.is_some() {
             let mut payload = req.take_payload();
             let mut body = web::BytesMut::new();
             use futures_util::StreamExt;
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk?;
-                if body.len() + chunk.len() > max {
-                    // Far beyond the file limit: refused before the CSRF check can run, so
-                    // a short page of its own rather than the form.
+                let chunk = match chunk {
+                    Ok(c) => c,
+                    Err(actix_web::error::PayloadError::Overflow) => {
+                        let lang = super::PageCtx::from_request(req.request()).lang;
+                        return Ok(req.error_response(AppError::TooLarge(lang)));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
                     let lang = super::PageCtx::from_request(req.request()).lang;
-                    let limit = crate::services::import::OverLimit::Bytes {
-                        limit: max - UPLOAD_OVERHEAD_BYTES,
-                    };
-                    return Ok(req.into_response(
-                        HttpResponse::build(StatusCode::PAYLOAD_TOO_LARGE)
-                            .content_type("text/plain; charset=utf-8")
-                            .body(crate::i18n::admin::over_limit_message(lang, &limit)),
-                    ));
+                    return Ok(req.error_response(AppError::TooLarge(lang)));
                 }
                 body.extend_from_slice(&chunk);
             }
             let body = body.freeze();
-            body_token = multipart_field(req.headers(), body.clone(), CSRF_FIELD).await;
-            req.set_payload(bytes_payload(body));
-        } else if is_form {
-            let mut payload = req.take_payload();
-            let mut body = web::BytesMut::new();
-            use futures_util::StreamExt;
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk?;
-                if body.len() + chunk.len() > MAX_FORM_BYTES {
-                    return Ok(req.into_response(
-                        HttpResponse::build(StatusCode::PAYLOAD_TOO_LARGE).finish(),
-                    ));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            let body = body.freeze();
-            body_token = form_field(&body, CSRF_FIELD);
+            sent = form_field(&body, CSRF_FIELD);
             req.set_payload(bytes_payload(body));
         }
-        let sent = header_token.or(body_token);
-        let ok = matches!((&cookie, &sent), (Some(c), Some(s)) if !c.is_empty() && constant_time_eq(c.as_bytes(), s.as_bytes()));
+        let ok = matches!((&cookie, &sent), (Some(c), Some(s)) if constant_time_eq(c.as_bytes(), s.as_bytes()));
         if !ok {
             let lang = super::PageCtx::from_request(req.request()).lang;
             let err = AppError::Forbidden(lang, lang.texts().csrf_failed.to_string());
-            let (http_req, _) = req.into_parts();
-            let res = actix_web::ResponseError::error_response(&err);
-            return Ok(ServiceResponse::new(http_req, res));
+            return Ok(req.error_response(err));
         }
     }
     let res = next.call(req).await?;

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod ctx;
 pub mod forms;
 pub mod http;
+pub mod limits;
 pub mod participant;
 pub mod public;
 pub mod speaker;
@@ -117,6 +118,7 @@ pub const PUBLIC_ROUTES: &[RouteInfo] = &[
 
 /// The one route table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    limits::configure(cfg);
     admin::routes(cfg);
     cfg.route("/", web::get().to(public::index))
         .route("/healthz", web::get().to(api::healthz))

@@ -351,17 +351,24 @@ async fn an_organizer_uploads_a_schedule_in_the_back_office() {
     // Our own export of the demo, with one title changed: one session updated, a new version.
     let exported = app.text(&format!("/{slug}/schedule.json")).await.1;
     let changed = exported.replacen("Begrüßung zum Werkstatttag", "Begrüßung, neu", 1);
+    // The token rides in the form's action, so the CSRF check never reads the upload.
+    let action = page
+        .split("enctype=\"multipart/form-data\"")
+        .next()
+        .and_then(|before| before.rsplit("action=\"").next())
+        .and_then(|a| a.split('"').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(action, format!("/admin/{slug}/import?csrf_token={token}"));
     let upload = |text: String, token: &str, draft: bool| {
-        let mut form = reqwest::multipart::Form::new()
-            .text("csrf_token", token.to_string())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(text.into_bytes()).file_name("schedule.json"),
-            );
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(text.into_bytes()).file_name("schedule.json"),
+        );
         if draft {
             form = form.text("draft", "1");
         }
-        b.post(app.url(&format!("/admin/{slug}/import")))
+        b.post(app.url(&format!("/admin/{slug}/import?csrf_token={token}")))
             .multipart(form)
             .send()
     };
@@ -393,9 +400,29 @@ async fn an_organizer_uploads_a_schedule_in_the_back_office() {
         body.contains("[0].date") && body.contains("Es wurde nichts geändert"),
         "{body}"
     );
-    // Without the CSRF token the upload is refused before anything is read.
-    let r = upload(changed, "forged", true).await.unwrap();
+    // Without the CSRF token the upload is refused before anything is read; a token in the
+    // multipart body does not count (reading it would mean reading the upload).
+    let r = upload(changed.clone(), "forged", true).await.unwrap();
     assert_eq!(r.status(), 403);
+    let in_body = reqwest::multipart::Form::new()
+        .text("csrf_token", token.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(changed.clone().into_bytes()).file_name("s.json"),
+        );
+    let r = b
+        .post(app.url(&format!("/admin/{slug}/import")))
+        .multipart(in_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A file past the import limit: 413 with the reason on the import page.
+    let padded = format!("{changed}{}", " ".repeat(20 * 1024 * 1024));
+    let r = upload(padded, &token, true).await.unwrap();
+    assert_eq!(r.status(), 413);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("größer als 20 MiB"), "{body}");
 }
 
 /// A schedule.json with `n` one-hour events, all in one room at the same time.
@@ -438,17 +465,16 @@ async fn upload_to(
     bytes: Vec<u8>,
     draft: bool,
 ) -> (u16, String) {
-    let mut form = reqwest::multipart::Form::new()
-        .text("csrf_token", token.to_string())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
-        );
+    // The CSRF token rides in the action's query string (the check never reads an upload).
+    let mut form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
     if draft {
         form = form.text("draft", "1");
     }
     let r = b
-        .post(app.url(&format!("/admin/{slug}/import")))
+        .post(app.url(&format!("/admin/{slug}/import?csrf_token={token}")))
         .multipart(form)
         .send()
         .await
@@ -675,16 +701,12 @@ async fn import_limits_refuse_uploads_with_a_message() {
     }
     // Far beyond the limit: refused while the body is read, with the message in English too.
     let r = b
-        .post(app.url("/admin/klein/import?lang=en"))
+        .post(app.url(&format!("/admin/klein/import?lang=en&csrf_token={token}")))
         .header("accept-language", "en")
-        .multipart(
-            reqwest::multipart::Form::new()
-                .text("csrf_token", token.clone())
-                .part(
-                    "file",
-                    reqwest::multipart::Part::bytes(vec![b' '; 512 * 1024]),
-                ),
-        )
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(vec![b' '; 512 * 1024]),
+        ))
         .send()
         .await
         .unwrap();

@@ -13,6 +13,7 @@ mod backoffice;
 pub mod cli;
 pub mod formats;
 mod health;
+mod hostile;
 mod mail_lease;
 mod people;
 mod programme;

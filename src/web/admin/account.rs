@@ -1,13 +1,14 @@
 //! Login, logout, password change and the organizer's list of congresses.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use super::{page, see_other, Chrome, INVALID};
-use crate::error::AppError;
-use crate::services::organizers::{self, Login, MyCongress};
+use crate::error::{AppError, RETRY_AFTER_SECONDS};
+use crate::services::hashing::Busy;
+use crate::services::organizers::{self, Login, LoginStart, MyCongress};
 use crate::startup::AppState;
 use crate::web::auth::{self, AdminCtx, CsrfToken};
 use crate::web::forms::Errors;
@@ -80,24 +81,41 @@ pub async fn login(
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    let (email, password) = (form.email.clone(), form.password.clone());
-    let outcome = with_db(&state, ctx.lang, move |conn| {
-        organizers::login(conn, &email, &password, &ip)
+    let email = form.email.clone();
+    let start = with_db(&state, ctx.lang, move |conn| {
+        organizers::begin_login(conn, &email, &ip)
     })
     .await?;
     let next = safe_next(Some(&form.next));
+    let outcome = match start {
+        LoginStart::Throttled => Err((StatusCode::TOO_MANY_REQUESTS, ctx.t.a.login_throttled)),
+        LoginStart::Check(pending) => {
+            let (stored, password) = (pending.stored_hash(), form.password.clone());
+            let checked = state
+                .hashing
+                .run(move || organizers::verify_login_password(&password, stored.as_deref()))
+                .await;
+            match checked {
+                Ok(ok) => Ok(with_db(&state, ctx.lang, move |conn| {
+                    organizers::finish_login(conn, pending, ok)
+                })
+                .await?),
+                Err(Busy) => Err((StatusCode::SERVICE_UNAVAILABLE, ctx.t.a.login_busy)),
+            }
+        }
+    };
     let (status, error) = match outcome {
-        Login::Ok { id, password_hash } => {
+        Ok(Login::Ok { id, password_hash }) => {
             let cookie = auth::session_cookie(&state, id, &password_hash);
             let mut res = see_other(&next);
             res.add_cookie(&cookie)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             return Ok(res);
         }
-        Login::Wrong => (StatusCode::UNAUTHORIZED, ctx.t.a.login_failed),
-        Login::Throttled => (StatusCode::TOO_MANY_REQUESTS, ctx.t.a.login_throttled),
+        Ok(Login::Wrong) => (StatusCode::UNAUTHORIZED, ctx.t.a.login_failed),
+        Err(refused) => refused,
     };
-    page(
+    let mut res = page(
         status,
         LoginPage {
             csrf: csrf.0,
@@ -106,7 +124,14 @@ pub async fn login(
             error: error.to_string(),
             ctx,
         },
-    )
+    )?;
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(RETRY_AFTER_SECONDS),
+        );
+    }
+    Ok(res)
 }
 
 pub async fn logout() -> Result<HttpResponse, AppError> {
@@ -169,10 +194,25 @@ pub async fn change_password(
     if errors.is_empty() {
         let id = admin.viewer()?.id;
         let (current, new) = (form.current.clone(), form.new.clone());
-        let result = with_db(&state, ctx.lang, move |conn| {
-            Ok(organizers::change_password(conn, id, &current, &new))
+        let old = with_db(&state, ctx.lang, move |conn| {
+            organizers::password_hash_of(conn, id)
         })
         .await?;
+        let stored = old.clone();
+        let rehashed = state
+            .hashing
+            .run(move || organizers::rehash_password(&stored, &current, &new))
+            .await
+            .map_err(|Busy| AppError::Busy(ctx.lang))?;
+        let result = match rehashed {
+            Ok(hash) => {
+                with_db(&state, ctx.lang, move |conn| {
+                    Ok(organizers::store_password(conn, id, &old, &hash).map(|()| hash))
+                })
+                .await?
+            }
+            Err(e) => Err(e),
+        };
         match result {
             Ok(hash) => {
                 let mut res = see_other("/admin/password?done=1");

@@ -60,14 +60,15 @@ enum Unreadable {
 }
 
 /// The upload: the file and the draft box, read from the multipart body; the file at most
-/// `max_bytes`.
+/// `max_bytes`. Runs only after the access middleware found a signed-in editor of the
+/// congress, so the import limit (not the 256 KiB of every other body) applies.
 async fn read_upload(
     mut parts: Multipart,
     max_bytes: usize,
 ) -> Result<(String, Vec<u8>, bool), Unreadable> {
     let (mut name, mut bytes, mut draft) = (String::new(), Vec::new(), false);
     while let Some(field) = parts.next().await {
-        let mut field = field.map_err(|_| Unreadable::Broken)?;
+        let mut field = field.map_err(|e| unread(&e))?;
         let field_name = field.name().unwrap_or_default().to_string();
         if field_name == "file" {
             name = field
@@ -78,7 +79,7 @@ async fn read_upload(
         }
         let mut value = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| Unreadable::Broken)?;
+            let chunk = chunk.map_err(|e| unread(&e))?;
             if value.len() + chunk.len() > max_bytes {
                 return Err(Unreadable::TooLarge);
             }
@@ -91,6 +92,15 @@ async fn read_upload(
         }
     }
     Ok((name, bytes, draft))
+}
+
+/// A body cut off by `limits::body_limit` counts as too large, not as broken.
+fn unread(e: &actix_multipart::MultipartError) -> Unreadable {
+    use actix_multipart::MultipartError;
+    match e {
+        MultipartError::Payload(actix_web::error::PayloadError::Overflow) => Unreadable::TooLarge,
+        _ => Unreadable::Broken,
+    }
 }
 
 pub async fn upload(
