@@ -18,8 +18,8 @@ use super::DbConnection;
 pub enum Lockable {
     /// A registration: its status, place and workshop seats.
     Registration,
-    /// A session: its seat counters and waitlist.
-    Session,
+    /// A congress: its published versions (two publishes take turns).
+    Congress,
 }
 
 /// Locks one row until the end of the caller's transaction (PostgreSQL: `SELECT … FOR
@@ -29,7 +29,7 @@ pub fn lock_row(conn: &mut DbConnection, table: Lockable, id: i64) -> QueryResul
     if let DbConnection::Pg(pg) = conn {
         let sql = match table {
             Lockable::Registration => "SELECT id FROM registrations WHERE id = $1 FOR UPDATE",
-            Lockable::Session => "SELECT id FROM sessions WHERE id = $1 FOR UPDATE",
+            Lockable::Congress => "SELECT id FROM congresses WHERE id = $1 FOR UPDATE",
         };
         diesel::sql_query(sql).bind::<BigInt, _>(id).execute(pg)?;
     }

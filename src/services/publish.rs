@@ -231,9 +231,9 @@ pub fn preview(conn: &mut DbConnection, congress_id: i64) -> Result<Vec<Change>,
     Ok(changelog(previous.as_ref().map(|(_, s)| s), &next))
 }
 
-/// Publishes the live programme as the next version. Runs in one write transaction; two
-/// organizers publishing at once get consecutive numbers (the unique (congress, number) key
-/// is the backstop). With `notify`, the speakers' links and the change digests are queued in
+/// Publishes the live programme as the next version. Runs in one write transaction under the
+/// congress's row lock; two organizers publishing at once get consecutive numbers (the unique
+/// (congress, number) key is the backstop). With `notify`, the speakers' links and the change digests are queued in
 /// the same transaction (rule 7); without it (tests, the demo's fictional people), nobody is
 /// written to.
 pub fn publish(
@@ -243,6 +243,9 @@ pub fn publish(
     notify: Option<&super::registration::MailContext>,
 ) -> Result<Published, ServiceError> {
     write_transaction(conn, |conn| {
+        // Two publishes at once (a double-click, two organizers) take turns on PostgreSQL, so
+        // the second reads the version the first wrote instead of writing the same number.
+        crate::db::locks::lock_row(conn, crate::db::locks::Lockable::Congress, congress_id)?;
         let mut next = build_snapshot(conn, congress_id)?;
         let previous = latest_snapshot(conn, congress_id)?;
         let changes = changelog(previous.as_ref().map(|(_, s)| s), &next);

@@ -741,3 +741,23 @@ async fn raising_a_capacity_in_the_back_office_moves_waiting_people_up() {
     assert_eq!(s.status(late), "confirmed");
     s.assert_counters_match_rows();
 }
+
+#[tokio::test]
+async fn identical_publishes_take_turns_without_an_error() {
+    for _ in 0..rounds() {
+        let s = Stage::new(1).await;
+        let slug = s.slug.clone();
+        let answers = s
+            .at_once(true, &format!("/admin/{slug}/publish"), &[])
+            .await;
+        assert!(answers.iter().all(|a| a.0 == 303), "{answers:?}");
+        let mut conn = s.app().conn();
+        let mut numbers: Vec<i32> = kongress::db::schema::schedule_versions::table
+            .select(kongress::db::schema::schedule_versions::number)
+            .load(&mut *conn)
+            .unwrap();
+        numbers.sort_unstable();
+        let expected: Vec<i32> = (1..=numbers.len() as i32).collect();
+        assert_eq!(numbers, expected, "consecutive version numbers");
+    }
+}
