@@ -367,3 +367,24 @@ pub async fn instance_sharing(first: &TestApp, configure: impl FnOnce(&mut Setti
         server: handle,
     }
 }
+
+/// The token of the newest confirmation link mailed to `email`, read from the outbox.
+#[allow(dead_code)]
+pub fn confirm_token(app: &TestApp, email: &str) -> String {
+    use diesel::prelude::*;
+    use kongress::db::schema::outbox;
+    let mut conn = app.conn();
+    let body: String = outbox::table
+        .filter(outbox::recipient.eq(email))
+        .filter(outbox::kind.eq("confirm-your-registration"))
+        .order(outbox::id.desc())
+        .select(outbox::body_text)
+        .first(&mut *conn)
+        .expect("a confirmation email");
+    body.split("/r/confirm/")
+        .nth(1)
+        .expect("a confirmation link")
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect()
+}

@@ -161,21 +161,8 @@ fn register(app: &TestApp, who: Who<'_>) -> i64 {
 
 /// Opens the confirmation link of the newest confirmation email to `email`.
 fn confirm(app: &TestApp, email: &str) -> RegistrationStatus {
+    let token = crate::helpers::confirm_token(app, email);
     let mut conn = app.conn();
-    let body: String = outbox::table
-        .filter(outbox::recipient.eq(email))
-        .filter(outbox::kind.eq("confirm-your-registration"))
-        .order(outbox::id.desc())
-        .select(outbox::body_text)
-        .first(&mut *conn)
-        .unwrap();
-    let token = body
-        .split("/r/confirm/")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(|c| c.is_ascii_hexdigit())
-        .collect::<String>();
     let ctx = kongress::web::participant::mail_context(&app.state);
     match reg::confirm(&mut conn, &token, &ctx, kongress::services::now_utc()).unwrap() {
         Confirmation::Done { status, .. } => status,

@@ -203,20 +203,8 @@ impl Stage {
             Registered::New(id) => id,
             other => panic!("expected a new registration, got {other:?}"),
         };
-        let body: String = outbox::table
-            .filter(outbox::recipient.eq(&email))
-            .filter(outbox::kind.eq("confirm-your-registration"))
-            .order(outbox::id.desc())
-            .select(outbox::body_text)
-            .first(&mut *conn)
-            .unwrap();
-        let token = body
-            .split("/r/confirm/")
-            .nth(1)
-            .unwrap()
-            .chars()
-            .take_while(|c| c.is_ascii_hexdigit())
-            .collect();
+        drop(conn);
+        let token = crate::helpers::confirm_token(self.app(), &email);
         (id, token)
     }
 
