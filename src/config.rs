@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
-/// Everything the service reads from its environment.
-#[derive(Debug, Clone)]
+/// Everything the service reads from its environment. Its `Debug` leaves out the secret key
+/// and the passwords in the database and SMTP URLs, so a logged or panicking `Settings` shows
+/// no credentials.
+#[derive(Clone)]
 pub struct Settings {
     pub database_url: String,
     pub bind: String,
@@ -28,6 +30,45 @@ pub struct Settings {
     pub hash_threads: usize,
     /// How long a login waits for a hashing slot before it answers 503.
     pub hash_wait: std::time::Duration,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &without_password(&self.database_url))
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url)
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("smtp_url", &self.smtp_url.as_deref().map(without_password))
+            .field("mail_dir", &self.mail_dir)
+            .field("mail_from", &self.mail_from)
+            .field("workers", &self.workers)
+            .field("pool_size", &self.pool_size)
+            .field("pool_min_idle", &self.pool_min_idle)
+            .field("registration_limit", &self.registration_limit)
+            .field("import_limits", &self.import_limits)
+            .field("hash_threads", &self.hash_threads)
+            .field("hash_wait", &self.hash_wait)
+            .finish()
+    }
+}
+
+/// A URL with the password of its user part replaced (`smtps://user:<redacted>@host`).
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:<redacted>{}", &rest[at..])
+        }
+        None => url.to_string(),
+    }
 }
 
 /// The largest programme file an import reads: refused with a message beyond these, before
@@ -232,6 +273,33 @@ mod tests {
         assert!(with(&[("KONGRESS_POOL_SIZE", "0")]).is_err());
         assert!(with(&[("KONGRESS_POOL_MIN_IDLE", "-1")]).is_err());
         assert!(with(&[("KONGRESS_POOL_SIZE", "4"), ("KONGRESS_POOL_MIN_IDLE", "5")]).is_err());
+    }
+
+    #[test]
+    fn debug_shows_no_secret_key_or_passwords() {
+        let s = with(&[
+            ("KONGRESS_SECRET_KEY", &"a1".repeat(32)),
+            (
+                "DATABASE_URL",
+                "postgres://kongress:dbsecret@db.example:5432/k",
+            ),
+            ("SMTP_URL", "smtps://mailer:smtpsecret@mail.example:465"),
+        ])
+        .unwrap();
+        let shown = format!("{s:?}");
+        for secret in ["a1a1a1", "dbsecret", "smtpsecret"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("postgres://kongress:<redacted>@db.example:5432/k"));
+        assert!(shown.contains("smtps://mailer:<redacted>@mail.example:465"));
+        assert_eq!(
+            without_password("sqlite://kongress.db"),
+            "sqlite://kongress.db"
+        );
+        assert_eq!(
+            without_password("smtp://localhost:25"),
+            "smtp://localhost:25"
+        );
     }
 
     #[test]
