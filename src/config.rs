@@ -202,7 +202,8 @@ impl Settings {
                     name: "KONGRESS_HASH_THREADS",
                     message: "must be a positive number".into(),
                 })?,
-            None => crate::services::hashing::HashPool::default_size(),
+            // One password-hashing slot per core.
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         Ok(Settings {
             database_url,

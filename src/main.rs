@@ -137,12 +137,7 @@ fn import(settings: &Settings, slug: &str, file: &std::path::Path, draft: bool) 
     let (pool, _) = startup::open_database(settings)?;
     let mut conn = pool.get()?;
     let secret = services::secret::ensure_secret_key(&mut conn, settings.secret_key.as_deref())?;
-    let mail = services::registration::MailContext {
-        base_url: settings.base_url.clone(),
-        id_domain: services::outbox::message_id_domain(&settings.base_url),
-        secret,
-        programmes: Default::default(),
-    };
+    let mail = services::Ctx::new(&settings.base_url, secret);
     match services::import::import_file(
         &mut conn,
         slug,
@@ -188,12 +183,7 @@ fn load_demo(settings: &Settings) -> CliResult<bool> {
     }
     let today = chrono::Local::now().date_naive();
     let secret = services::secret::ensure_secret_key(&mut conn, settings.secret_key.as_deref())?;
-    let mail = services::registration::MailContext {
-        base_url: settings.base_url.clone(),
-        id_domain: services::outbox::message_id_domain(&settings.base_url),
-        secret,
-        programmes: Default::default(),
-    };
+    let mail = services::Ctx::new(&settings.base_url, secret);
     let d = services::demo::load(&mut conn, today, Some(&mail))?;
     println!(
         "Demo congress loaded: {} ({} sessions, {} registrations, first day {}).",
@@ -223,33 +213,11 @@ fn serve(settings: Settings, demo: bool) -> CliResult<()> {
     let system = actix_web::rt::System::new();
     system.block_on(async move {
         let app = startup::build(settings)?;
-        actix_web::rt::spawn(app.mailer.clone().run());
-        actix_web::rt::spawn(sweep_expired(app.state.clone()));
         tracing::info!(bind = %bind, port = app.port, "kongress is listening");
         println!("kongress is listening on {base}");
-        app.server.await?;
+        app.run_until_stopped().await?;
         Ok::<(), Box<dyn std::error::Error>>(())
     })
-}
-
-/// Expires unconfirmed registrations after 48 hours (rule 5), once a minute.
-async fn sweep_expired(state: std::sync::Arc<kongress::startup::AppState>) {
-    loop {
-        let st = state.clone();
-        let result = actix_web::rt::task::spawn_blocking(move || {
-            let mail = kongress::web::participant::mail_context(&st);
-            let mut conn = st.pool.get().map_err(|e| e.to_string())?;
-            services::registration::expire_due(&mut conn, &mail, services::now_utc())
-                .map_err(|e| e.to_string())
-        })
-        .await;
-        match result {
-            Ok(Ok(n)) if n > 0 => tracing::info!(expired = n, "expired unconfirmed registrations"),
-            Ok(Err(e)) => tracing::error!(error = %e, "expiry sweep"),
-            _ => {}
-        }
-        actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
-    }
 }
 
 fn create_organizer(settings: &Settings, email: &str) -> CliResult<()> {

@@ -1,5 +1,7 @@
-//! Building the application from settings: pool, migrations, secret key, HTTP server. Tests call
-//! `build` with port 0 and their own database.
+//! Building the application from settings: pool, migrations, secret key, the HTTP server and
+//! the background jobs (mail worker, expiry sweep). `serve` calls `build` and then
+//! `run_until_stopped`; tests call `build` with port 0 and their own database, spawn the server
+//! and drive the mail worker themselves.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -7,21 +9,11 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::{web, App as ActixApp, HttpServer};
 
+use crate::app::AppState;
 use crate::config::Settings;
 use crate::db::{self, DbPool, QueryCounter};
 use crate::services::hashing::HashPool;
-use crate::services::programme::ProgrammeCache;
 use crate::services::secret::ensure_secret_key;
-
-/// What every request handler can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub settings: Settings,
-    pub programmes: std::sync::Arc<ProgrammeCache>,
-    pub secret_key: Vec<u8>,
-    /// Where password hashes run (bounded: see `services::hashing`).
-    pub hashing: HashPool,
-}
 
 /// A built, not yet running, application.
 pub struct App {
@@ -86,9 +78,8 @@ pub fn build(mut settings: Settings) -> Result<App, StartupError> {
     let hashing = HashPool::new(settings.hash_threads, settings.hash_wait);
     let state = Arc::new(AppState {
         pool: pool.clone(),
+        ctx: crate::services::Ctx::new(&settings.base_url, secret_key),
         settings,
-        programmes: Default::default(),
-        secret_key,
         hashing,
     });
     let data = web::Data::from(state.clone());
@@ -123,4 +114,41 @@ pub fn build(mut settings: Settings) -> Result<App, StartupError> {
         queries,
         mailer,
     })
+}
+
+impl App {
+    /// Runs the HTTP server and the background jobs until the server stops (SIGINT/SIGTERM):
+    /// the outbox worker delivers queued mail, and the expiry sweep ends unconfirmed
+    /// registrations after their deadline (rule 5), once a minute.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let mailer = actix_web::rt::spawn(self.mailer.clone().run());
+        let sweep = actix_web::rt::spawn(sweep_expired(self.state.clone()));
+        let result = self.server.await;
+        mailer.abort();
+        sweep.abort();
+        result
+    }
+}
+
+/// Expires unconfirmed registrations whose confirmation deadline passed, once a minute.
+async fn sweep_expired(state: Arc<AppState>) {
+    loop {
+        let st = state.clone();
+        let result = actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = st.pool.get().map_err(|e| e.to_string())?;
+            crate::services::registration::expire_due(
+                &mut conn,
+                &st.ctx,
+                crate::services::now_utc(),
+            )
+            .map_err(|e| e.to_string())
+        })
+        .await;
+        match result {
+            Ok(Ok(n)) if n > 0 => tracing::info!(expired = n, "expired unconfirmed registrations"),
+            Ok(Err(e)) => tracing::error!(error = %e, "expiry sweep"),
+            _ => {}
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
+    }
 }

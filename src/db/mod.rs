@@ -5,6 +5,7 @@ pub mod connection;
 pub mod health;
 pub mod locks;
 pub mod outbox;
+pub mod queries;
 pub mod rows;
 pub mod schema;
 
@@ -12,3 +13,10 @@ pub use connection::{
     checkout, outage_of, run_migrations, transaction, write_transaction, Backend, DbConnection,
     DbError, DbPool, Outage, PoolSizing, PooledConn, QueryCounter,
 };
+
+/// The current instant without sub-microsecond noise (PostgreSQL keeps microseconds), as the
+/// naive UTC value stored in TIMESTAMP columns.
+pub fn now_utc() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -11,6 +11,7 @@ pub mod email;
 pub mod enrollment;
 pub mod ids;
 pub mod programme;
+pub mod published;
 pub mod registration;
 pub mod seats;
 pub mod slug;

@@ -1045,8 +1045,11 @@ pub fn conflict_messages(
 }
 
 /// Why an import file was refused for its size or shape, as a sentence for the upload form.
-pub fn over_limit_message(lang: Lang, limit: &crate::services::import::OverLimit) -> String {
-    use crate::services::import::OverLimit;
+pub fn over_limit_message(
+    lang: Lang,
+    limit: &crate::formats::schedule_import::OverLimit,
+) -> String {
+    use crate::formats::schedule_import::OverLimit;
     let mib = |bytes: usize| {
         let mib = bytes as f64 / (1024.0 * 1024.0);
         let text = if mib >= 1.0 {

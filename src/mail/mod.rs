@@ -1,6 +1,7 @@
 //! Sending the outbox: transports (SMTP or `.eml` files) and the worker that delivers queued
 //! messages with retries and exponential backoff.
 
+pub mod attachment;
 pub mod compose;
 pub mod transport;
 pub mod worker;

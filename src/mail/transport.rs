@@ -8,7 +8,7 @@ use lettre::message::{Attachment as MailAttachment, Mailbox, MultiPart, SinglePa
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::services::outbox::Attachment;
+use crate::mail::attachment::Attachment;
 
 /// A configured way to deliver mail.
 #[derive(Clone)]

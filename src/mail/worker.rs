@@ -13,11 +13,11 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::transport::{MailTransport, OutgoingMessage};
+use crate::db::now_utc;
 use crate::db::outbox::Claim;
 use crate::db::schema::{outbox, outbox_attempts};
 use crate::db::DbPool;
-use crate::services::now_utc;
-use crate::services::outbox::Attachment;
+use crate::mail::attachment::Attachment;
 
 /// Attempts before a message is marked failed (about a day of retries with the cap below).
 pub const MAX_ATTEMPTS: i32 = 30;

@@ -9,7 +9,8 @@ use diesel::prelude::*;
 
 use super::audit::{self, Actor, AuditEvent};
 use super::outbox::{self, Email};
-use super::registration::{self as reg, manage_token, MailContext, SeatOutcome};
+use super::registration::{self as reg, manage_token, SeatOutcome};
+use super::Ctx;
 use super::{now_utc, ServiceError};
 use crate::db::rows;
 use crate::db::schema::{
@@ -439,7 +440,7 @@ pub struct Committed {
 /// group then runs first come, first served. Refused when already allocated.
 pub fn commit(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     congress: i64,
     group_id: i64,
     seed: u64,

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::audit::{self, Actor, AuditEvent};
-use super::registration::MailContext;
+use super::Ctx;
 use super::{new_guid, now_utc, ServiceError};
 use crate::db::rows::{self, NewCongress, NewCongressDay};
 use crate::db::schema::{congress_days, congresses, sessions};
@@ -136,20 +136,13 @@ fn sync_days(
     Ok(())
 }
 
-/// The day rows of a congress in order.
-pub fn days(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<rows::CongressDay>> {
-    congress_days::table
-        .filter(congress_days::congress_id.eq(id))
-        .order(congress_days::day)
-        .select(rows::CongressDay::as_select())
-        .load(conn)
-}
+pub use crate::db::queries::days;
 
 /// Saves the settings and day labels; refuses a date range that would leave scheduled sessions
 /// outside the congress days.
 pub fn update(
     conn: &mut DbConnection,
-    mail: &MailContext,
+    mail: &Ctx,
     id: i64,
     s: &CongressSettings,
     labels: &[DayLabel],

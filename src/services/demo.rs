@@ -278,7 +278,7 @@ pub fn any_congress(conn: &mut DbConnection) -> QueryResult<bool> {
 pub fn load(
     conn: &mut DbConnection,
     today: NaiveDate,
-    registrations: Option<&super::registration::MailContext>,
+    registrations: Option<&super::Ctx>,
 ) -> Result<DemoLoaded, ServiceError> {
     let first = demo_first_day(today);
     let second = first + Days::new(1);
@@ -739,7 +739,7 @@ const TOWNS: [&str; 12] = [
 fn add_registrations(
     conn: &mut DbConnection,
     congress_id: i64,
-    ctx: &super::registration::MailContext,
+    ctx: &super::Ctx,
 ) -> Result<usize, ServiceError> {
     use super::registration::{self as reg, RegistrationInput};
     use crate::db::schema::{outbox, registrations};

@@ -33,11 +33,6 @@ impl HashPool {
         }
     }
 
-    /// One slot per core.
-    pub fn default_size() -> usize {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    }
-
     /// Runs `hash` on a blocking thread once a slot is free; `Busy` when none frees within the
     /// wait. The slot is held until `hash` returns, even if the caller stops waiting.
     pub async fn run<T, F>(&self, hash: F) -> Result<T, Busy>

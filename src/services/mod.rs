@@ -4,10 +4,9 @@
 pub mod allocation;
 pub mod api_tokens;
 pub mod audit;
-pub mod calendar;
 pub mod congress;
+pub mod ctx;
 pub mod demo;
-pub mod exports;
 pub mod hashing;
 pub mod history;
 pub mod import;
@@ -57,12 +56,8 @@ impl ServiceError {
     }
 }
 
-/// The current instant without sub-microsecond noise (PostgreSQL keeps microseconds), as the
-/// naive UTC value stored in TIMESTAMP columns.
-pub fn now_utc() -> chrono::NaiveDateTime {
-    use chrono::{SubsecRound, Utc};
-    Utc::now().naive_utc().trunc_subsecs(6)
-}
+pub use crate::db::now_utc;
+pub use ctx::Ctx;
 
 /// A random UUID (v4) as text, for guids that exports keep stable.
 pub fn new_guid() -> String {

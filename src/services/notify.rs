@@ -14,8 +14,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::outbox::{self, Email};
-use super::registration::{manage_token, MailContext};
+use super::registration::manage_token;
 use super::speaker_portal;
+use super::Ctx;
 use super::ServiceError;
 use crate::db::rows;
 use crate::db::schema::{enrollments, registrations, speaker_links, speakers};
@@ -41,7 +42,7 @@ fn concerns_participants(c: &Change) -> bool {
 /// Queues links and digests for version `number` of a congress (in the caller's transaction).
 pub fn after_publish(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     previous: Option<&ProgrammeSnapshot>,
     next: &ProgrammeSnapshot,
     number: i32,

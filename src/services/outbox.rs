@@ -1,38 +1,13 @@
 //! The transactional outbox (SPEC §2 rule 6): an email is a row written in the same transaction
 //! as the change that causes it; the mail worker sends it later, with retries.
 
-use base64::Engine;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::now_utc;
 use crate::db::schema::outbox;
 use crate::db::DbConnection;
 
-/// A file attached to an email (an `.ics`, a QR code).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Attachment {
-    pub filename: String,
-    pub content_type: String,
-    /// The bytes, base64-encoded (the outbox column is text on both backends).
-    pub base64: String,
-}
-
-impl Attachment {
-    pub fn new(filename: &str, content_type: &str, bytes: &[u8]) -> Attachment {
-        Attachment {
-            filename: filename.to_string(),
-            content_type: content_type.to_string(),
-            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
-        }
-    }
-
-    pub fn bytes(&self) -> Vec<u8> {
-        base64::engine::general_purpose::STANDARD
-            .decode(&self.base64)
-            .unwrap_or_default()
-    }
-}
+pub use crate::mail::attachment::Attachment;
 
 /// An email to queue.
 pub struct Email {
@@ -72,21 +47,7 @@ impl Email {
     }
 }
 
-/// The domain part for Message-IDs, from the base URL's host.
-pub fn message_id_domain(base_url: &str) -> String {
-    let host = base_url
-        .split("://")
-        .nth(1)
-        .unwrap_or(base_url)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("localhost");
-    if host.is_empty() {
-        "localhost".into()
-    } else {
-        host.to_string()
-    }
-}
+pub use super::ctx::message_id_domain;
 
 /// Queues an email in the caller's transaction. Returns false when a message with the same
 /// idempotency key is queued already (a retried request, a second publish).
@@ -133,15 +94,6 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn message_id_domain_from_base_url() {
-        assert_eq!(message_id_domain("http://127.0.0.1:8080"), "127.0.0.1");
-        assert_eq!(
-            message_id_domain("https://kongress.example/sub"),
-            "kongress.example"
-        );
-    }
 
     #[test]
     fn attachments_round_trip() {

@@ -376,24 +376,7 @@ pub fn detail(
     })
 }
 
-/// A registration as a row of the export.
-pub struct ExportRow {
-    pub registration: rows::Registration,
-    pub category: String,
-    /// Titles of the workshops with a seat, in programme order.
-    pub workshops: Vec<String>,
-    /// Titles of the workshops waited for.
-    pub waitlists: Vec<String>,
-    /// question id → answer
-    pub answers: HashMap<i64, String>,
-}
-
-/// Everything the CSV export holds.
-pub struct Export {
-    /// (question id, label), one column each.
-    pub questions: Vec<(i64, String)>,
-    pub rows: Vec<ExportRow>,
-}
+pub use crate::formats::registrations_csv::{Export, ExportRow};
 
 /// Every registration matching `f`, oldest first, with workshops and answers (five queries).
 pub fn export(conn: &mut DbConnection, congress: i64, f: &Filter) -> Result<Export, ServiceError> {

@@ -240,7 +240,7 @@ pub fn publish(
     conn: &mut DbConnection,
     congress_id: i64,
     actor: Actor,
-    notify: Option<&super::registration::MailContext>,
+    notify: Option<&super::Ctx>,
 ) -> Result<Published, ServiceError> {
     write_transaction(conn, |conn| {
         // Two publishes at once (a double-click, two organizers) take turns on PostgreSQL, so

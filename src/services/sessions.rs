@@ -20,7 +20,8 @@ use crate::domain::conflicts::{
 use crate::domain::programme::{SessionKind, SpeakerRole};
 use crate::domain::time::{congress_window_utc, parse_time_zone, TimeRange};
 use crate::domain::{RoomId, SessionId, SpeakerId};
-use crate::services::registration::{self, MailContext, RaisedCapacity};
+use crate::services::registration::{self, RaisedCapacity};
+use crate::services::Ctx;
 
 /// A session's content as entered.
 #[derive(Debug, Clone, Serialize)]
@@ -238,7 +239,7 @@ pub fn create(
 /// elsewhere at that time is refused like a move would be.
 pub fn update(
     conn: &mut DbConnection,
-    mail: &MailContext,
+    mail: &Ctx,
     congress: i64,
     id: i64,
     s: &SessionInput,

@@ -12,7 +12,8 @@ use crate::db::schema::{
     tracks,
 };
 use crate::db::{write_transaction, DbConnection};
-use crate::services::registration::{self, MailContext, RaisedCapacity};
+use crate::services::registration::{self, RaisedCapacity};
+use crate::services::Ctx;
 
 /// A room as entered.
 #[derive(Debug, Clone, Serialize)]
@@ -150,7 +151,7 @@ pub fn add_room(
 
 pub fn update_room(
     conn: &mut DbConnection,
-    mail: &MailContext,
+    mail: &Ctx,
     congress: i64,
     id: i64,
     r: &RoomInput,
@@ -402,7 +403,7 @@ pub fn add_category(
 /// Changes a category; a quota below the confirmed registrations is refused (rule 1).
 pub fn update_category(
     conn: &mut DbConnection,
-    mail: &MailContext,
+    mail: &Ctx,
     congress: i64,
     id: i64,
     c: &CategoryInput,
@@ -497,37 +498,7 @@ pub struct QuestionInput {
     pub position: i32,
 }
 
-#[derive(Debug, Clone, Queryable)]
-pub struct QuestionRow {
-    pub id: i64,
-    pub label: String,
-    pub kind: String,
-    pub options: String,
-    pub required: bool,
-    pub position: i32,
-}
-
-impl QuestionRow {
-    /// The choices, one per entry (stored as a JSON array).
-    pub fn choices(&self) -> Vec<String> {
-        serde_json::from_str(&self.options).unwrap_or_default()
-    }
-}
-
-pub fn questions_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<QuestionRow>> {
-    questions::table
-        .filter(questions::congress_id.eq(congress))
-        .order((questions::position, questions::id))
-        .select((
-            questions::id,
-            questions::label,
-            questions::kind,
-            questions::options,
-            questions::required,
-            questions::position,
-        ))
-        .load(conn)
-}
+pub use crate::db::queries::{questions_of, QuestionRow};
 
 pub fn question(
     conn: &mut DbConnection,

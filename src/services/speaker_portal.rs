@@ -17,7 +17,7 @@ use diesel::prelude::*;
 use super::audit::{self, Actor, AuditEvent};
 use super::outbox::{self, Email};
 use super::programme::{self, PublishedProgramme, SeatCount};
-use super::registration::MailContext;
+use super::Ctx;
 use super::{tokens, ServiceError};
 use crate::db::rows;
 use crate::db::schema::{congresses, session_speakers, sessions, speaker_links, speakers};
@@ -31,7 +31,7 @@ use crate::mail::compose;
 const LINK_GRACE_DAYS: i64 = 60;
 
 /// The token of a link row (64 hex characters).
-pub fn link_token(ctx: &MailContext, link_id: i64, created_at: NaiveDateTime) -> String {
+pub fn link_token(ctx: &Ctx, link_id: i64, created_at: NaiveDateTime) -> String {
     tokens::derived(
         &ctx.secret,
         "speaker",
@@ -72,7 +72,7 @@ fn speaker_in(
 /// Creates a fresh link for a speaker and returns its token (in the caller's transaction).
 pub fn issue_link(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     speaker: &rows::Speaker,
     now: NaiveDateTime,
 ) -> Result<String, ServiceError> {
@@ -103,7 +103,7 @@ pub fn issue_link(
 /// The token of the speaker's newest usable link, if any.
 pub fn current_token(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     speaker_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Option<String>> {
@@ -121,7 +121,7 @@ pub fn current_token(
 /// Queues the email with a speaker's private link (in the caller's transaction).
 pub fn queue_link_mail(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     speaker: &rows::Speaker,
     token: &str,
     key: &str,
@@ -167,7 +167,7 @@ pub fn queue_link_mail(
 /// speaker row); does nothing otherwise. The caller answers the same either way.
 pub fn login(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     email: &str,
     now: NaiveDateTime,
 ) -> Result<bool, ServiceError> {
@@ -196,7 +196,7 @@ pub fn login(
 /// An organizer sends a speaker a new link: older links stop working.
 pub fn resend(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     congress_id: i64,
     speaker_id: i64,
     actor: Actor,
@@ -462,10 +462,10 @@ fn old_snapshot(
 /// The person's slots as calendar events (stable UIDs from the sessions' guids, SEQUENCE from
 /// the published versions).
 pub fn calendar(portal: &Portal, base_url: &str) -> String {
-    let events: Vec<super::calendar::CalEvent> = portal
+    let events: Vec<crate::formats::ical::CalEvent> = portal
         .slots
         .iter()
-        .map(|s| super::calendar::CalEvent {
+        .map(|s| crate::formats::ical::CalEvent {
             uid: s.session.guid.clone(),
             summary: s.session.title.clone(),
             description: s.session.abstract_.clone(),
@@ -477,7 +477,7 @@ pub fn calendar(portal: &Portal, base_url: &str) -> String {
             cancelled: s.session.cancelled,
         })
         .collect();
-    super::calendar::feed(&portal.speaker.name, &events)
+    crate::formats::ical::feed(&portal.speaker.name, &events)
 }
 
 /// The profile a speaker keeps current.

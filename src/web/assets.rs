@@ -2,11 +2,6 @@
 
 use std::sync::OnceLock;
 
-use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
-
-use crate::error::AppError;
-
 struct Asset {
     name: &'static str,
     content_type: &'static str,
@@ -37,19 +32,10 @@ pub fn css_url() -> &'static str {
     URL.get_or_init(|| format!("/static/kongress.css?v={}", fingerprint(ASSETS[0].bytes)))
 }
 
-pub async fn asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let lang = super::PageCtx::from_request(&req).lang;
-    let asset = ASSETS
+/// An embedded file by name: (content type, bytes).
+pub fn find(name: &str) -> Option<(&'static str, &'static [u8])> {
+    ASSETS
         .iter()
-        .find(|a| a.name == name.as_str())
-        .ok_or(AppError::NotFound(lang))?;
-    let cache = if req.query_string().starts_with("v=") {
-        "public, max-age=31536000, immutable"
-    } else {
-        "public, max-age=3600"
-    };
-    Ok(HttpResponse::Ok()
-        .content_type(asset.content_type)
-        .insert_header((header::CACHE_CONTROL, cache))
-        .body(asset.bytes))
+        .find(|a| a.name == name)
+        .map(|a| (a.content_type, a.bytes))
 }

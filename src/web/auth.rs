@@ -15,10 +15,10 @@ use diesel::prelude::*;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+use crate::app::AppState;
 use crate::db::rows;
 use crate::db::schema::{congress_roles, congresses, organizers};
-use crate::error::AppError;
-use crate::startup::AppState;
+use crate::web::error::AppError;
 use crate::web::limits::MAX_BODY_BYTES;
 
 pub const SESSION_COOKIE: &str = "kongress_session";
@@ -126,7 +126,7 @@ struct SessionData {
 }
 
 fn key(state: &AppState) -> Key {
-    Key::derive_from(&state.secret_key)
+    Key::derive_from(&state.ctx.secret)
 }
 
 /// A short tag of a password hash, stored in the session.
@@ -269,13 +269,13 @@ pub async fn csrf_middleware(
                 let chunk = match chunk {
                     Ok(c) => c,
                     Err(actix_web::error::PayloadError::Overflow) => {
-                        let lang = super::PageCtx::from_request(req.request()).lang;
+                        let lang = crate::web::extract::PageCtx::from_request(req.request()).lang;
                         return Ok(req.error_response(AppError::TooLarge(lang)));
                     }
                     Err(e) => return Err(e.into()),
                 };
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    let lang = super::PageCtx::from_request(req.request()).lang;
+                    let lang = crate::web::extract::PageCtx::from_request(req.request()).lang;
                     return Ok(req.error_response(AppError::TooLarge(lang)));
                 }
                 body.extend_from_slice(&chunk);
@@ -286,7 +286,7 @@ pub async fn csrf_middleware(
         }
         let ok = matches!((&cookie, &sent), (Some(c), Some(s)) if constant_time_eq(c.as_bytes(), s.as_bytes()));
         if !ok {
-            let lang = super::PageCtx::from_request(req.request()).lang;
+            let lang = crate::web::extract::PageCtx::from_request(req.request()).lang;
             let err = AppError::Forbidden(lang, lang.texts().csrf_failed.to_string());
             return Ok(req.error_response(err));
         }
@@ -345,7 +345,7 @@ pub async fn require(
         .ok_or_else(|| actix_web::error::ErrorInternalServerError("no state"))?;
     let session = read_session(&state, req.request());
     let slug = req.match_info().get("slug").map(str::to_string);
-    let lang = super::PageCtx::from_request(req.request()).lang;
+    let lang = crate::web::extract::PageCtx::from_request(req.request()).lang;
     let pool = state.pool.clone();
     let found = web::block(move || -> Result<_, AppError> {
         let mut conn = crate::db::checkout(&pool)?;

@@ -14,8 +14,8 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest};
 use futures_util::Stream;
 
-use crate::error::AppError;
-use crate::web::PageCtx;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
 
 /// The largest body of any request but the programme import (a registration form with many
 /// answers is a few KiB).
@@ -83,7 +83,8 @@ fn too_large_error(req: &HttpRequest) -> actix_web::Error {
 fn too_large(req: ServiceRequest) -> ServiceResponse<BoxBody> {
     if req.path().starts_with("/api/") {
         let detail = format!("The request body is larger than {MAX_BODY_BYTES} bytes.");
-        let res = super::api::Problem::new(StatusCode::PAYLOAD_TOO_LARGE, detail).response();
+        let res =
+            super::api::problem::Problem::new(StatusCode::PAYLOAD_TOO_LARGE, detail).response();
         return req.into_response(res);
     }
     let lang = PageCtx::from_request(req.request()).lang;

@@ -4,12 +4,14 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
-pub mod ctx;
+pub mod error;
+pub mod extract;
 pub mod forms;
 pub mod http;
 pub mod limits;
 pub mod participant;
 pub mod public;
+pub mod respond;
 pub mod speaker;
 pub mod views;
 
@@ -18,8 +20,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
-
-pub use ctx::PageCtx;
 
 /// A public (no login) route: method, path pattern and a sample path for tests.
 pub struct RouteInfo {
@@ -122,7 +122,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     admin::routes(cfg);
     cfg.route("/", web::get().to(public::index))
         .route("/healthz", web::get().to(api::healthz))
-        .route("/static/{file}", web::get().to(assets::asset))
+        .route("/static/{file}", web::get().to(public::asset))
         .route(
             "/api/v1/openapi.json",
             web::get().to(api::openapi::document),
@@ -190,12 +190,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/{slug}/speakers", web::get().to(public::speakers))
         .route("/{slug}/speakers/{id}", web::get().to(public::speaker))
         .route("/{slug}/changelog", web::get().to(public::changelog))
-        .route("/{slug}/schedule.xml", web::get().to(public::schedule_xml))
         .route(
-            "/{slug}/schedule.json",
-            web::get().to(public::schedule_json),
+            "/{slug}/schedule.{ext}",
+            web::get().to(public::schedule_export),
         )
-        .route("/{slug}/schedule.ics", web::get().to(public::schedule_ics))
         .service(
             web::resource("/{slug}/register")
                 .route(web::get().to(participant::register_form))
@@ -228,7 +226,7 @@ pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let chosen_lang = ctx::query_lang(req.query_string());
+    let chosen_lang = extract::query_lang(req.query_string());
     let secure = req.connection_info().scheme() == "https";
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
@@ -243,10 +241,13 @@ pub async fn security_headers(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
+    // A private page sets its own (`no-referrer`: its URL carries a token).
+    if !h.contains_key(header::REFERRER_POLICY) {
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+    }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if let Some(lang) = chosen_lang {
         let cookie = format!(

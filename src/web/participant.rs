@@ -10,47 +10,20 @@ use chrono::NaiveDate;
 
 use super::auth::CsrfToken;
 use super::forms::{Errors, FormMap};
-use super::public::{with_db, Nav};
-use super::PageCtx;
+use super::views::Nav;
+use crate::app::AppState;
 use crate::db::rows;
 use crate::domain::enrollment::EnrollmentStatus;
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::EmailAddress;
-use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::registration::{
-    self as svc, ConfirmLink, Confirmation, FormData, MailContext, RegistrationInput, SeatOutcome,
+    self as svc, ConfirmLink, Confirmation, FormData, RegistrationInput, SeatOutcome,
 };
 use crate::services::{now_utc, programme, rate_limit, ServiceError};
-use crate::startup::AppState;
-
-/// Links and message ids for emails written during this request.
-pub fn mail_context(state: &AppState) -> MailContext {
-    MailContext {
-        base_url: state.settings.base_url.clone(),
-        id_domain: crate::services::outbox::message_id_domain(&state.settings.base_url),
-        secret: state.secret_key.clone(),
-        programmes: state.programmes.clone(),
-    }
-}
-
-/// A private page: never cached, no referrer (the URL carries the token).
-pub(crate) fn page(status: StatusCode, t: impl Template) -> Result<HttpResponse, AppError> {
-    let body = t
-        .render()
-        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .body(body))
-}
-
-pub(crate) fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .finish()
-}
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
+use crate::web::respond::{page, see_other, with_db};
 
 /// Whether registration is open now, and the message if not.
 fn window_closed(ctx: &PageCtx, c: &rows::Congress) -> Option<String> {
@@ -412,7 +385,7 @@ pub async fn register(
                     .map(|a| a.ip().to_string())
                     .unwrap_or_default();
                 let limit = state.settings.registration_limit;
-                let mail = mail_context(&state);
+                let mail = state.ctx.clone();
                 let congress = c.clone();
                 let outcome = with_db(&state, ctx.lang, move |conn| {
                     let now = now_utc();
@@ -499,7 +472,7 @@ pub async fn confirm_form(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let t2 = token.clone();
-    let mail = mail_context(&state);
+    let mail = state.ctx.clone();
     let link = with_db(&state, ctx.lang, move |conn| {
         svc::confirm_link(conn, &t2, &mail, now_utc())
     })
@@ -551,7 +524,7 @@ pub async fn confirm(
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    let mail = mail_context(&state);
+    let mail = state.ctx.clone();
     let outcome = with_db(&state, ctx.lang, move |conn| {
         svc::confirm(conn, &token, &mail, now_utc())
     })
@@ -720,7 +693,7 @@ pub async fn manage(
         "{}/admin/{}/checkin/code/{}",
         state.settings.base_url,
         congress.slug,
-        svc::checkin_token(&mail_context(&state), &r)
+        svc::checkin_token(&state.ctx.clone(), &r)
     );
     let reg = r.clone();
     let rankings = with_db(&state, ctx.lang, move |conn| {
@@ -808,7 +781,7 @@ pub async fn leave(
         .session
         .parse()
         .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_required.into()))?;
-    let (id, mail) = (r.id, mail_context(&state));
+    let (id, mail) = (r.id, state.ctx.clone());
     with_db(&state, ctx.lang, move |conn| {
         svc::participant_leave(conn, &mail, id, session, now_utc())
     })
@@ -823,7 +796,7 @@ pub async fn cancel(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (r, _, _) = load_manage(&state, &ctx, &token).await?;
-    let (id, mail) = (r.id, mail_context(&state));
+    let (id, mail) = (r.id, state.ctx.clone());
     match with_db(&state, ctx.lang, move |conn| {
         Ok(svc::cancel(conn, &mail, id, None, now_utc()))
     })
@@ -864,7 +837,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (r, _, _) = load_manage(&state, &ctx, &token).await?;
-    let (id, mail) = (r.id, mail_context(&state));
+    let (id, mail) = (r.id, state.ctx.clone());
     with_db(&state, ctx.lang, move |conn| {
         svc::delete_registration(conn, &mail, id, now_utc())
     })
@@ -893,12 +866,12 @@ pub async fn agenda(
     let st = state.clone();
     let (slug, id) = (c.slug.clone(), r.id);
     let (p, enrolled) = with_db(&state, ctx.lang, move |conn| {
-        let p = programme::latest_by_slug(conn, &st.programmes, &slug)?;
+        let p = programme::latest_by_slug(conn, &st.ctx.programmes, &slug)?;
         Ok((p, svc::enrolled_sessions(conn, id)?))
     })
     .await?;
     let p = p.ok_or(AppError::NotFound(ctx.lang))?;
-    let events = crate::services::calendar::agenda_events(
+    let events = crate::formats::ical::agenda_events(
         &p,
         &r.days_attending,
         &enrolled,
@@ -914,7 +887,7 @@ pub async fn agenda(
             ),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(crate::services::calendar::feed(
+        .body(crate::formats::ical::feed(
             &p.snapshot.congress.title,
             &events,
         )))

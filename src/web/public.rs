@@ -8,13 +8,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::views::{self, Card, DayView};
-use super::PageCtx;
+use super::views::{self, Card, DayView, Nav};
+use crate::app::AppState;
 use crate::db::rows;
 use crate::domain::{SessionId, SpeakerId, TrackId};
-use crate::error::AppError;
 use crate::services::programme::{self, CongressSummary, PublishedProgramme, SeatCount};
-use crate::startup::AppState;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
+use crate::web::respond::{cache, with_db};
 
 fn html(body: String) -> HttpResponse {
     HttpResponse::Ok()
@@ -72,26 +73,6 @@ fn unchanged(req: &HttpRequest, tag: &str) -> Option<HttpResponse> {
     })
 }
 
-/// Runs blocking database work on the thread pool with a pooled connection.
-pub async fn with_db<T, F>(
-    state: &web::Data<AppState>,
-    lang: crate::i18n::Lang,
-    f: F,
-) -> Result<T, AppError>
-where
-    F: FnOnce(&mut crate::db::DbConnection) -> Result<T, crate::services::ServiceError>
-        + Send
-        + 'static,
-    T: Send + 'static,
-{
-    let pool = state.pool.clone();
-    web::block(move || {
-        let mut conn = crate::db::checkout(&pool)?;
-        f(&mut conn).map_err(|e| AppError::from_service(lang, e))
-    })
-    .await?
-}
-
 /// The published programme and live data a page needs.
 struct Loaded {
     p: Arc<PublishedProgramme>,
@@ -105,7 +86,7 @@ async fn load(
 ) -> Result<Loaded, AppError> {
     let st = state.clone();
     let loaded = with_db(state, ctx.lang, move |conn| {
-        let Some(p) = programme::latest_by_slug(conn, &st.programmes, &slug)? else {
+        let Some(p) = programme::latest_by_slug(conn, &st.ctx.programmes, &slug)? else {
             return Ok(None);
         };
         let counts = programme::live_counts(conn, p.snapshot.congress.id.get())?;
@@ -113,13 +94,6 @@ async fn load(
     })
     .await?;
     loaded.ok_or(AppError::NotFound(ctx.lang))
-}
-
-/// The congress's navigation in the header.
-pub struct Nav {
-    pub slug: String,
-    pub title: String,
-    pub current: &'static str,
 }
 
 #[derive(Template)]
@@ -167,7 +141,7 @@ pub async fn home(
     let slug = slug.into_inner();
     let st = state.clone();
     let (congress, p) = with_db(&state, ctx.lang, move |conn| {
-        let p = programme::latest_by_slug(conn, &st.programmes, &slug)?;
+        let p = programme::latest_by_slug(conn, &st.ctx.programmes, &slug)?;
         let c = match &p {
             Some(_) => programme::congress_by_slug(conn, &slug)?,
             None => None,
@@ -381,7 +355,7 @@ pub async fn program_css(
     let st = state.clone();
     let slug = slug.into_inner();
     let p = with_db(&state, ctx.lang, move |conn| {
-        programme::latest_by_slug(conn, &st.programmes, &slug)
+        programme::latest_by_slug(conn, &st.ctx.programmes, &slug)
     })
     .await?
     .ok_or(AppError::NotFound(ctx.lang))?;
@@ -429,7 +403,7 @@ pub async fn session(
         .map_err(|_| AppError::NotFound(ctx.lang))?;
     let st = state.clone();
     let (p, count) = with_db(&state, ctx.lang, move |conn| {
-        let Some(p) = programme::latest_by_slug(conn, &st.programmes, &slug)? else {
+        let Some(p) = programme::latest_by_slug(conn, &st.ctx.programmes, &slug)? else {
             return Ok(None);
         };
         if p.session(id).is_none() {
@@ -636,7 +610,7 @@ pub async fn changelog(
     let st = state.clone();
     let slug = slug.into_inner();
     let (p, versions) = with_db(&state, ctx.lang, move |conn| {
-        let Some(p) = programme::latest_by_slug(conn, &st.programmes, &slug)? else {
+        let Some(p) = programme::latest_by_slug(conn, &st.ctx.programmes, &slug)? else {
             return Ok(None);
         };
         let versions = crate::services::history::versions(conn, p.snapshot.congress.id.get())?;
@@ -674,20 +648,21 @@ pub async fn changelog(
     })
 }
 
-/// `GET /{slug}/schedule.xml`, `.json`, `.ics`: the published version in open formats, with
-/// validators (304), a short public cache and CORS for schedule apps and web tools.
-async fn export(
+/// `GET /{slug}/schedule.{ext}`: the published version in an open format (see
+/// `crate::formats::SCHEDULE_FORMATS`), with validators (304), a short public cache and CORS
+/// for schedule apps and web tools. An unknown extension is a 404.
+pub async fn schedule_export(
     state: web::Data<AppState>,
     req: HttpRequest,
-    slug: String,
-    format: crate::services::exports::Format,
+    path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    use crate::services::exports;
-    const CACHE: &str = "public, max-age=60";
+    let (slug, ext) = path.into_inner();
     let ctx = PageCtx::from_request(&req);
+    let (index, format) =
+        crate::formats::schedule_format(&ext).ok_or(AppError::NotFound(ctx.lang))?;
     let st = state.clone();
     let p = with_db(&state, ctx.lang, move |conn| {
-        programme::latest_by_slug(conn, &st.programmes, &slug)
+        programme::latest_by_slug(conn, &st.ctx.programmes, &slug)
     })
     .await?
     .ok_or(AppError::NotFound(ctx.lang))?;
@@ -696,22 +671,22 @@ async fn export(
         "export",
         p.snapshot.congress.id.get(),
         p.number,
-        format!("{format:?}"),
+        format.ext,
         base,
     ));
     let modified = Some(p.published_at);
     let mut r = if super::http::is_fresh(&req, &tag, modified) {
-        super::http::not_modified(&tag, modified, CACHE)
+        super::http::not_modified(&tag, modified, cache::MINUTE)
     } else {
-        let body = exports::rendered(&p, format, base);
+        let body = crate::formats::rendered(&p, index, base);
         HttpResponse::Ok()
-            .content_type(format.content_type())
+            .content_type(format.content_type)
             .insert_header((header::ETAG, tag.clone()))
             .insert_header((
                 header::LAST_MODIFIED,
                 super::http::http_date(p.published_at),
             ))
-            .insert_header((header::CACHE_CONTROL, CACHE))
+            .insert_header((header::CACHE_CONTROL, cache::MINUTE))
             .body(body)
     };
     r.headers_mut().insert(
@@ -721,44 +696,19 @@ async fn export(
     Ok(r)
 }
 
-pub async fn schedule_xml(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    export(
-        state,
-        req,
-        slug.into_inner(),
-        crate::services::exports::Format::Xml,
-    )
-    .await
-}
-
-pub async fn schedule_json(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    export(
-        state,
-        req,
-        slug.into_inner(),
-        crate::services::exports::Format::Json,
-    )
-    .await
-}
-
-pub async fn schedule_ics(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    export(
-        state,
-        req,
-        slug.into_inner(),
-        crate::services::exports::Format::Ics,
-    )
-    .await
+/// `GET /static/{file}`: an embedded file; a year in caches when the URL carries its
+/// fingerprint (`?v=`), an hour otherwise.
+pub async fn asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let lang = PageCtx::from_request(&req).lang;
+    let (content_type, bytes) =
+        super::assets::find(name.as_str()).ok_or(AppError::NotFound(lang))?;
+    let cache = if req.query_string().starts_with("v=") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600"
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, cache))
+        .body(bytes))
 }

@@ -7,18 +7,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::db::rows;
 use crate::domain::programme::SpeakerRole;
-use crate::error::AppError;
 use crate::services::speaker_portal::{self as svc, Portal, ProfileInput, Slot};
 use crate::services::{now_utc, rate_limit};
-use crate::startup::AppState;
 use crate::web::auth::CsrfToken;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
 use crate::web::forms::Errors;
-use crate::web::participant::{mail_context, page, see_other};
-use crate::web::public::with_db;
+use crate::web::respond::{page, see_other, with_db};
 use crate::web::views::{kind_label, role_label};
-use crate::web::PageCtx;
 
 /// Login attempts per IP address in 15 minutes.
 const LOGIN_LIMIT: i32 = 10;
@@ -92,7 +91,7 @@ pub async fn login(
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    let mail = mail_context(&state);
+    let mail = state.ctx.clone();
     let allowed = with_db(&state, ctx.lang, move |conn| {
         let now = now_utc();
         let bucket = rate_limit::bucket("speaker-login-ip", &ip);
@@ -228,7 +227,7 @@ async fn portal_page(
     // Only a plain visit counts as "looked": after saving, the changes stay marked.
     let remember = form.is_none() && message.is_empty();
     let portal = with_db(state, ctx.lang, move |conn| {
-        svc::portal(conn, &st.programmes, speaker, lang, remember)
+        svc::portal(conn, &st.ctx.programmes, speaker, lang, remember)
     })
     .await?;
     let (profile, errors) =
@@ -275,7 +274,7 @@ pub async fn slots_ics(
     let st = state.clone();
     let lang = ctx.lang;
     let portal = with_db(&state, ctx.lang, move |conn| {
-        svc::portal(conn, &st.programmes, speaker, lang, false)
+        svc::portal(conn, &st.ctx.programmes, speaker, lang, false)
     })
     .await?;
     Ok(HttpResponse::Ok()

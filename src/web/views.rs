@@ -391,3 +391,10 @@ mod tests {
         assert_eq!(paragraphs("a\n\n\nb\nc\n\n"), vec!["a", "b\nc"]);
     }
 }
+
+/// The congress's navigation in the header.
+pub struct Nav {
+    pub slug: String,
+    pub title: String,
+    pub current: &'static str,
+}

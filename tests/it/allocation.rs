@@ -29,7 +29,7 @@ fn open_category(conn: &mut Conn, congress: i64) -> i64 {
 /// emailed link would; returns the registration as it is then.
 fn sign_up(
     conn: &mut Conn,
-    ctx: &reg::MailContext,
+    ctx: &kongress::services::Ctx,
     c: &kongress::db::rows::Congress,
     category: i64,
     email: &str,

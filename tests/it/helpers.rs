@@ -2,9 +2,10 @@ use std::sync::Arc;
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
+use kongress::app::AppState;
 use kongress::config::Settings;
 use kongress::db::{DbConnection, DbPool, PooledConn, QueryCounter};
-use kongress::startup::{self, AppState};
+use kongress::startup;
 
 /// A database of its own for one test.
 pub struct TestDb {
@@ -157,8 +158,8 @@ impl TestApp {
 
     /// Links and message ids as this app writes them.
     #[allow(dead_code)]
-    pub fn mail_context(&self) -> kongress::services::registration::MailContext {
-        kongress::web::participant::mail_context(&self.state)
+    pub fn mail_context(&self) -> kongress::services::Ctx {
+        self.state.ctx.clone()
     }
 
     /// Loads the demo as `kongress demo` does: with its ~150 fictional registrations and the

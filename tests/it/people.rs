@@ -151,7 +151,7 @@ fn register(app: &TestApp, who: Who<'_>) -> i64 {
         picks,
         rankings: vec![],
     };
-    let ctx = kongress::web::participant::mail_context(&app.state);
+    let ctx = app.state.ctx.clone();
     let mut conn = app.conn();
     match reg::register(&mut conn, &c, &input, &ctx, kongress::services::now_utc()).unwrap() {
         Registered::New(id) => id,
@@ -163,7 +163,7 @@ fn register(app: &TestApp, who: Who<'_>) -> i64 {
 fn confirm(app: &TestApp, email: &str) -> RegistrationStatus {
     let token = crate::helpers::confirm_token(app, email);
     let mut conn = app.conn();
-    let ctx = kongress::web::participant::mail_context(&app.state);
+    let ctx = app.state.ctx.clone();
     match reg::confirm(&mut conn, &token, &ctx, kongress::services::now_utc()).unwrap() {
         Confirmation::Done { status, .. } => status,
         other => panic!("confirmation failed: {other:?}"),
@@ -789,7 +789,7 @@ async fn check_in_by_search_and_by_code_happens_once_and_the_door_sees_nothing_e
             .select(rows::Registration::as_select())
             .first(&mut *conn)
             .unwrap();
-        reg::checkin_token(&kongress::web::participant::mail_context(&app.state), &r)
+        reg::checkin_token(&app.state.ctx.clone(), &r)
     };
     let bernd_code = code(bernd);
     let (status, page) = get(o.admin(&format!("/checkin/code/{bernd_code}"))).await;

@@ -605,7 +605,7 @@ fn pending_with_pick(app: &TestApp, n: usize, workshop: Option<i64>) {
             .first::<i64>(&mut *conn)
             .unwrap()
     });
-    let ctx = kongress::web::participant::mail_context(&app.state);
+    let ctx = app.state.ctx.clone();
     for i in 0..n {
         let input = kongress::services::registration::RegistrationInput {
             category_id: cat,
@@ -770,7 +770,7 @@ async fn the_congress_capacity_race_and_waitlist_promotion_on_cancellation() {
         .select(registrations::id)
         .first(&mut *conn)
         .unwrap();
-    let ctx = kongress::web::participant::mail_context(&app.state);
+    let ctx = app.state.ctx.clone();
     kongress::services::registration::cancel(
         &mut conn,
         &ctx,
@@ -898,7 +898,7 @@ async fn unconfirmed_registrations_expire_after_48_hours_and_can_register_again(
             .status(),
         303
     );
-    let ctx = kongress::web::participant::mail_context(&app.state);
+    let ctx = app.state.ctx.clone();
     let now = kongress::services::now_utc();
     {
         let mut conn = app.conn();

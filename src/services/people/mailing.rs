@@ -13,7 +13,8 @@ use crate::i18n::Lang;
 use crate::mail::compose;
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::outbox::{enqueue, Email};
-use crate::services::registration::{manage_token, MailContext};
+use crate::services::registration::manage_token;
+use crate::services::Ctx;
 use crate::services::ServiceError;
 
 /// Outbox messages per page.
@@ -287,7 +288,7 @@ fn paragraphs(body: &str) -> Vec<String> {
 /// (`Invalid` on `group`), so nobody believes a mail went out that did not.
 pub fn send_bulk(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     congress: &rows::Congress,
     mail: &BulkMail,
     organizer: i64,

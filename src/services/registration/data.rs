@@ -61,7 +61,7 @@ pub fn overview(
 /// What the registration form offers (a fixed number of queries).
 pub struct FormData {
     pub categories: Vec<(i64, String)>,
-    pub questions: Vec<crate::services::setup::QuestionRow>,
+    pub questions: Vec<crate::db::queries::QuestionRow>,
     pub days: Vec<rows::CongressDay>,
     /// First-come-first-served slot groups with their sessions: (group id, name, sessions).
     pub groups: Vec<(i64, String, Vec<rows::Session>)>,
@@ -75,8 +75,8 @@ pub fn form_data(conn: &mut DbConnection, congress: i64) -> Result<FormData, Ser
         .order((categories::position, categories::id))
         .select((categories::id, categories::name))
         .load(conn)?;
-    let questions = crate::services::setup::questions_of(conn, congress)?;
-    let days = crate::services::congress::days(conn, congress)?;
+    let questions = crate::db::queries::questions_of(conn, congress)?;
+    let days = crate::db::queries::days(conn, congress)?;
     let group_rows: Vec<(i64, String)> = slot_groups::table
         .filter(slot_groups::congress_id.eq(congress))
         .filter(slot_groups::allocation_mode.eq("fcfs"))
@@ -196,7 +196,7 @@ pub fn export_data(
 /// log keeps only that a registration was deleted.
 pub fn delete_registration(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     id: i64,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {

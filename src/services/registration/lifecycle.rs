@@ -83,7 +83,7 @@ pub fn register(
     conn: &mut DbConnection,
     congress: &rows::Congress,
     input: &RegistrationInput,
-    ctx: &MailContext,
+    ctx: &Ctx,
     now: NaiveDateTime,
 ) -> Result<Registered, ServiceError> {
     write_retrying(conn, |conn| {
@@ -345,7 +345,7 @@ pub enum ConfirmLink {
 pub fn confirm_link(
     conn: &mut DbConnection,
     token: &str,
-    ctx: &MailContext,
+    ctx: &Ctx,
     now: NaiveDateTime,
 ) -> Result<ConfirmLink, ServiceError> {
     let Some(r) = by_confirm_token(conn, token)? else {
@@ -388,7 +388,7 @@ fn link_state(r: &rows::Registration, now: NaiveDateTime) -> LinkState {
 pub fn confirm(
     conn: &mut DbConnection,
     token: &str,
-    ctx: &MailContext,
+    ctx: &Ctx,
     now: NaiveDateTime,
 ) -> Result<Confirmation, ServiceError> {
     if !tokens::plausible(token) {
@@ -440,7 +440,7 @@ pub fn confirm(
 /// Completes the double opt-in of a pending registration (in the caller's transaction).
 pub fn confirm_pending(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     r: &rows::Registration,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
@@ -466,7 +466,7 @@ pub fn confirm_pending(
 /// path taken.
 pub(super) fn apply(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     r: &rows::Registration,
     event: &RegistrationEvent,
     actor: Actor,
@@ -553,7 +553,7 @@ pub fn by_manage_token(
 /// Cancels a registration (participant or organizer), releasing its place and seats.
 pub fn cancel(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     id: i64,
     by_organizer: Option<i64>,
     now: NaiveDateTime,
@@ -583,7 +583,7 @@ pub fn cancel(
 /// Expires pending registrations whose confirmation deadline passed (the worker's sweep).
 pub fn expire_due(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
     let due: Vec<i64> = registrations::table
@@ -629,7 +629,7 @@ pub fn confirmation_window() -> Duration {
 /// waitlisted already was approved, and the answer is its status, with nothing changed.
 pub fn approve(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     congress: i64,
     id: i64,
     organizer: i64,
@@ -665,7 +665,7 @@ pub fn approve(
 /// repeat finds it cancelled and answers so, changing nothing.
 pub fn decline(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     congress: i64,
     id: i64,
     organizer: i64,

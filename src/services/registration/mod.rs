@@ -28,11 +28,9 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::audit::{self, Actor, AuditEvent};
-use std::sync::Arc;
 
 use super::outbox::{self, Attachment, Email};
-use super::programme::ProgrammeCache;
-use super::{tokens, ServiceError};
+use super::{tokens, Ctx, ServiceError};
 use crate::db::rows;
 use crate::db::schema::{
     answers, categories, congresses, enrollments, preferences, questions, registrations, rooms,
@@ -72,16 +70,6 @@ pub(super) fn load_locked(conn: &mut DbConnection, id: i64) -> QueryResult<rows:
     load(conn, id)
 }
 
-/// What the services need to write links and messages.
-#[derive(Clone)]
-pub struct MailContext {
-    pub base_url: String,
-    pub id_domain: String,
-    pub secret: Vec<u8>,
-    /// Parsed published versions (the agenda attached to confirmation emails).
-    pub programmes: Arc<ProgrammeCache>,
-}
-
 /// A registration as entered on the public form (already parsed).
 #[derive(Debug, Clone)]
 pub struct RegistrationInput {
@@ -104,12 +92,12 @@ pub struct RegistrationInput {
 }
 
 /// The participant's manage link (the same in every email).
-pub fn manage_token(ctx: &MailContext, r: &rows::Registration) -> String {
+pub fn manage_token(ctx: &Ctx, r: &rows::Registration) -> String {
     tokens::derived(&ctx.secret, "manage", r.id, &r.created_at.to_string())
 }
 
 /// The code on the participant's badge and QR code.
-pub fn checkin_token(ctx: &MailContext, r: &rows::Registration) -> String {
+pub fn checkin_token(ctx: &Ctx, r: &rows::Registration) -> String {
     tokens::derived(&ctx.secret, "checkin", r.id, &r.created_at.to_string())
 }
 
@@ -156,7 +144,7 @@ pub(super) fn audit_status(
 /// Queues a registration email (rule 6: in the caller's transaction).
 pub(super) fn queue_mail(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     r: &rows::Registration,
     kind: EmailKind,
     link: &str,
@@ -212,7 +200,7 @@ pub(super) fn gives_place(kind: EmailKind) -> bool {
 /// is left out while nothing is published.
 pub(super) fn place_attachments(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     r: &rows::Registration,
 ) -> Result<Vec<Attachment>, ServiceError> {
     let slug: String = congresses::table
@@ -231,13 +219,9 @@ pub(super) fn place_attachments(
     if let Some(p) = crate::services::programme::latest_by_id(conn, &ctx.programmes, r.congress_id)?
     {
         let enrolled = enrolled_sessions(conn, r.id)?;
-        let events = crate::services::calendar::agenda_events(
-            &p,
-            &r.days_attending,
-            &enrolled,
-            &ctx.base_url,
-        );
-        let ics = crate::services::calendar::feed(&p.snapshot.congress.title, &events);
+        let events =
+            crate::formats::ical::agenda_events(&p, &r.days_attending, &enrolled, &ctx.base_url);
+        let ics = crate::formats::ical::feed(&p.snapshot.congress.title, &events);
         out.push(Attachment::new(
             "agenda.ics",
             "text/calendar; charset=utf-8",

@@ -267,7 +267,7 @@ fn seat_line(lang: Lang, title: &str, o: &SeatOutcome) -> String {
 /// Enrolls in the first-come-first-served picks made at registration; one line per pick.
 pub(super) fn enroll_chosen(
     conn: &mut DbConnection,
-    _ctx: &MailContext,
+    _ctx: &Ctx,
     r: &rows::Registration,
     now: NaiveDateTime,
 ) -> Result<Vec<String>, ServiceError> {
@@ -295,7 +295,7 @@ pub(super) fn enroll_chosen(
 /// once and one person moves up.
 pub fn leave(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     r: &rows::Registration,
     session: i64,
     now: NaiveDateTime,
@@ -333,7 +333,7 @@ pub fn leave(
 
 pub(super) fn leave_all(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     r: &rows::Registration,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
@@ -367,7 +367,7 @@ pub fn participant_enroll(
 
 pub fn participant_leave(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     id: i64,
     session: i64,
     now: NaiveDateTime,

@@ -33,7 +33,7 @@ pub fn waitlist_position(
 /// the same person twice or count a seat twice.
 pub fn promote_workshop_waitlist(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     session: i64,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
@@ -146,7 +146,7 @@ pub fn promote_workshop_waitlist(
 /// Moves waitlisted registrations into free congress places, first confirmed first.
 pub fn promote_congress_waitlist(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     congress: i64,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
@@ -189,7 +189,7 @@ pub fn promote_congress_waitlist(
 /// capacity, say); with no free seat it changes nothing. Returns how many moved up.
 pub fn organizer_promote(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     congress: i64,
     session: i64,
     organizer: i64,
@@ -241,7 +241,7 @@ pub enum RaisedCapacity {
 /// transaction; a lowered capacity frees nothing and moves nobody. Returns how many moved up.
 pub fn promote_after_capacity_change(
     conn: &mut DbConnection,
-    ctx: &MailContext,
+    ctx: &Ctx,
     raised: RaisedCapacity,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {

@@ -5,15 +5,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{page, see_other, Chrome, INVALID};
-use crate::error::{AppError, RETRY_AFTER_SECONDS};
+use crate::app::AppState;
 use crate::services::hashing::Busy;
 use crate::services::organizers::{self, Login, LoginStart, MyCongress};
-use crate::startup::AppState;
+use crate::web::admin::kit::Chrome;
 use crate::web::auth::{self, AdminCtx, CsrfToken};
+use crate::web::error::{AppError, RETRY_AFTER_SECONDS};
+use crate::web::extract::PageCtx;
 use crate::web::forms::Errors;
-use crate::web::public::with_db;
-use crate::web::PageCtx;
+use crate::web::respond::with_db;
+use crate::web::respond::{page, see_other, INVALID};
 
 #[derive(Template)]
 #[template(path = "admin/login.html")]

@@ -8,18 +8,18 @@ use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::people::{id_of, zone};
-use super::{page, see_other, Chrome};
+use crate::app::AppState;
 use crate::domain::time::local_to_utc;
-use crate::error::AppError;
 use crate::services::allocation::{self as svc, GroupSettings, Preview};
 use crate::services::audit::Actor;
 use crate::services::ServiceError;
-use crate::startup::AppState;
+use crate::web::admin::kit::Chrome;
+use crate::web::admin::kit::{id_of, zone};
 use crate::web::auth::AdminCtx;
-use crate::web::participant::mail_context;
-use crate::web::public::with_db;
-use crate::web::PageCtx;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
+use crate::web::respond::with_db;
+use crate::web::respond::{page, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/allocation.html")]
@@ -187,7 +187,7 @@ pub async fn commit(
         .trim()
         .parse()
         .map_err(|_| AppError::BadRequest(ctx.lang, "seed".into()))?;
-    let mail = mail_context(&state);
+    let mail = state.ctx.clone();
     let done = with_db(&state, ctx.lang, move |conn| {
         Ok(svc::commit(conn, &mail, id, group, seed, actor))
     })

@@ -7,16 +7,17 @@ use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::people::{id_of, zone};
-use super::{page, see_other, Chrome};
-use crate::error::AppError;
+use crate::app::AppState;
 use crate::services::api_tokens::{self as svc, TokenRow};
 use crate::services::audit::Actor;
 use crate::services::ServiceError;
-use crate::startup::AppState;
+use crate::web::admin::kit::Chrome;
+use crate::web::admin::kit::{id_of, zone};
 use crate::web::auth::AdminCtx;
-use crate::web::public::with_db;
-use crate::web::PageCtx;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
+use crate::web::respond::with_db;
+use crate::web::respond::{page, see_other};
 
 #[derive(Template)]
 #[template(path = "admin/api_tokens.html")]

@@ -5,17 +5,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::{page, see_other, Chrome, INVALID};
+use crate::app::AppState;
 use crate::domain::time::{local_to_utc, parse_time_zone};
 use crate::domain::Slug;
-use crate::error::AppError;
 use crate::services::congress::{self as svc, CongressSettings, DayLabel};
 use crate::services::ServiceError;
-use crate::startup::AppState;
+use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
 use crate::web::forms::{self, Errors, FormMap};
-use crate::web::public::with_db;
-use crate::web::PageCtx;
+use crate::web::respond::with_db;
+use crate::web::respond::{page, see_other, INVALID};
 
 /// The settings form as typed (strings, so they are shown back unchanged on error).
 #[derive(Default, Clone)]
@@ -337,7 +338,7 @@ pub async fn save_settings(
     let errors = match input.parse(&ctx) {
         Ok((settings, labels)) => {
             let slug = settings.slug.clone();
-            let mail = crate::web::participant::mail_context(&state);
+            let mail = state.ctx.clone();
             let result = with_db(&state, ctx.lang, move |conn| {
                 Ok(svc::update(conn, &mail, id, &settings, &labels, actor))
             })
@@ -375,7 +376,7 @@ struct DashboardPage {
 
 impl DashboardPage {
     fn status(&self, s: &str) -> &'static str {
-        super::sessions::status_label(self.ctx.lang, s)
+        crate::web::admin::kit::status_label_session(self.ctx.lang, s)
     }
 }
 

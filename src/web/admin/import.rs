@@ -7,17 +7,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::StreamExt;
 
-use super::{page, Chrome};
-use crate::error::AppError;
+use crate::app::AppState;
 use crate::i18n::admin::over_limit_message;
 use crate::services::audit::Actor;
 use crate::services::import::OverLimit;
 use crate::services::import::{self, ImportError, Imported};
-use crate::startup::AppState;
+use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
-use crate::web::participant::mail_context;
-use crate::web::public::with_db;
-use crate::web::PageCtx;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
+use crate::web::respond::page;
+use crate::web::respond::with_db;
 
 #[derive(Template)]
 #[template(path = "admin/import.html")]
@@ -191,7 +191,7 @@ async fn import_upload(
             a.import_not_utf8.to_string(),
         );
     };
-    let mail = mail_context(state);
+    let mail = state.ctx.clone();
     let limits = state.settings.import_limits;
     let result = with_db(state, ctx.lang, move |conn| {
         Ok(import::import_file(

@@ -5,18 +5,19 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{page, see_other, Chrome};
+use crate::app::AppState;
 use crate::domain::time::parse_time_zone;
-use crate::error::AppError;
 use crate::services::audit::Actor;
 use crate::services::history::{self, AuditEntry};
 use crate::services::organizers::{self, Member};
 use crate::services::{publish, ServiceError};
-use crate::startup::AppState;
+use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
-use crate::web::public::with_db;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
+use crate::web::respond::with_db;
+use crate::web::respond::{page, see_other};
 use crate::web::views::change_text;
-use crate::web::PageCtx;
 
 #[derive(Template)]
 #[template(path = "admin/publish.html")]
@@ -78,7 +79,7 @@ pub async fn publish_now(
     let c = admin.congress()?.clone();
     let actor = Actor::Organizer(admin.viewer()?.id);
     let id = c.id;
-    let mail = crate::web::participant::mail_context(&state);
+    let mail = state.ctx.clone();
     let p = with_db(&state, ctx.lang, move |conn| {
         publish::publish(conn, id, actor, Some(&mail))
     })

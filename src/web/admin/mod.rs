@@ -7,6 +7,7 @@ pub mod allocation;
 pub mod api_tokens;
 pub mod congress;
 pub mod import;
+pub mod kit;
 pub mod manage;
 pub mod people;
 pub mod schedule;
@@ -14,14 +15,10 @@ pub mod sessions;
 pub mod setup;
 pub mod speaker_links;
 
-use actix_web::http::{header, StatusCode};
 use actix_web::middleware::from_fn;
-use actix_web::{web, HttpRequest, HttpResponse};
-use askama::Template;
+use actix_web::web;
 
-use super::auth::{Access, AdminCtx, CsrfToken, Role};
-use super::PageCtx;
-use crate::error::AppError;
+use super::auth::{Access, Role};
 use setup::{Categories, Questions, Rooms, Speakers, Tracks};
 
 /// One admin route: method, path pattern, who may use it.
@@ -117,69 +114,3 @@ admin_routes! {
     "/admin/{slug}/mail": EDITOR => { get: people::mail::outbox, post: people::mail::send }
     "/admin/{slug}/mail/{message}/retry": EDITOR => { post: people::mail::retry }
 }
-
-/// What every back-office page shows around its content.
-pub struct Chrome {
-    pub csrf: String,
-    pub email: String,
-    pub slug: String,
-    pub title: String,
-    pub current: &'static str,
-    pub flash: String,
-    pub is_owner: bool,
-    pub is_admin: bool,
-}
-
-impl Chrome {
-    pub fn new(req: &HttpRequest, admin: &AdminCtx, current: &'static str) -> Chrome {
-        let ctx = PageCtx::from_request(req);
-        let saved = req.query_string().split('&').any(|kv| kv == "saved=1");
-        Chrome {
-            csrf: CsrfToken::of(req).0,
-            email: admin
-                .viewer
-                .as_ref()
-                .map(|v| v.email.clone())
-                .unwrap_or_default(),
-            slug: admin
-                .congress
-                .as_ref()
-                .map(|c| c.slug.clone())
-                .unwrap_or_default(),
-            title: admin
-                .congress
-                .as_ref()
-                .map(|c| c.title.clone())
-                .unwrap_or_default(),
-            current,
-            flash: if saved {
-                ctx.t.a.saved.to_string()
-            } else {
-                String::new()
-            },
-            is_owner: admin.may(Role::Owner),
-            is_admin: admin.viewer.as_ref().is_some_and(|v| v.is_admin),
-        }
-    }
-}
-
-/// Renders a back-office page with a status (4xx for a form sent back with errors).
-pub fn page(status: StatusCode, t: impl Template) -> Result<HttpResponse, AppError> {
-    let body = t
-        .render()
-        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
-}
-
-/// 303 to `location` (after a successful POST).
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .finish()
-}
-
-/// Status of a form sent back with errors.
-pub const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;

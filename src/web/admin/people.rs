@@ -12,48 +12,18 @@ use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::{page, see_other, Chrome};
+use crate::app::AppState;
 use crate::domain::registration::RegistrationStatus;
-use crate::domain::time::parse_time_zone;
-use crate::error::AppError;
-use crate::i18n::admin::AdminTexts;
 use crate::services::people::{
-    self as svc, Export, Filter, RegistrationDetail, RegistrationPage, SeatLine, PAGE_SIZE,
+    self as svc, Filter, RegistrationDetail, RegistrationPage, SeatLine, PAGE_SIZE,
 };
 use crate::services::{now_utc, registration, ServiceError};
-use crate::startup::AppState;
+use crate::web::admin::kit::{id_of, local, status_label, zone, Chrome};
 use crate::web::auth::AdminCtx;
-use crate::web::participant::mail_context;
-use crate::web::public::with_db;
-use crate::web::PageCtx;
-
-/// A path id; anything that is not a number is a page that does not exist.
-pub(crate) fn id_of(ctx: &PageCtx, raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound(ctx.lang))
-}
-
-/// The congress's time zone (UTC if the stored name is unknown).
-pub(crate) fn zone(admin: &AdminCtx) -> Result<Tz, AppError> {
-    Ok(parse_time_zone(&admin.congress()?.time_zone).unwrap_or(chrono_tz::UTC))
-}
-
-/// A stored UTC instant in the congress's time zone.
-pub(crate) fn local(tz: Tz, at: &NaiveDateTime, format: &str) -> String {
-    at.and_utc().with_timezone(&tz).format(format).to_string()
-}
-
-/// A registration status in words.
-pub fn status_label(a: &AdminTexts, status: &str) -> &'static str {
-    match RegistrationStatus::parse(status) {
-        Some(RegistrationStatus::Pending) => a.reg_pending,
-        Some(RegistrationStatus::Confirmed) => a.reg_confirmed,
-        Some(RegistrationStatus::Waitlisted) => a.reg_waitlisted,
-        Some(RegistrationStatus::AwaitingApproval) => a.reg_awaiting_approval,
-        Some(RegistrationStatus::Cancelled) => a.reg_cancelled,
-        Some(RegistrationStatus::Expired) => a.reg_expired,
-        None => "?",
-    }
-}
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
+use crate::web::respond::with_db;
+use crate::web::respond::{page, see_other};
 
 /// The list's query string as sent; values that mean nothing are ignored, never an error.
 #[derive(Debug, Default, Deserialize)]
@@ -309,7 +279,7 @@ async fn act(
 ) -> Result<HttpResponse, AppError> {
     let rid = id_of(&ctx, raw_id)?;
     let (id, organizer) = (admin.congress()?.id, admin.viewer()?.id);
-    let mail = mail_context(&state);
+    let mail = state.ctx.clone();
     let done = with_db(&state, ctx.lang, move |conn| {
         let now = now_utc();
         Ok(match action {
@@ -379,90 +349,6 @@ pub async fn check_in(
     act(req, state, ctx, admin, &path.1, Action::CheckIn).await
 }
 
-/// A cell as typed by a participant, made safe for spreadsheets: a leading `=`, `+`, `-`, `@`
-/// (or tab, carriage return) would make Excel or LibreOffice run it as a formula, so such a
-/// cell starts with an apostrophe.
-fn cell(value: &str) -> String {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_string(),
-    }
-}
-
-/// The export as CSV: UTF-8 with a byte-order mark (so spreadsheet programs detect UTF-8), a
-/// header row of stable column names, then one column per registration question.
-pub(crate) fn export_csv(x: &Export, tz: Tz) -> Result<Vec<u8>, csv::Error> {
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let mut head: Vec<String> = [
-            "id",
-            "status",
-            "category",
-            "first_name",
-            "last_name",
-            "email",
-            "organization",
-            "position",
-            "days",
-            "dietary",
-            "accessibility",
-            "public_listing",
-            "confirmed_at",
-            "checked_in_at",
-            "workshops",
-            "waitlists",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        head.extend(x.questions.iter().map(|(_, label)| cell(label)));
-        w.write_record(&head)?;
-        let time = |t: &Option<NaiveDateTime>| {
-            t.as_ref()
-                .map(|t| local(tz, t, "%Y-%m-%dT%H:%M:%S%:z"))
-                .unwrap_or_default()
-        };
-        for row in &x.rows {
-            let r = &row.registration;
-            let mut rec = vec![
-                r.id.to_string(),
-                r.status.clone(),
-                cell(&row.category),
-                cell(&r.first_name),
-                cell(&r.last_name),
-                cell(&r.email),
-                cell(&r.organization),
-                cell(&r.position),
-                r.days_attending.replace(',', "; "),
-                cell(&r.dietary_needs),
-                cell(&r.accessibility_needs),
-                if r.consent_public_listing {
-                    "yes"
-                } else {
-                    "no"
-                }
-                .to_string(),
-                time(&r.confirmed_at),
-                time(&r.checked_in_at),
-                cell(&row.workshops.join("; ")),
-                cell(&row.waitlists.join("; ")),
-            ];
-            for (q, _) in &x.questions {
-                rec.push(cell(
-                    &row.answers
-                        .get(q)
-                        .map(|v| v.lines().collect::<Vec<_>>().join("; "))
-                        .unwrap_or_default(),
-                ));
-            }
-            w.write_record(&rec)?;
-        }
-        w.flush()?;
-    }
-    Ok(out)
-}
-
 pub async fn csv_export(
     state: web::Data<AppState>,
     ctx: PageCtx,
@@ -473,8 +359,8 @@ pub async fn csv_export(
     let filter = q.filter();
     let id = c.id;
     let x = with_db(&state, ctx.lang, move |conn| svc::export(conn, id, &filter)).await?;
-    let body =
-        export_csv(&x, zone(&admin)?).map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    let body = crate::formats::registrations_csv::write(&x, zone(&admin)?)
+        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -563,7 +449,7 @@ pub async fn promote(
 ) -> Result<HttpResponse, AppError> {
     let session = id_of(&ctx, &path.1)?;
     let (id, organizer) = (admin.congress()?.id, admin.viewer()?.id);
-    let mail = mail_context(&state);
+    let mail = state.ctx.clone();
     let done = with_db(&state, ctx.lang, move |conn| {
         Ok(registration::organizer_promote(
             conn,
@@ -591,14 +477,6 @@ pub async fn promote(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formula_cells_are_defused() {
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(cell("+49 89 1234"), "'+49 89 1234");
-        assert_eq!(cell("Stadt München"), "Stadt München");
-        assert_eq!(cell(""), "");
-    }
 
     #[test]
     fn filters_read_leniently() {

@@ -11,21 +11,22 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::sessions::{conflict_message, conflict_messages, NAMED_CONFLICTS};
-use super::{page, see_other, Chrome};
+use crate::app::AppState;
 use crate::domain::conflicts::{ConflictReport, Severity, SHOWN_CONFLICTS};
 use crate::domain::time::{local_date_of, local_to_utc, parse_time_zone};
-use crate::error::AppError;
+use crate::i18n::admin::{conflict_message, conflict_messages, NAMED_CONFLICTS};
 use crate::i18n::Lang;
 use crate::services::audit::Actor;
 use crate::services::congress as congress_svc;
 use crate::services::sessions::{self as svc, SessionSummary};
 use crate::services::setup::{self, RoomRow};
 use crate::services::ServiceError;
-use crate::startup::AppState;
+use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
-use crate::web::public::with_db;
-use crate::web::PageCtx;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
+use crate::web::respond::with_db;
+use crate::web::respond::{page, see_other};
 
 /// The place form's values for one session (as typed, or as stored).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -455,7 +456,7 @@ pub async fn place(
                     )));
                 }
                 Err(ServiceError::Refused(conflicts)) => {
-                    let names = super::sessions::names_for(&state, &ctx, c.id, true).await?;
+                    let names = crate::web::admin::kit::names_for(&state, &ctx, c.id, true).await?;
                     (
                         conflict_messages(ctx.lang, &conflicts, &names, NAMED_CONFLICTS),
                         StatusCode::CONFLICT,

@@ -7,20 +7,21 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{page, see_other, Chrome, INVALID};
+use crate::app::AppState;
 use crate::domain::programme::{SessionKind, SpeakerRole};
-use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::audit::Actor;
 use crate::services::sessions::{self as svc, SessionInput, SessionSummary};
 use crate::services::setup::{self, SpeakerRow, TrackRow};
 use crate::services::ServiceError;
-use crate::startup::AppState;
+use crate::web::admin::kit::{names_for, status_label_session as status_label, Chrome};
 use crate::web::auth::AdminCtx;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
 use crate::web::forms::{self, Errors, FormMap};
-use crate::web::public::with_db;
+use crate::web::respond::with_db;
+use crate::web::respond::{page, see_other, INVALID};
 use crate::web::views::{kind_label, role_label};
-use crate::web::PageCtx;
 
 /// The session form as typed.
 #[derive(Default, Clone)]
@@ -152,18 +153,6 @@ struct SessionsPage {
     sessions: Vec<SessionSummary>,
     times: HashMap<i64, String>,
     error: String,
-}
-
-pub fn status_label(lang: Lang, status: &str) -> &'static str {
-    match (lang, status) {
-        (Lang::De, "draft") => "ungeplant",
-        (Lang::De, "scheduled") => "eingeplant",
-        (Lang::De, "cancelled") => "abgesagt",
-        (Lang::En, "draft") => "unscheduled",
-        (Lang::En, "scheduled") => "scheduled",
-        (Lang::En, "cancelled") => "cancelled",
-        _ => "?",
-    }
 }
 
 impl SessionsPage {
@@ -302,23 +291,6 @@ pub async fn new_form(
     .await
 }
 
-/// Speakers' names for conflict messages, loaded only when there is a conflict to explain.
-pub(super) async fn names_for(
-    state: &web::Data<AppState>,
-    ctx: &PageCtx,
-    congress: i64,
-    needed: bool,
-) -> Result<HashMap<i64, String>, AppError> {
-    if !needed {
-        return Ok(HashMap::new());
-    }
-    let speakers = with_db(state, ctx.lang, move |conn| {
-        Ok(crate::services::setup::speakers_of(conn, congress)?)
-    })
-    .await?;
-    Ok(speakers.into_iter().map(|s| (s.id, s.name)).collect())
-}
-
 fn refused(
     ctx: &PageCtx,
     e: ServiceError,
@@ -437,7 +409,7 @@ pub async fn save(
     let mut errors = match form.parse(&ctx) {
         Ok(input) => {
             let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
-            let mail = crate::web::participant::mail_context(&state);
+            let mail = state.ctx.clone();
             match with_db(&state, ctx.lang, move |conn| {
                 Ok(svc::update(conn, &mail, id, sid, &input, actor))
             })

@@ -8,22 +8,22 @@ use askama::Template;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::{see_other, Chrome, INVALID};
+use crate::app::AppState;
 use crate::db::DbConnection;
-use crate::error::AppError;
 use crate::services::audit::Actor;
-use crate::services::registration::MailContext;
 use crate::services::setup::{
     self as svc, CategoryInput, CategoryRow, QuestionInput, QuestionRow, RoomInput, RoomRow,
     SpeakerInput, SpeakerRow, TrackInput, TrackRow, QUESTION_KINDS,
 };
+use crate::services::Ctx;
 use crate::services::ServiceError;
-use crate::startup::AppState;
+use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
 use crate::web::forms::{self, Errors};
-use crate::web::participant::mail_context;
-use crate::web::public::with_db;
-use crate::web::PageCtx;
+use crate::web::respond::with_db;
+use crate::web::respond::{see_other, INVALID};
 
 /// What a list page shows: the rows, and the form (add, or edit when `editing`).
 pub struct ListView<L: SetupList> {
@@ -57,7 +57,7 @@ pub trait SetupList: Sized + 'static {
     ) -> Result<i64, ServiceError>;
     fn update(
         conn: &mut DbConnection,
-        mail: &MailContext,
+        mail: &Ctx,
         congress: i64,
         id: i64,
         input: &Self::Input,
@@ -226,7 +226,7 @@ pub async fn save<L: SetupList>(
     let mut errors = match L::parse(&form, &ctx) {
         Ok(input) => {
             let (congress, actor) = actor(&admin)?;
-            let mail = mail_context(&state);
+            let mail = state.ctx.clone();
             match with_db(&state, ctx.lang, move |conn| {
                 Ok(L::update(conn, &mail, congress, id, &input, actor))
             })
@@ -354,7 +354,7 @@ impl SetupList for Rooms {
     }
     fn update(
         conn: &mut DbConnection,
-        mail: &MailContext,
+        mail: &Ctx,
         congress: i64,
         id: i64,
         i: &RoomInput,
@@ -458,7 +458,7 @@ impl SetupList for Tracks {
     }
     fn update(
         conn: &mut DbConnection,
-        _mail: &MailContext,
+        _mail: &Ctx,
         congress: i64,
         id: i64,
         i: &TrackInput,
@@ -576,7 +576,7 @@ impl SetupList for Categories {
     }
     fn update(
         conn: &mut DbConnection,
-        mail: &MailContext,
+        mail: &Ctx,
         congress: i64,
         id: i64,
         i: &CategoryInput,
@@ -729,7 +729,7 @@ impl SetupList for Questions {
     }
     fn update(
         conn: &mut DbConnection,
-        _mail: &MailContext,
+        _mail: &Ctx,
         congress: i64,
         id: i64,
         i: &QuestionInput,
@@ -847,7 +847,7 @@ impl SetupList for Speakers {
     }
     fn update(
         conn: &mut DbConnection,
-        _mail: &MailContext,
+        _mail: &Ctx,
         congress: i64,
         id: i64,
         i: &SpeakerInput,

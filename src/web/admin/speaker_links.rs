@@ -7,17 +7,17 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 
-use super::people::zone;
-use super::{page, see_other, Chrome};
-use crate::error::AppError;
+use crate::app::AppState;
 use crate::services::audit::Actor;
 use crate::services::now_utc;
 use crate::services::speaker_portal::{self as svc, SpeakerStatus};
-use crate::startup::AppState;
+use crate::web::admin::kit::zone;
+use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
-use crate::web::participant::mail_context;
-use crate::web::public::with_db;
-use crate::web::PageCtx;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
+use crate::web::respond::with_db;
+use crate::web::respond::{page, see_other};
 
 /// A session with speakers who have not confirmed: (name, answer) of each of them.
 struct OpenSession {
@@ -120,7 +120,7 @@ pub async fn send(
 ) -> Result<HttpResponse, AppError> {
     let sid = speaker_id(&ctx, &path.1)?;
     let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
-    let mail = mail_context(&state);
+    let mail = state.ctx.clone();
     with_db(&state, ctx.lang, move |conn| {
         svc::resend(conn, &mail, id, sid, actor)
     })

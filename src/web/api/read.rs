@@ -10,13 +10,13 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{internal, json, Problem};
+use super::problem::{internal, json, Problem};
+use crate::app::AppState;
 use crate::domain::programme::SnapshotSession;
 use crate::domain::SessionId;
 use crate::i18n::Lang;
 use crate::services::programme::{self, PublishedProgramme, SeatCount};
-use crate::startup::AppState;
-use crate::web::public::with_db;
+use crate::web::respond::with_db;
 
 #[derive(Serialize, ToSchema)]
 pub struct CongressItem {
@@ -151,7 +151,7 @@ async fn load(
 ) -> Result<Loaded, HttpResponse> {
     let st = state.clone();
     let loaded = with_db(state, Lang::En, move |conn| {
-        let Some(p) = programme::latest_by_slug(conn, &st.programmes, &slug)? else {
+        let Some(p) = programme::latest_by_slug(conn, &st.ctx.programmes, &slug)? else {
             return Ok(None);
         };
         let counts = programme::live_counts(conn, p.snapshot.congress.id.get())?;

@@ -9,7 +9,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{internal, json, FieldError, Problem};
+use super::problem::{internal, json, FieldError, Problem};
+use crate::app::AppState;
 use crate::db::rows;
 use crate::db::schema::congresses;
 use crate::domain::programme::{SessionKind, SpeakerRole};
@@ -20,8 +21,7 @@ use crate::services::api_tokens::{self, Bearer};
 use crate::services::people::{self as svc_people, Filter};
 use crate::services::sessions::{self as svc, SessionInput};
 use crate::services::ServiceError;
-use crate::startup::AppState;
-use crate::web::public::with_db;
+use crate::web::respond::with_db;
 
 /// The bearer and the (draft or published) congress of the path, or the problem.
 async fn authorize(
@@ -116,18 +116,15 @@ fn service_problem(req: &HttpRequest, e: ServiceError) -> HttpResponse {
                 .take(cap)
                 .map(|c| {
                     let mut v = serde_json::to_value(c).unwrap_or_default();
-                    v["message"] = crate::web::admin::sessions::conflict_message(
-                        Lang::En,
-                        c,
-                        &Default::default(),
-                    )
-                    .into();
+                    v["message"] =
+                        crate::i18n::admin::conflict_message(Lang::En, c, &Default::default())
+                            .into();
                     v
                 })
                 .collect();
             p.response()
         }
-        other => internal(crate::error::AppError::from_service(Lang::En, other)),
+        other => internal(crate::web::error::AppError::from_service(Lang::En, other)),
     }
 }
 
@@ -289,7 +286,7 @@ fn warnings_of(conflicts: &[crate::domain::Conflict]) -> Vec<String> {
     conflicts
         .iter()
         .filter(|c| c.severity() == Severity::Warning)
-        .map(|c| crate::web::admin::sessions::conflict_message(Lang::En, c, &Default::default()))
+        .map(|c| crate::i18n::admin::conflict_message(Lang::En, c, &Default::default()))
         .collect()
 }
 
@@ -362,7 +359,7 @@ pub async fn update_session(
         Err(e) => return body_problem(&req, vec![e]),
     };
     let congress = c.id;
-    let mail = crate::web::participant::mail_context(&state);
+    let mail = state.ctx.clone();
     let result = with_db(&state, Lang::En, move |conn| {
         Ok(
             svc::update(conn, &mail, congress, id, &input, bearer.actor())
@@ -605,7 +602,7 @@ pub async fn registrations_csv(
     })
     .await
     {
-        Ok(x) => match crate::web::admin::people::export_csv(&x, tz) {
+        Ok(x) => match crate::formats::registrations_csv::write(&x, tz) {
             Ok(body) => HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8")
                 .insert_header((
@@ -614,7 +611,7 @@ pub async fn registrations_csv(
                 ))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .body(body),
-            Err(e) => internal(crate::error::AppError::Internal(format!("csv: {e}"))),
+            Err(e) => internal(crate::web::error::AppError::Internal(format!("csv: {e}"))),
         },
         Err(e) => internal(e),
     }

@@ -9,15 +9,16 @@ use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::{id_of, local, status_label, zone};
-use crate::error::AppError;
+use crate::app::AppState;
 use crate::services::people::{self as svc, Arrival, CheckIn};
 use crate::services::{now_utc, tokens, ServiceError};
-use crate::startup::AppState;
-use crate::web::admin::{page, see_other, Chrome};
+use crate::web::admin::kit::Chrome;
+use crate::web::admin::kit::{id_of, local, status_label, zone};
 use crate::web::auth::{AdminCtx, Role};
-use crate::web::public::with_db;
-use crate::web::PageCtx;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
+use crate::web::respond::with_db;
+use crate::web::respond::{page, see_other};
 
 /// (registration id, checked in just now)
 type Done = Option<(i64, bool)>;

@@ -8,18 +8,18 @@ use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::{id_of, local, zone};
-use crate::error::AppError;
+use crate::app::AppState;
 use crate::services::people::mailing::{self as svc, BulkMail, Group, OutboxPage, OUTBOX_PAGE};
 use crate::services::people::{categories_of, workshops_of};
 use crate::services::{now_utc, ServiceError};
-use crate::startup::AppState;
-use crate::web::admin::{page, see_other, Chrome, INVALID};
+use crate::web::admin::kit::Chrome;
+use crate::web::admin::kit::{id_of, local, zone};
 use crate::web::auth::AdminCtx;
+use crate::web::error::AppError;
+use crate::web::extract::PageCtx;
 use crate::web::forms::{self, Errors};
-use crate::web::participant::mail_context;
-use crate::web::public::with_db;
-use crate::web::PageCtx;
+use crate::web::respond::with_db;
+use crate::web::respond::{page, see_other, INVALID};
 
 /// The bulk mail form as typed.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -249,7 +249,7 @@ pub async fn send(
         Ok(mail) => {
             let c = admin.congress()?.clone();
             let organizer = admin.viewer()?.id;
-            let ctx_mail = mail_context(&state);
+            let ctx_mail = state.ctx.clone();
             let slug = c.slug.clone();
             match with_db(&state, ctx.lang, move |conn| {
                 Ok(svc::send_bulk(conn, &ctx_mail, &c, &mail, organizer))

@@ -1,10 +1,13 @@
-//! iCalendar feeds (RFC 5545): times in UTC, stable UIDs from the sessions' guids, SEQUENCE
-//! from the published version, escaping and line folding by the `icalendar` crate.
+//! iCalendar (RFC 5545): the whole programme (`schedule.ics`), a participant's agenda and a
+//! speaker's slots. Times in UTC, stable UIDs from the sessions' guids, SEQUENCE from the
+//! published version, escaping and line folding by the `icalendar` crate.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 
-use crate::services::programme::PublishedProgramme;
+use super::schedule::session_url;
+use super::ScheduleFormat;
+use crate::domain::published::PublishedProgramme;
 
 /// One event of a feed.
 pub struct CalEvent {
@@ -86,6 +89,37 @@ pub fn feed(name: &str, events: &[CalEvent]) -> String {
         cal.push(ev.done());
     }
     cal.done().to_string()
+}
+
+pub const FORMAT: ScheduleFormat = ScheduleFormat {
+    ext: "ics",
+    content_type: "text/calendar; charset=utf-8",
+    render: schedule_ics,
+};
+
+/// The whole programme as iCalendar, cancelled sessions marked as such.
+pub fn schedule_ics(p: &PublishedProgramme, base_url: &str) -> String {
+    let events: Vec<CalEvent> = p
+        .snapshot
+        .sessions
+        .iter()
+        .map(|s| CalEvent {
+            uid: s.guid.clone(),
+            summary: s.title.clone(),
+            description: s.abstract_.clone(),
+            location: s
+                .room_id
+                .and_then(|r| p.room(r))
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            start: s.start,
+            end: s.end,
+            sequence: s.sequence,
+            url: session_url(base_url, p, s),
+            cancelled: s.cancelled,
+        })
+        .collect();
+    feed(&p.snapshot.congress.title, &events)
 }
 
 #[cfg(test)]
