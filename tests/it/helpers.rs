@@ -6,6 +6,10 @@ use kongress::config::Settings;
 use kongress::db::{DbConnection, DbPool, PooledConn, QueryCounter};
 use kongress::startup::{self, AppState};
 
+mod actions;
+#[allow(unused_imports)]
+pub use actions::Applicant;
+
 /// A database of its own for one test.
 pub struct TestDb {
     pub url: String,
