@@ -118,6 +118,7 @@ pub fn any_registration(app: &TestApp, congress: i64) -> i64 {
 async fn the_list_searches_filters_and_pages_with_a_fixed_number_of_queries() {
     let o = office().await;
     let app = &o.app;
+    app.allow_undelivered("the registrations' mails; this test is about the list");
     let w = app.session_id(WORKSHOP);
     let anna = signed_up(
         app,
@@ -219,6 +220,7 @@ async fn the_list_searches_filters_and_pages_with_a_fixed_number_of_queries() {
 async fn a_registration_shows_answers_workshops_and_its_history() {
     let o = office().await;
     let app = &o.app;
+    app.allow_undelivered("the registration's mails; this test is about its page");
     let c = app.congress_row();
     let question = {
         let mut conn = app.conn();
@@ -342,6 +344,7 @@ async fn press_registrations_are_approved_or_declined_with_an_email() {
     // The history says who decided.
     let (_, page) = o.page(&o.admin(&format!("/registrations/{ida}"))).await;
     assert!(page.contains("editor@example.org") && page.contains("approved"));
+    app.mailer.drain().await.unwrap();
 }
 
 #[tokio::test]
@@ -396,6 +399,7 @@ async fn an_organizer_cancellation_moves_the_next_person_up() {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(mails(app).len(), before);
+    app.mailer.drain().await.unwrap();
 }
 
 #[tokio::test]
@@ -471,12 +475,14 @@ async fn seats_show_every_workshop_and_promotion_waits_for_a_free_seat() {
             .await;
         assert_eq!(r.status(), 404);
     }
+    app.mailer.drain().await.unwrap();
 }
 
 #[tokio::test]
 async fn the_csv_export_parses_back_with_a_header_and_every_row() {
     let o = office().await;
     let app = &o.app;
+    app.allow_undelivered("the registrations' mails; this test is about the export");
     let c = app.congress_row();
     let question = {
         let mut conn = app.conn();
@@ -591,6 +597,7 @@ async fn the_csv_export_parses_back_with_a_header_and_every_row() {
 async fn check_in_by_search_and_by_code_happens_once_and_the_door_sees_nothing_else() {
     let o = office().await;
     let app = &o.app;
+    app.allow_undelivered("the registrations' mails; checking in sends none");
     let checkin = app.organizer("door@example.org", false);
     app.grant(checkin, &o.slug, "checkin");
     let (door, door_token) = app.login("door@example.org").await;
