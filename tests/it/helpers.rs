@@ -8,7 +8,6 @@ use kongress::db::{DbConnection, DbPool, PooledConn, QueryCounter};
 use kongress::startup::{self, AppState};
 
 mod actions;
-#[allow(unused_imports)]
 pub use actions::Applicant;
 
 /// A database of its own for one test.

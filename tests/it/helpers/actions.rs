@@ -37,7 +37,6 @@ impl<'a> Applicant<'a> {
     }
 }
 
-#[allow(dead_code)]
 impl TestApp {
     /// The congress of a test that made only one (the first one).
     pub fn congress_row(&self) -> rows::Congress {
