@@ -238,6 +238,7 @@ async fn two_hundred_people_rank_a_block_and_the_allocation_commits() {
     // nobody ends up in two overlapping workshops (rule 3), no workshop over its seats.
     let mut conn = app.conn();
     let g2 = groups[1].clone();
+    app.allow_undelivered("the second block's results; the first block's were checked over SMTP");
     allocation::set_mode(&mut conn, c.id, g2.id, "ranked", 3, None, Actor::System).unwrap();
     let ws2: Vec<i64> = sessions::table
         .filter(sessions::slot_group_id.eq(g2.id))
@@ -373,11 +374,13 @@ async fn an_organizer_switches_a_block_previews_and_commits_in_the_back_office()
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+    app.mailer.drain().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_participant_ranks_on_the_private_page_and_sees_the_result() {
     let app = crate::helpers::spawn_app().await;
+    app.allow_undelivered("the sign-up and allocation mails; this test is about the private page");
     let slug = app.load_demo();
     let ctx = app.mail_context();
     let (cid, g, workshops, token) = {
@@ -501,6 +504,7 @@ async fn a_participant_ranks_on_the_private_page_and_sees_the_result() {
 async fn the_registration_form_takes_a_ranking_for_a_ranked_block() {
     use kongress::db::schema::preferences;
     let app = crate::helpers::spawn_app().await;
+    app.allow_undelivered("the confirmation mail; this test is about the stored ranking");
     let slug = app.load_demo();
     let (g, ws, cat, days) = {
         let mut conn = app.conn();

@@ -106,6 +106,9 @@ async fn place(
 #[tokio::test]
 async fn an_organizer_builds_and_publishes_a_two_day_congress_in_the_browser() {
     let app = spawn_app().await;
+    app.allow_undelivered(
+        "publishing mails the speakers their links; this test is about building the programme",
+    );
     let o = admin(&app).await;
     let slug = "werkstatttage";
     create_congress(&o, slug, "2027-04-14", "2027-04-15").await;
@@ -496,6 +499,9 @@ async fn placing_across_the_dst_change_uses_local_wall_clock_time() {
 #[tokio::test]
 async fn publishing_twice_and_the_changelog() {
     let app = spawn_app().await;
+    app.allow_undelivered(
+        "publishing mails the speakers; this test is about versions and the changelog",
+    );
     let slug = app.load_demo();
     let o = admin(&app).await;
     let keynote = {

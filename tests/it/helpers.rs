@@ -1,4 +1,5 @@
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
@@ -7,12 +8,18 @@ use kongress::config::Settings;
 use kongress::db::{DbConnection, DbPool, PooledConn, QueryCounter};
 use kongress::startup;
 
+mod actions;
+pub use actions::Applicant;
+
 /// A database of its own for one test.
 pub struct TestDb {
     pub url: String,
     admin_url: Option<String>,
     name: Option<String>,
     _dir: Option<tempfile::TempDir>,
+    /// Set once the test dropped this database under the app's feet (`drop_database`): what is
+    /// there afterwards is not the app's schema, so the outbox cannot be checked.
+    replaced: AtomicBool,
 }
 
 impl TestDb {
@@ -36,6 +43,7 @@ impl TestDb {
                     admin_url: Some(admin_url.clone()),
                     name: Some(name),
                     _dir: None,
+                    replaced: AtomicBool::new(false),
                 }
             }
             _ => {
@@ -46,6 +54,7 @@ impl TestDb {
                     admin_url: None,
                     name: None,
                     _dir: Some(dir),
+                    replaced: AtomicBool::new(false),
                 }
             }
         }
@@ -53,6 +62,11 @@ impl TestDb {
 
     pub fn is_postgres(&self) -> bool {
         self.name.is_some()
+    }
+
+    /// False for an app instance that borrows another one's database (`instance_sharing`).
+    fn is_owned(&self) -> bool {
+        self.name.is_some() || self._dir.is_some()
     }
 
     /// The SQLite file (None on PostgreSQL).
@@ -73,6 +87,7 @@ impl TestDb {
             self.name.as_ref().unwrap(),
         );
         let mut c = diesel::pg::PgConnection::establish(admin).expect("admin connection");
+        self.replaced.store(true, Ordering::SeqCst);
         c.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
             .expect("drop test database");
     }
@@ -124,6 +139,8 @@ pub struct TestApp {
     pub mailer: kongress::mail::Mailer,
     pub _mail_dir: tempfile::TempDir,
     server: actix_web::dev::ServerHandle,
+    /// Why this test may end with mail left in the outbox (see `allow_undelivered`).
+    undelivered_allowed: Mutex<Option<&'static str>>,
 }
 
 impl TestApp {
@@ -184,11 +201,109 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Lets this test end with mail in the outbox that was never sent; `reason` says why (a
+    /// test about queueing, an outage left unresolved, mail that is only set-up). Without it,
+    /// a test that leaves undelivered mail behind fails when its app is dropped.
+    pub fn allow_undelivered(&self, reason: &'static str) {
+        assert!(
+            !reason.trim().is_empty(),
+            "allow_undelivered needs a reason"
+        );
+        *self
+            .undelivered_allowed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(reason);
+    }
+
+    /// The outbox guard: what the test left unsent, as a failure message (None: all is well,
+    /// or the test said so, or this instance does not own the database).
+    fn undelivered_mail(&self) -> Option<String> {
+        use diesel::prelude::*;
+        use kongress::db::schema::outbox;
+        let allowed = *self
+            .undelivered_allowed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if allowed.is_some() || !self.db.is_owned() || self.db.replaced.load(Ordering::SeqCst) {
+            return None;
+        }
+        let rows: Vec<(String, String, String, i32)> = match self.pool.get() {
+            Ok(mut conn) => match outbox::table
+                .filter(outbox::status.ne("sent"))
+                .order(outbox::id)
+                .select((
+                    outbox::kind,
+                    outbox::recipient,
+                    outbox::status,
+                    outbox::attempts,
+                ))
+                .load(&mut *conn)
+            {
+                Ok(rows) => rows,
+                Err(e) => return Some(format!("outbox guard: cannot read the outbox: {e}")),
+            },
+            Err(e) => return Some(format!("outbox guard: no database connection: {e}")),
+        };
+        if rows.is_empty() {
+            return None;
+        }
+        // Per kind: how many rows, to how many recipients, in which states.
+        let mut kinds: Vec<(String, usize, Vec<String>, Vec<String>)> = Vec::new();
+        for (kind, recipient, status, attempts) in rows.iter().cloned() {
+            let at = match kinds.iter().position(|k| k.0 == kind) {
+                Some(at) => at,
+                None => {
+                    kinds.push((kind, 0, vec![], vec![]));
+                    kinds.len() - 1
+                }
+            };
+            let k = &mut kinds[at];
+            k.1 += 1;
+            if !k.2.contains(&recipient) {
+                k.2.push(recipient);
+            }
+            let state = if attempts > 0 {
+                format!("{status} after {attempts} attempt(s)")
+            } else {
+                status
+            };
+            if !k.3.contains(&state) {
+                k.3.push(state);
+            }
+        }
+        let listed: Vec<String> = kinds
+            .iter()
+            .map(|(kind, n, recipients, states)| {
+                format!(
+                    "{kind} x{n} to {} recipient(s) ({})",
+                    recipients.len(),
+                    states.join(", ")
+                )
+            })
+            .collect();
+        Some(format!(
+            "the test left {} undelivered outbox row(s): {}. Deliver them with \
+             `app.mailer.drain().await` (and check them), or call \
+             `app.allow_undelivered(\"why\")` if leaving them is the point",
+            rows.len(),
+            listed.join("; ")
+        ))
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting; the database (and its file or PostgreSQL database) goes with `db`.
         // The stop command is sent on the call; the future only reports completion.
         drop(self.server.stop(false));
+        // A test that failed already says why; a second panic here would abort the run.
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(failure) = self.undelivered_mail() {
+            panic!("{failure}");
+        }
     }
 }
 
@@ -224,6 +339,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         mailer: app.mailer,
         _mail_dir: mail_dir,
         server: handle,
+        undelivered_allowed: Mutex::new(None),
     }
 }
 
@@ -362,10 +478,12 @@ pub async fn instance_sharing(first: &TestApp, configure: impl FnOnce(&mut Setti
             admin_url: None,
             name: None,
             _dir: None,
+            replaced: AtomicBool::new(false),
         },
         mailer: app.mailer,
         _mail_dir: mail_dir,
         server: handle,
+        undelivered_allowed: Mutex::new(None),
     }
 }
 

@@ -44,6 +44,7 @@ fn status(app: &TestApp, id: i64) -> (String, i32) {
 #[tokio::test]
 async fn a_message_left_sending_is_sent_again_once_its_lease_expired() {
     let app = spawn_app().await;
+    app.allow_undelivered("a live lease is left sending on purpose");
     let crashed = queue(&app, "crashed");
     let busy = queue(&app, "busy");
     let now = now_utc();
@@ -80,6 +81,7 @@ async fn a_message_left_sending_is_sent_again_once_its_lease_expired() {
 #[tokio::test]
 async fn a_worker_whose_lease_was_taken_over_does_not_overwrite_the_result() {
     let app = spawn_app().await;
+    app.allow_undelivered("the message is left pending after a failed attempt on purpose");
     let id = queue(&app, "contested");
     let mut conn = app.conn();
     let t0 = now_utc();
@@ -107,4 +109,26 @@ async fn a_worker_whose_lease_was_taken_over_does_not_overwrite_the_result() {
     assert!(claims::mark_failed(&mut conn, second[0], "421 try later", t1, false).unwrap());
     drop(conn);
     assert_eq!(status(&app, id), ("pending".into(), 2));
+}
+
+/// The harness's outbox guard: a test that queues mail and ends without delivering it fails,
+/// naming what it left behind.
+#[tokio::test]
+#[should_panic(
+    expected = "the test left 1 undelivered outbox row(s): test x1 to 1 recipient(s) (pending)"
+)]
+async fn a_test_that_leaves_mail_undelivered_fails() {
+    let app = spawn_app().await;
+    queue(&app, "forgotten");
+}
+
+/// Delivered, or left with a reason: both pass the guard.
+#[tokio::test]
+async fn delivered_or_explicitly_left_mail_passes_the_guard() {
+    let delivered = spawn_app().await;
+    queue(&delivered, "delivered");
+    assert_eq!(delivered.mailer.drain().await.unwrap(), 1);
+    let left = spawn_app().await;
+    queue(&left, "left");
+    left.allow_undelivered("this test is about leaving mail behind");
 }

@@ -5,13 +5,11 @@
 
 use diesel::prelude::*;
 use kongress::db::rows;
-use kongress::db::schema::{
-    audit_log, categories, congresses, enrollments, outbox, registrations, sessions,
-};
+use kongress::db::schema::{audit_log, categories, outbox, registrations, sessions};
 use kongress::domain::registration::RegistrationStatus;
-use kongress::services::registration::{self as reg, Confirmation, Registered, RegistrationInput};
+use kongress::services::registration::{self as reg, Confirmation};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, Applicant, TestApp};
 
 const WORKSHOP: &str = "Digitale Zwillinge für die Stadtplanung";
 
@@ -60,140 +58,22 @@ impl Office {
     }
 }
 
-fn congress(app: &TestApp) -> rows::Congress {
-    let mut conn = app.conn();
-    congresses::table
-        .order(congresses::id)
-        .select(rows::Congress::as_select())
-        .first(&mut *conn)
-        .unwrap()
-}
-
-fn category_named(app: &TestApp, name: &str) -> i64 {
-    let mut conn = app.conn();
-    categories::table
-        .filter(categories::name.eq(name))
-        .select(categories::id)
-        .first(&mut *conn)
-        .unwrap()
-}
-
-fn session_named(app: &TestApp, title: &str) -> i64 {
-    let mut conn = app.conn();
-    sessions::table
-        .filter(sessions::title.eq(title))
-        .select(sessions::id)
-        .first(&mut *conn)
-        .unwrap()
-}
-
-fn set_capacity(app: &TestApp, session: i64, capacity: i32) {
-    let mut conn = app.conn();
-    diesel::update(sessions::table.find(session))
-        .set(sessions::capacity.eq(Some(capacity)))
-        .execute(&mut *conn)
-        .unwrap();
-}
-
-/// Someone filling in the public form.
-struct Who<'a> {
-    first: &'a str,
-    last: &'a str,
-    email: &'a str,
-    organization: &'a str,
-    category: &'a str,
-    workshop: Option<i64>,
-    answers: Vec<(i64, String)>,
-}
-
-impl<'a> Who<'a> {
-    fn new(first: &'a str, last: &'a str, email: &'a str) -> Who<'a> {
-        Who {
-            first,
-            last,
-            email,
-            organization: "",
-            category: "Kommune (Mitglied im Netzwerk)",
-            workshop: None,
-            answers: vec![],
-        }
-    }
-}
-
-/// Creates a pending registration (the confirmation email is queued) and returns its id.
-fn register(app: &TestApp, who: Who<'_>) -> i64 {
-    let c = congress(app);
-    let picks = who
-        .workshop
-        .map(|w| {
-            let mut conn = app.conn();
-            let group: i64 = sessions::table
-                .find(w)
-                .select(sessions::slot_group_id.assume_not_null())
-                .first(&mut *conn)
-                .unwrap();
-            vec![(group, w)]
-        })
-        .unwrap_or_default();
-    let input = RegistrationInput {
-        category_id: category_named(app, who.category),
-        first_name: who.first.into(),
-        last_name: who.last.into(),
-        email: who.email.into(),
-        organization: who.organization.into(),
-        position: String::new(),
-        days: vec![c.first_day, c.last_day],
-        dietary: "vegetarisch".into(),
-        accessibility: String::new(),
-        language: kongress::i18n::Lang::De,
-        answers: who.answers,
-        consent_public: false,
-        picks,
-        rankings: vec![],
-    };
-    let ctx = app.state.ctx.clone();
-    let mut conn = app.conn();
-    match reg::register(&mut conn, &c, &input, &ctx, kongress::services::now_utc()).unwrap() {
-        Registered::New(id) => id,
-        other => panic!("expected a new registration, got {other:?}"),
-    }
-}
-
 /// Opens the confirmation link of the newest confirmation email to `email`.
 fn confirm(app: &TestApp, email: &str) -> RegistrationStatus {
     let token = crate::helpers::confirm_token(app, email);
     let mut conn = app.conn();
-    let ctx = app.state.ctx.clone();
+    let ctx = app.mail_context();
     match reg::confirm(&mut conn, &token, &ctx, kongress::services::now_utc()).unwrap() {
         Confirmation::Done { status, .. } => status,
         other => panic!("confirmation failed: {other:?}"),
     }
 }
 
-fn signed_up(app: &TestApp, who: Who<'_>) -> i64 {
+fn signed_up(app: &TestApp, who: Applicant<'_>) -> i64 {
     let email = who.email.to_string();
-    let id = register(app, who);
+    let id = app.register_directly(who);
     confirm(app, &email);
     id
-}
-
-fn status_of(app: &TestApp, id: i64) -> String {
-    let mut conn = app.conn();
-    registrations::table
-        .find(id)
-        .select(registrations::status)
-        .first(&mut *conn)
-        .unwrap()
-}
-
-fn seat_of(app: &TestApp, registration: i64, session: i64) -> String {
-    let mut conn = app.conn();
-    enrollments::table
-        .filter(enrollments::registration_id.eq(registration))
-        .filter(enrollments::session_id.eq(session))
-        .select(enrollments::status)
-        .first(&mut *conn)
-        .unwrap()
 }
 
 /// (kind, recipient) of every queued message, oldest first.
@@ -225,31 +105,38 @@ pub fn any_registration(app: &TestApp, congress: i64) -> i64 {
             .optional()
             .unwrap()
     };
-    found.unwrap_or_else(|| register(app, Who::new("Matrix", "Probe", "matrix-probe@example.org")))
+    found.unwrap_or_else(|| {
+        app.register_directly(Applicant::new(
+            "Matrix",
+            "Probe",
+            "matrix-probe@example.org",
+        ))
+    })
 }
 
 #[tokio::test]
 async fn the_list_searches_filters_and_pages_with_a_fixed_number_of_queries() {
     let o = office().await;
     let app = &o.app;
-    let w = session_named(app, WORKSHOP);
+    app.allow_undelivered("the registrations' mails; this test is about the list");
+    let w = app.session_id(WORKSHOP);
     let anna = signed_up(
         app,
-        Who {
+        Applicant {
             organization: "Stadt Beispiel",
             workshop: Some(w),
-            ..Who::new("Anna", "Müller", "anna@example.org")
+            ..Applicant::new("Anna", "Müller", "anna@example.org")
         },
     );
     let bernd = signed_up(
         app,
-        Who {
+        Applicant {
             organization: "Open Urban Lab",
             category: "Modellprojekt Smart Cities",
-            ..Who::new("Bernd", "Schulz", "bernd@example.org")
+            ..Applicant::new("Bernd", "Schulz", "bernd@example.org")
         },
     );
-    let clara = register(app, Who::new("Clara", "Öztürk", "clara@example.org"));
+    let clara = app.register_directly(Applicant::new("Clara", "Öztürk", "clara@example.org"));
 
     let (status, page) = o.page(&o.admin("/registrations")).await;
     assert_eq!(status, 200);
@@ -287,7 +174,7 @@ async fn the_list_searches_filters_and_pages_with_a_fixed_number_of_queries() {
     }
     let (_, page) = o.page(&o.admin("/registrations?status=pending")).await;
     assert!(listed(&page, clara) && !listed(&page, anna) && !listed(&page, bernd));
-    let modellprojekt = category_named(app, "Modellprojekt Smart Cities");
+    let modellprojekt = app.category_id("Modellprojekt Smart Cities");
     let (_, page) = o
         .page(&o.admin(&format!("/registrations?category={modellprojekt}")))
         .await;
@@ -307,7 +194,7 @@ async fn the_list_searches_filters_and_pages_with_a_fixed_number_of_queries() {
     // 50 to a page; the page costs the same number of queries however full it is.
     for i in 0..50 {
         let email = format!("person{i}@example.org");
-        register(app, Who::new("Person", "Nummer", &email));
+        app.register_directly(Applicant::new("Person", "Nummer", &email));
     }
     let before = app.queries.get();
     let (_, first) = o.page(&o.admin("/registrations")).await;
@@ -333,7 +220,8 @@ async fn the_list_searches_filters_and_pages_with_a_fixed_number_of_queries() {
 async fn a_registration_shows_answers_workshops_and_its_history() {
     let o = office().await;
     let app = &o.app;
-    let c = congress(app);
+    app.allow_undelivered("the registration's mails; this test is about its page");
+    let c = app.congress_row();
     let question = {
         let mut conn = app.conn();
         kongress::services::setup::add_question(
@@ -350,14 +238,14 @@ async fn a_registration_shows_answers_workshops_and_its_history() {
         )
         .unwrap()
     };
-    let w = session_named(app, WORKSHOP);
+    let w = app.session_id(WORKSHOP);
     let id = signed_up(
         app,
-        Who {
+        Applicant {
             organization: "Stadt Beispiel",
             workshop: Some(w),
             answers: vec![(question, "Bahn".into())],
-            ..Who::new("Anna", "Müller", "anna@example.org")
+            ..Applicant::new("Anna", "Müller", "anna@example.org")
         },
     );
     let (status, page) = o.page(&o.admin(&format!("/registrations/{id}"))).await;
@@ -392,17 +280,17 @@ async fn a_registration_shows_answers_workshops_and_its_history() {
 async fn press_registrations_are_approved_or_declined_with_an_email() {
     let o = office().await;
     let app = &o.app;
-    let press = |first: &'static str, email: &'static str| Who {
+    let press = |first: &'static str, email: &'static str| Applicant {
         category: "Presse",
         organization: "Tagblatt",
-        ..Who::new(first, "Presse", email)
+        ..Applicant::new(first, "Presse", email)
     };
-    let ida = register(app, press("Ida", "ida@example.org"));
+    let ida = app.register_directly(press("Ida", "ida@example.org"));
     assert_eq!(
         confirm(app, "ida@example.org"),
         RegistrationStatus::AwaitingApproval
     );
-    let jan = register(app, press("Jan", "jan@example.org"));
+    let jan = app.register_directly(press("Jan", "jan@example.org"));
     confirm(app, "jan@example.org");
 
     let (_, page) = o
@@ -416,19 +304,19 @@ async fn press_registrations_are_approved_or_declined_with_an_email() {
         .post(&o.admin(&format!("/registrations/{ida}/approve")), &[])
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(status_of(app, ida), "confirmed");
+    assert_eq!(app.registration_status(ida), "confirmed");
     let r = o
         .post(&o.admin(&format!("/registrations/{jan}/decline")), &[])
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(status_of(app, jan), "cancelled");
+    assert_eq!(app.registration_status(jan), "cancelled");
     let queued = mails(app);
     assert!(queued.contains(&("approval-granted".into(), "ida@example.org".into())));
     assert!(queued.contains(&("approval-declined".into(), "jan@example.org".into())));
     let places_taken = |app: &TestApp| -> i32 {
         let mut conn = app.conn();
         categories::table
-            .find(category_named(app, "Presse"))
+            .find(app.category_id("Presse"))
             .select(categories::confirmed_count)
             .first(&mut *conn)
             .unwrap()
@@ -446,7 +334,7 @@ async fn press_registrations_are_approved_or_declined_with_an_email() {
         .post(&o.admin(&format!("/registrations/{jan}/approve")), &[])
         .await;
     assert_eq!(r.status(), 409);
-    assert_eq!(status_of(app, jan), "cancelled");
+    assert_eq!(app.registration_status(jan), "cancelled");
     for bad in ["999999", "x"] {
         let r = o
             .post(&o.admin(&format!("/registrations/{bad}/approve")), &[])
@@ -456,30 +344,31 @@ async fn press_registrations_are_approved_or_declined_with_an_email() {
     // The history says who decided.
     let (_, page) = o.page(&o.admin(&format!("/registrations/{ida}"))).await;
     assert!(page.contains("editor@example.org") && page.contains("approved"));
+    app.mailer.drain().await.unwrap();
 }
 
 #[tokio::test]
 async fn an_organizer_cancellation_moves_the_next_person_up() {
     let o = office().await;
     let app = &o.app;
-    let w = session_named(app, WORKSHOP);
-    set_capacity(app, w, 1);
+    let w = app.session_id(WORKSHOP);
+    app.set_session_capacity(w, 1);
     let first = signed_up(
         app,
-        Who {
+        Applicant {
             workshop: Some(w),
-            ..Who::new("Erste", "Person", "first@example.org")
+            ..Applicant::new("Erste", "Person", "first@example.org")
         },
     );
     let second = signed_up(
         app,
-        Who {
+        Applicant {
             workshop: Some(w),
-            ..Who::new("Zweite", "Person", "second@example.org")
+            ..Applicant::new("Zweite", "Person", "second@example.org")
         },
     );
-    assert_eq!(seat_of(app, first, w), "enrolled");
-    assert_eq!(seat_of(app, second, w), "waitlisted");
+    assert_eq!(app.seat(first, w).unwrap(), "enrolled");
+    assert_eq!(app.seat(second, w).unwrap(), "waitlisted");
     let (_, page) = o.page(&o.admin(&format!("/registrations/{second}"))).await;
     assert!(page.contains("Warteliste, Platz 1"));
 
@@ -487,8 +376,8 @@ async fn an_organizer_cancellation_moves_the_next_person_up() {
         .post(&o.admin(&format!("/registrations/{first}/cancel")), &[])
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(status_of(app, first), "cancelled");
-    assert_eq!(seat_of(app, second, w), "enrolled");
+    assert_eq!(app.registration_status(first), "cancelled");
+    assert_eq!(app.seat(second, w).unwrap(), "enrolled");
     let queued = mails(app);
     assert!(queued.contains(&("cancelled".into(), "first@example.org".into())));
     assert!(queued.contains(&("enrollment-promoted".into(), "second@example.org".into())));
@@ -510,26 +399,27 @@ async fn an_organizer_cancellation_moves_the_next_person_up() {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(mails(app).len(), before);
+    app.mailer.drain().await.unwrap();
 }
 
 #[tokio::test]
 async fn seats_show_every_workshop_and_promotion_waits_for_a_free_seat() {
     let o = office().await;
     let app = &o.app;
-    let w = session_named(app, WORKSHOP);
-    set_capacity(app, w, 1);
+    let w = app.session_id(WORKSHOP);
+    app.set_session_capacity(w, 1);
     signed_up(
         app,
-        Who {
+        Applicant {
             workshop: Some(w),
-            ..Who::new("Erste", "Person", "first@example.org")
+            ..Applicant::new("Erste", "Person", "first@example.org")
         },
     );
     let waiting = signed_up(
         app,
-        Who {
+        Applicant {
             workshop: Some(w),
-            ..Who::new("Zweite", "Person", "second@example.org")
+            ..Applicant::new("Zweite", "Person", "second@example.org")
         },
     );
     let (status, page) = o.page(&o.admin("/seats")).await;
@@ -557,19 +447,19 @@ async fn seats_show_every_workshop_and_promotion_waits_for_a_free_seat() {
         r.headers()["location"],
         o.admin("/seats?promoted=0").as_str()
     );
-    assert_eq!(seat_of(app, waiting, w), "waitlisted");
+    assert_eq!(app.seat(waiting, w).unwrap(), "waitlisted");
     assert_eq!(mails(app).len(), before);
     let (_, page) = o.page(&o.admin("/seats?promoted=0")).await;
     assert!(page.contains("Kein Platz frei"));
 
     // A seat more: the first in line moves up, with an email.
-    set_capacity(app, w, 2);
+    app.set_session_capacity(w, 2);
     let r = o.post(&o.admin(&format!("/seats/{w}/promote")), &[]).await;
     assert_eq!(
         r.headers()["location"],
         o.admin("/seats?promoted=1").as_str()
     );
-    assert_eq!(seat_of(app, waiting, w), "enrolled");
+    assert_eq!(app.seat(waiting, w).unwrap(), "enrolled");
     assert_eq!(
         mails(app).last().unwrap(),
         &("enrollment-promoted".into(), "second@example.org".into())
@@ -585,13 +475,15 @@ async fn seats_show_every_workshop_and_promotion_waits_for_a_free_seat() {
             .await;
         assert_eq!(r.status(), 404);
     }
+    app.mailer.drain().await.unwrap();
 }
 
 #[tokio::test]
 async fn the_csv_export_parses_back_with_a_header_and_every_row() {
     let o = office().await;
     let app = &o.app;
-    let c = congress(app);
+    app.allow_undelivered("the registrations' mails; this test is about the export");
+    let c = app.congress_row();
     let question = {
         let mut conn = app.conn();
         kongress::services::setup::add_question(
@@ -608,24 +500,24 @@ async fn the_csv_export_parses_back_with_a_header_and_every_row() {
         )
         .unwrap()
     };
-    let w = session_named(app, WORKSHOP);
+    let w = app.session_id(WORKSHOP);
     let anna = signed_up(
         app,
-        Who {
+        Applicant {
             organization: "Stadt \"Beispiel\", Amt für Daten",
             workshop: Some(w),
             answers: vec![(question, "Energie\nMobilität".into())],
-            ..Who::new("Anna", "Müller", "anna@example.org")
+            ..Applicant::new("Anna", "Müller", "anna@example.org")
         },
     );
     signed_up(
         app,
-        Who {
+        Applicant {
             organization: "=HYPERLINK(\"http://evil.example\")",
-            ..Who::new("Eve", "Formel", "eve@example.org")
+            ..Applicant::new("Eve", "Formel", "eve@example.org")
         },
     );
-    register(app, Who::new("Clara", "Öztürk", "clara@example.org"));
+    app.register_directly(Applicant::new("Clara", "Öztürk", "clara@example.org"));
 
     let r =
         o.b.get(app.url(&o.admin("/registrations.csv")))
@@ -705,18 +597,19 @@ async fn the_csv_export_parses_back_with_a_header_and_every_row() {
 async fn check_in_by_search_and_by_code_happens_once_and_the_door_sees_nothing_else() {
     let o = office().await;
     let app = &o.app;
+    app.allow_undelivered("the registrations' mails; checking in sends none");
     let checkin = app.organizer("door@example.org", false);
     app.grant(checkin, &o.slug, "checkin");
     let (door, door_token) = app.login("door@example.org").await;
     let anna = signed_up(
         app,
-        Who {
+        Applicant {
             organization: "Stadt Beispiel",
-            ..Who::new("Anna", "Müller", "anna@example.org")
+            ..Applicant::new("Anna", "Müller", "anna@example.org")
         },
     );
-    let bernd = signed_up(app, Who::new("Bernd", "Schulz", "bernd@example.org"));
-    let clara = register(app, Who::new("Clara", "Öztürk", "clara@example.org"));
+    let bernd = signed_up(app, Applicant::new("Bernd", "Schulz", "bernd@example.org"));
+    let clara = app.register_directly(Applicant::new("Clara", "Öztürk", "clara@example.org"));
 
     // The check-in role reaches the door page and nothing else.
     let get = |path: String| {
@@ -789,7 +682,7 @@ async fn check_in_by_search_and_by_code_happens_once_and_the_door_sees_nothing_e
             .select(rows::Registration::as_select())
             .first(&mut *conn)
             .unwrap();
-        reg::checkin_token(&app.state.ctx.clone(), &r)
+        reg::checkin_token(&app.mail_context(), &r)
     };
     let bernd_code = code(bernd);
     let (status, page) = get(o.admin(&format!("/checkin/code/{bernd_code}"))).await;
@@ -849,7 +742,7 @@ async fn check_in_by_search_and_by_code_happens_once_and_the_door_sees_nothing_e
 async fn the_outbox_lists_a_failed_message_and_retry_makes_it_due() {
     let o = office().await;
     let app = &o.app;
-    register(app, Who::new("Anna", "Müller", "anna@example.org"));
+    app.register_directly(Applicant::new("Anna", "Müller", "anna@example.org"));
     let message: i64 = {
         let mut conn = app.conn();
         let id = outbox::table.select(outbox::id).first(&mut *conn).unwrap();
@@ -907,27 +800,27 @@ async fn the_outbox_lists_a_failed_message_and_retry_makes_it_due() {
 async fn bulk_mail_to_a_workshop_reaches_each_enrolled_person_once() {
     let o = office().await;
     let app = &o.app;
-    let w = session_named(app, WORKSHOP);
-    set_capacity(app, w, 2);
+    let w = app.session_id(WORKSHOP);
+    app.set_session_capacity(w, 2);
     let mut enrolled = vec![];
     for (first, email) in [("Anna", "anna@example.org"), ("Bernd", "bernd@example.org")] {
         enrolled.push(signed_up(
             app,
-            Who {
+            Applicant {
                 workshop: Some(w),
-                ..Who::new(first, "Teilnehmend", email)
+                ..Applicant::new(first, "Teilnehmend", email)
             },
         ));
     }
     let waiting = signed_up(
         app,
-        Who {
+        Applicant {
             workshop: Some(w),
-            ..Who::new("Clara", "Wartend", "clara@example.org")
+            ..Applicant::new("Clara", "Wartend", "clara@example.org")
         },
     );
-    assert_eq!(seat_of(app, waiting, w), "waitlisted");
-    signed_up(app, Who::new("Dora", "Anderswo", "dora@example.org"));
+    assert_eq!(app.seat(waiting, w).unwrap(), "waitlisted");
+    signed_up(app, Applicant::new("Dora", "Anderswo", "dora@example.org"));
     assert!(app.mailer.drain().await.unwrap() > 0);
 
     let (status, page) = o.page(&o.admin("/mail")).await;
@@ -1006,7 +899,7 @@ async fn bulk_mail_to_a_workshop_reaches_each_enrolled_person_once() {
     let page = r.text().await.unwrap();
     assert!(page.contains("id=\"e-subject\"") && page.contains(">Nur Text</textarea>"));
     assert!(page.contains(&format!("value=\"{group}\" selected")));
-    let presse = category_named(app, "Presse");
+    let presse = app.category_id("Presse");
     for (g, message) in [
         ("workshop-999999".to_string(), "Bitte wählen Sie"),
         ("speakers".to_string(), "Bitte wählen Sie"),

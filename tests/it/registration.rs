@@ -22,43 +22,14 @@ async fn app_with_smtp(sink: &SmtpSink) -> TestApp {
     .await
 }
 
-fn session_id(app: &TestApp, title: &str) -> i64 {
-    let mut conn = app.conn();
-    sessions::table
-        .filter(sessions::title.eq(title))
-        .select(sessions::id)
-        .first(&mut *conn)
-        .unwrap()
-}
-
-fn group_of(app: &TestApp, session: i64) -> i64 {
-    let mut conn = app.conn();
-    sessions::table
-        .find(session)
-        .select(sessions::slot_group_id.assume_not_null())
-        .first(&mut *conn)
-        .unwrap()
-}
-
 struct Visitor {
     b: reqwest::Client,
     token: String,
 }
 
 async fn visitor(app: &TestApp, slug: &str) -> Visitor {
-    let b = browser();
-    let page = b
-        .get(app.url(&format!("/{slug}/register")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    Visitor {
-        token: csrf_in(&page),
-        b,
-    }
+    let (b, token) = app.visitor(slug).await;
+    Visitor { b, token }
 }
 
 fn category(app: &TestApp) -> String {
@@ -124,8 +95,8 @@ async fn a_participant_registers_confirms_and_gets_a_workshop_over_smtp() {
     let sink = SmtpSink::start();
     let app = app_with_smtp(&sink).await;
     let slug = app.load_demo();
-    let workshop = session_id(&app, "Digitale Zwillinge für die Stadtplanung");
-    let group = group_of(&app, workshop).to_string();
+    let workshop = app.session_id("Digitale Zwillinge für die Stadtplanung");
+    let group = app.slot_group_of(workshop).to_string();
     let field = format!("workshop_{group}");
     let v = visitor(&app, &slug).await;
     let page =
@@ -377,14 +348,8 @@ async fn full_workshops_waitlist_and_promote_in_order_when_someone_leaves() {
     let sink = SmtpSink::start();
     let app = app_with_smtp(&sink).await;
     let slug = app.load_demo();
-    let w = session_id(&app, "Sensorik im Straßenraum");
-    {
-        let mut conn = app.conn();
-        diesel::update(sessions::table.find(w))
-            .set(sessions::capacity.eq(Some(1)))
-            .execute(&mut *conn)
-            .unwrap();
-    }
+    let w = app.session_id("Sensorik im Straßenraum");
+    app.set_session_capacity(w, 1);
     let (a, a_page) = confirmed_participant(&app, &sink, &slug, "a@example.org", &[]).await;
     let (b, b_page) = confirmed_participant(&app, &sink, &slug, "b@example.org", &[]).await;
     let (c, c_page) = confirmed_participant(&app, &sink, &slug, "c@example.org", &[]).await;
@@ -413,7 +378,7 @@ async fn full_workshops_waitlist_and_promote_in_order_when_someone_leaves() {
             .unwrap();
     assert!(page.contains("Warteliste, Platz 2"), "visible position");
     // An overlapping workshop in the same block is refused (rule 3).
-    let other = session_id(&app, "Urbane Datenplattformen in der Praxis");
+    let other = app.session_id("Urbane Datenplattformen in der Praxis");
     let r =
         a.b.post(app.url(&format!("{a_page}/enroll")))
             .form(&[
@@ -491,6 +456,8 @@ async fn full_workshops_waitlist_and_promote_in_order_when_someone_leaves() {
         .first(&mut *conn)
         .unwrap();
     assert_eq!(counts, (1, 0));
+    drop(conn);
+    app.mailer.drain().await.unwrap();
 }
 
 #[tokio::test]
@@ -592,19 +559,10 @@ fn confirm_links(app: &TestApp) -> Vec<String> {
 /// Creates `n` pending registrations that picked `workshop`, without HTTP (the race is about
 /// the confirmations).
 fn pending_with_pick(app: &TestApp, n: usize, workshop: Option<i64>) {
-    let mut conn = app.conn();
-    let c: kongress::db::rows::Congress = congresses::table
-        .select(kongress::db::rows::Congress::as_select())
-        .first(&mut *conn)
-        .unwrap();
+    let c = app.congress_row();
     let cat: i64 = category(app).parse().unwrap();
-    let group = workshop.map(|w| {
-        sessions::table
-            .find(w)
-            .select(sessions::slot_group_id.assume_not_null())
-            .first::<i64>(&mut *conn)
-            .unwrap()
-    });
+    let group = workshop.map(|w| app.slot_group_of(w));
+    let mut conn = app.conn();
     let ctx = app.state.ctx.clone();
     for i in 0..n {
         let input = kongress::services::registration::RegistrationInput {
@@ -661,15 +619,10 @@ async fn confirm_all_at_once(apps: &[&TestApp], links: &[String]) -> Vec<u16> {
 
 async fn seat_race(apps: &[&TestApp]) {
     let app = apps[0];
+    app.allow_undelivered("200 confirmations' mails; the race is about seats, not sending");
     app.load_demo();
-    let w = session_id(app, "Stadtentwicklung mit Jugendlichen");
-    {
-        let mut conn = app.conn();
-        diesel::update(sessions::table.find(w))
-            .set(sessions::capacity.eq(Some(25)))
-            .execute(&mut *conn)
-            .unwrap();
-    }
+    let w = app.session_id("Stadtentwicklung mit Jugendlichen");
+    app.set_session_capacity(w, 25);
     pending_with_pick(app, 200, Some(w));
     let links = confirm_links(app);
     assert_eq!(links.len(), 200);
@@ -797,6 +750,8 @@ async fn the_congress_capacity_race_and_waitlist_promotion_on_cancellation() {
             && kinds.contains(&"cancelled".to_string()),
         "{kinds:?}"
     );
+    drop(conn);
+    app.mailer.drain().await.unwrap();
 }
 
 #[tokio::test]
@@ -804,14 +759,8 @@ async fn participants_see_their_qr_code_download_their_data_and_can_delete_it() 
     let sink = SmtpSink::start();
     let app = app_with_smtp(&sink).await;
     let slug = app.load_demo();
-    let w = session_id(&app, "Sensorik im Straßenraum");
-    {
-        let mut conn = app.conn();
-        diesel::update(sessions::table.find(w))
-            .set(sessions::capacity.eq(Some(1)))
-            .execute(&mut *conn)
-            .unwrap();
-    }
+    let w = app.session_id("Sensorik im Straßenraum");
+    app.set_session_capacity(w, 1);
     let (a, a_page) = confirmed_participant(&app, &sink, &slug, "a@example.org", &[]).await;
     let (b, b_page) = confirmed_participant(&app, &sink, &slug, "b@example.org", &[]).await;
     for (v, p) in [(&a, &a_page), (&b, &b_page)] {
@@ -884,12 +833,14 @@ async fn participants_see_their_qr_code_download_their_data_and_can_delete_it() 
             .await
             .unwrap();
     assert!(page.contains("Platz freigeben"));
+    app.mailer.drain().await.unwrap();
 }
 
 #[tokio::test]
 async fn unconfirmed_registrations_expire_after_48_hours_and_can_register_again() {
     let sink = SmtpSink::start();
     let app = app_with_smtp(&sink).await;
+    app.allow_undelivered("confirmation links are read from the outbox; this test is about expiry");
     let slug = app.load_demo();
     let v = visitor(&app, &slug).await;
     assert_eq!(
@@ -954,6 +905,7 @@ async fn unconfirmed_registrations_expire_after_48_hours_and_can_register_again(
 async fn many_people_register_at_the_same_moment_without_errors() {
     let sink = SmtpSink::start();
     let app = app_with_smtp(&sink).await;
+    app.allow_undelivered("the crowd's confirmation mails; this test is about the registrations");
     let slug = app.load_demo();
     let v = visitor(&app, &slug).await;
     let mut emails: Vec<String> = (0..30).map(|i| format!("crowd{i}@example.org")).collect();

@@ -227,6 +227,7 @@ async fn a_speaker_link_shows_only_their_slots_and_dead_links_give_404() {
         .unwrap();
     assert_eq!(r.status(), 404);
     let _ = keynote_answers_and_profile(&app, &fresh, keynote, &slug, &b).await;
+    app.mailer.drain().await.unwrap();
 }
 
 /// Confirm/decline and the profile, through the speaker's own page.
@@ -458,6 +459,7 @@ async fn speaker_login_answers_the_same_for_known_and_unknown_addresses() {
         .unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("value=\"not-an-address\""));
+    app.mailer.drain().await.unwrap();
 }
 
 /// The "done when": on the demo congress an organizer moves a workshop to another room
@@ -768,4 +770,5 @@ async fn the_speaker_page_marks_changes_since_the_last_visit() {
     assert!(second.contains("Verschoben: „Keynote: Daseinsvorsorge 2040“"));
     let (_, third) = app.text(link).await;
     assert!(!third.contains("Geändert seit Ihrem letzten Besuch"));
+    app.mailer.drain().await.unwrap();
 }
