@@ -12,14 +12,15 @@ use kongress::services::import::{self, ImportError};
 use crate::formats::validate;
 use crate::helpers::{spawn_app, TestApp, TestDb};
 
-fn shared(path: &str) -> PathBuf {
+/// A file of `tests/fixtures/formats` (see its README for where each came from).
+fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/formats")
+        .join("tests/fixtures/formats")
         .join(path)
 }
 
 fn read(path: &str) -> String {
-    std::fs::read_to_string(shared(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    std::fs::read_to_string(fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// pretalx's democon, less one speaker's double booking (Stephanie Hudson is in two
@@ -135,7 +136,7 @@ async fn a_pretalx_export_imports_and_exports_validly_and_reimports_idempotently
     );
     assert!(done.warnings.iter().any(|w| w.contains("offsets")));
 
-    // Our exports of it pass the schemas (the source file does not quite: see formats/README).
+    // Our exports of it pass the schemas (the source file does not quite: see tests/fixtures/formats/README.md).
     let dir = tempfile::tempdir().unwrap();
     let (xml, _) = save(&app, "/democon/schedule.xml", dir.path(), "democon.xml").await;
     let (json, exported) = save(&app, "/democon/schedule.json", dir.path(), "democon.json").await;
@@ -286,7 +287,7 @@ async fn bad_files_are_refused_with_their_place_and_change_nothing() {
 #[test]
 fn the_import_command_prints_what_it_did_and_refuses_bad_files() {
     let db = TestDb::new();
-    let sample = shared("samples/schedule.xml");
+    let sample = fixture("samples/schedule.xml");
     let (ok, out, err) = crate::cli::kongress(
         &db,
         &[
@@ -319,7 +320,7 @@ fn the_import_command_prints_what_it_did_and_refuses_bad_files() {
         None,
     );
     assert!(ok && out.contains("published as version 1"), "{out}");
-    let bad = shared("samples/schedule-invalid.xml");
+    let bad = fixture("samples/schedule-invalid.xml");
     let (ok, _, err) = crate::cli::kongress(
         &db,
         &["import", "--congress", "examplecon", bad.to_str().unwrap()],

@@ -20,5 +20,6 @@ mod programme;
 mod public_pages;
 mod races;
 mod registration;
+pub mod schedule_check;
 mod schema;
 mod speakers;
