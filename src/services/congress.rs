@@ -50,57 +50,73 @@ fn slug_taken(conn: &mut DbConnection, slug: &str, except: Option<i64>) -> Query
     Ok(q.count().get_result::<i64>(conn)? > 0)
 }
 
-/// Creates a congress with its days and makes the creator its owner.
+/// Creates a congress as a draft with its day rows, grants `creator` the owner role and
+/// records it, in one transaction.
 pub fn create(
     conn: &mut DbConnection,
     s: &CongressSettings,
     creator: i64,
 ) -> Result<i64, ServiceError> {
-    Slug::parse(&s.slug).map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
     write_transaction(conn, |conn| {
-        if slug_taken(conn, &s.slug, None)? {
-            return Err(ServiceError::invalid("slug", "taken"));
-        }
-        let now = now_utc();
-        let guid = new_guid();
-        let id: i64 = diesel::insert_into(congresses::table)
-            .values(NewCongress {
-                slug: &s.slug,
-                title: &s.title,
-                subtitle: &s.subtitle,
-                description: &s.description,
-                venue_name: &s.venue_name,
-                venue_address: &s.venue_address,
-                time_zone: &s.time_zone,
-                first_day: s.first_day,
-                last_day: s.last_day,
-                languages: &s.languages,
-                registration_opens_at: s.registration_opens_at,
-                registration_closes_at: s.registration_closes_at,
-                capacity: s.capacity,
-                status: "draft",
-                guid: &guid,
-                created_at: now,
-                updated_at: now,
-            })
-            .returning(congresses::id)
-            .get_result(conn)?;
-        sync_days(conn, id, s.first_day, s.last_day)?;
-        super::organizers::grant_role(conn, creator, id, "owner")?;
-        audit::record(
-            conn,
-            Actor::Organizer(creator),
-            AuditEvent {
-                congress_id: Some(id),
-                kind: "congress.created",
-                entity: "congress",
-                entity_id: Some(id),
-                before: None,
-                after: serde_json::to_value(s).ok(),
-            },
-        )?;
-        Ok(id)
+        create_in(conn, s, Some(creator), Actor::Organizer(creator)).map(|(id, _)| id)
     })
+}
+
+/// The one way a congress comes into being (the back office, the import of a schedule file
+/// and the demo all use it), inside the caller's transaction: checks the slug, inserts the
+/// draft, makes its day rows, grants `owner` the owner role when there is one, and records it
+/// in the audit log as done by `actor`. Returns the id and guid.
+pub fn create_in(
+    conn: &mut DbConnection,
+    s: &CongressSettings,
+    owner: Option<i64>,
+    actor: Actor,
+) -> Result<(i64, String), ServiceError> {
+    Slug::parse(&s.slug).map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
+    if slug_taken(conn, &s.slug, None)? {
+        return Err(ServiceError::invalid("slug", "taken"));
+    }
+    let now = now_utc();
+    let guid = new_guid();
+    let id: i64 = diesel::insert_into(congresses::table)
+        .values(NewCongress {
+            slug: &s.slug,
+            title: &s.title,
+            subtitle: &s.subtitle,
+            description: &s.description,
+            venue_name: &s.venue_name,
+            venue_address: &s.venue_address,
+            time_zone: &s.time_zone,
+            first_day: s.first_day,
+            last_day: s.last_day,
+            languages: &s.languages,
+            registration_opens_at: s.registration_opens_at,
+            registration_closes_at: s.registration_closes_at,
+            capacity: s.capacity,
+            status: "draft",
+            guid: &guid,
+            created_at: now,
+            updated_at: now,
+        })
+        .returning(congresses::id)
+        .get_result(conn)?;
+    sync_days(conn, id, s.first_day, s.last_day)?;
+    if let Some(owner) = owner {
+        super::organizers::grant_role(conn, owner, id, "owner")?;
+    }
+    audit::record(
+        conn,
+        actor,
+        AuditEvent {
+            congress_id: Some(id),
+            kind: "congress.created",
+            entity: "congress",
+            entity_id: Some(id),
+            before: None,
+            after: serde_json::to_value(s).ok(),
+        },
+    )?;
+    Ok((id, guid))
 }
 
 /// Makes the day rows match the date range: days outside it go, missing ones are added, labels

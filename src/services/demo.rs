@@ -10,8 +10,7 @@ use diesel::prelude::*;
 use super::audit::Actor;
 use super::{new_guid, now_utc, organizers, publish, ServiceError};
 use crate::db::rows::{
-    NewCategory, NewCongress, NewCongressDay, NewRoom, NewSession, NewSlotGroup, NewSpeaker,
-    NewTrack, SessionSpeaker,
+    NewCategory, NewRoom, NewSession, NewSlotGroup, NewSpeaker, NewTrack, SessionSpeaker,
 };
 use crate::db::schema::{
     categories, congress_days, congresses, rooms, session_speakers, sessions, slot_groups,
@@ -290,11 +289,14 @@ pub fn load(
             Err(ServiceError::Conflict(_)) => None,
             Err(e) => return Err(e),
         };
-    let (congress_id, session_count) =
-        write_transaction(conn, |conn| insert_programme(conn, first, second, today))?;
-    if let Some(id) = organizer_id {
-        organizers::grant_role(conn, id, congress_id, "owner")?;
-    }
+    // The demo organizer owns the congress, also when they were there before.
+    let owner = match organizer_id {
+        Some(id) => Some(id),
+        None => organizers::id_by_email(conn, DEMO_ORGANIZER)?,
+    };
+    let (congress_id, session_count) = write_transaction(conn, |conn| {
+        insert_programme(conn, first, second, today, owner)
+    })?;
     // With a mail context the speakers get their links (so a later publish sends digests, as
     // on a real congress); the fictional people's emails are removed below.
     publish::publish(conn, congress_id, Actor::Cli, registrations)?;
@@ -331,6 +333,7 @@ fn insert_programme(
     first: NaiveDate,
     second: NaiveDate,
     today: NaiveDate,
+    owner: Option<i64>,
 ) -> Result<(i64, usize), ServiceError> {
     let now = now_utc();
     let at = |day: NaiveDate, t: NaiveTime| {
@@ -338,49 +341,44 @@ fn insert_programme(
             .map(|i| i.naive_utc())
             .map_err(|e| ServiceError::Internal(format!("demo time: {e}")))
     };
-    let guid = new_guid();
     let opens = at(today - Days::new(1), hm(9, 0))?;
     let closes = at(first - Days::new(3), hm(23, 59))?;
-    let congress_id: i64 = diesel::insert_into(congresses::table)
-        .values(NewCongress {
-            slug: DEMO_SLUG,
-            title: "Smart City Kongress 2027",
-            subtitle: "Daten, Dialog, Daseinsvorsorge – der nationale Fachkongress der Kommunen",
-            description: "Zwei Tage für alle, die Städte, Gemeinden und Landkreise digital und \
-                nachhaltig gestalten: ein Plenartag mit Keynotes, Podium und einer Fuck-up Night, \
-                dann ein Werkstatttag mit elf parallelen Werkstätten in zwei Blöcken.\n\n\
-                Der Kongress richtet sich an Mitgliedskommunen des Netzwerks ebenso wie an \
-                Kommunen, die noch am Anfang stehen.",
-            venue_name: "Kongresszentrum Isarauen",
-            venue_address: "Auenstraße 12, 80469 München",
-            time_zone: "Europe/Berlin",
-            first_day: first,
-            last_day: second,
-            languages: "de,en",
-            registration_opens_at: Some(opens),
-            registration_closes_at: Some(closes),
-            capacity: Some(260),
-            status: "draft",
-            guid: &guid,
-            created_at: now,
-            updated_at: now,
-        })
-        .returning(congresses::id)
-        .get_result(conn)?;
-
-    // One row at a time: MultiConnection has no batch insert.
+    let settings = super::congress::CongressSettings {
+        slug: DEMO_SLUG.into(),
+        title: "Smart City Kongress 2027".into(),
+        subtitle: "Daten, Dialog, Daseinsvorsorge – der nationale Fachkongress der Kommunen".into(),
+        description: "Zwei Tage für alle, die Städte, Gemeinden und Landkreise digital und \
+            nachhaltig gestalten: ein Plenartag mit Keynotes, Podium und einer Fuck-up Night, \
+            dann ein Werkstatttag mit elf parallelen Werkstätten in zwei Blöcken.\n\n\
+            Der Kongress richtet sich an Mitgliedskommunen des Netzwerks ebenso wie an \
+            Kommunen, die noch am Anfang stehen."
+            .into(),
+        venue_name: "Kongresszentrum Isarauen".into(),
+        venue_address: "Auenstraße 12, 80469 München".into(),
+        time_zone: "Europe/Berlin".into(),
+        first_day: first,
+        last_day: second,
+        languages: "de,en".into(),
+        registration_opens_at: Some(opens),
+        registration_closes_at: Some(closes),
+        capacity: Some(260),
+        status: "draft".into(),
+    };
+    let (congress_id, _) = super::congress::create_in(conn, &settings, owner, Actor::Cli)?;
     for (day, label, label_en) in [
         (first, "Tag 1: Plenum", "Day 1: Plenary"),
         (second, "Tag 2: Werkstätten", "Day 2: Workshops"),
     ] {
-        diesel::insert_into(congress_days::table)
-            .values(NewCongressDay {
-                congress_id,
-                day,
-                label,
-                label_en,
-            })
-            .execute(conn)?;
+        diesel::update(
+            congress_days::table
+                .filter(congress_days::congress_id.eq(congress_id))
+                .filter(congress_days::day.eq(day)),
+        )
+        .set((
+            congress_days::label.eq(label),
+            congress_days::label_en.eq(label_en),
+        ))
+        .execute(conn)?;
     }
 
     // Rooms: three plenary spaces, then the eleven workshop rooms.

@@ -17,10 +17,8 @@ use diesel::prelude::*;
 use super::audit::{self, Actor, AuditEvent};
 use super::{now_utc, ServiceError};
 use crate::config::ImportLimits;
-use crate::db::rows::{NewCongress, NewRoom, NewSession, NewSpeaker, NewTrack};
-use crate::db::schema::{
-    congress_days, congresses, rooms, session_speakers, sessions, speakers, tracks,
-};
+use crate::db::rows::{NewRoom, NewSession, NewSpeaker, NewTrack};
+use crate::db::schema::{congresses, rooms, session_speakers, sessions, speakers, tracks};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::{Conflict, SessionId, Slug};
 
@@ -383,44 +381,25 @@ pub fn apply(
                 (id, guid)
             }
             None => {
-                let guid = uuid::Uuid::new_v4().to_string();
-                let id: i64 = diesel::insert_into(congresses::table)
-                    .values(NewCongress {
-                        slug,
-                        title: &s.title,
-                        subtitle: "",
-                        description: "",
-                        venue_name: "",
-                        venue_address: "",
-                        time_zone: tz.name(),
-                        first_day: first,
-                        last_day: last,
-                        languages: "de,en",
-                        registration_opens_at: None,
-                        registration_closes_at: None,
-                        capacity: None,
-                        status: "draft",
-                        guid: &guid,
-                        created_at: now,
-                        updated_at: now,
-                    })
-                    .returning(congresses::id)
-                    .get_result(conn)?;
-                let mut d = first;
-                while d <= last {
-                    diesel::insert_into(congress_days::table)
-                        .values((
-                            congress_days::congress_id.eq(id),
-                            congress_days::day.eq(d),
-                            congress_days::label.eq(""),
-                            congress_days::label_en.eq(""),
-                        ))
-                        .execute(conn)?;
-                    match d.succ_opt() {
-                        Some(next) => d = next,
-                        None => break,
-                    }
-                }
+                let settings = super::congress::CongressSettings {
+                    slug: slug.to_string(),
+                    title: s.title.clone(),
+                    subtitle: String::new(),
+                    description: String::new(),
+                    venue_name: String::new(),
+                    venue_address: String::new(),
+                    time_zone: tz.name().to_string(),
+                    first_day: first,
+                    last_day: last,
+                    languages: "de,en".into(),
+                    registration_opens_at: None,
+                    registration_closes_at: None,
+                    capacity: None,
+                    status: "draft".into(),
+                };
+                // An import has no organizer to make owner: the CLI's congress is given an
+                // owner by an instance admin; the back office imports into an existing one.
+                let (id, guid) = super::congress::create_in(conn, &settings, None, actor)?;
                 out.congress_created = true;
                 (id, guid)
             }

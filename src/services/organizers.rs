@@ -90,6 +90,15 @@ pub fn create_organizer(
     })
 }
 
+/// The organizer with this email address (as stored, lowercased domain), if any.
+pub fn id_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<i64>> {
+    organizers::table
+        .filter(organizers::email.eq(email))
+        .select(organizers::id)
+        .first(conn)
+        .optional()
+}
+
 /// Gives an organizer a role in a congress (owner, editor, checkin).
 pub fn grant_role(
     conn: &mut DbConnection,

@@ -131,3 +131,33 @@ fn bad_configuration_is_reported_not_panicked() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL"));
     drop(db);
 }
+
+/// The demo's organizer owns the demo congress even when the account existed before (a
+/// database that had the demo once and lost its congress).
+#[test]
+fn the_demo_organizer_owns_the_demo_also_when_the_account_existed() {
+    use diesel::prelude::*;
+    use kongress::db::schema::congress_roles;
+    use kongress::services::{audit::Actor, demo, organizers};
+    let db = TestDb::new();
+    let (ok, out, err) = kongress(&db, &["migrate"], None);
+    assert!(ok, "{out}{err}");
+    let mut conn = crate::helpers::connect(&db.url);
+    let before = organizers::create_organizer(
+        &mut conn,
+        demo::DEMO_ORGANIZER,
+        "a-long-enough-password",
+        false,
+        Actor::Cli,
+    )
+    .unwrap();
+    let loaded = demo::load(&mut conn, chrono::Utc::now().date_naive(), None).unwrap();
+    assert!(loaded.organizer_password.is_empty(), "the password stays");
+    let role: String = congress_roles::table
+        .filter(congress_roles::organizer_id.eq(before))
+        .filter(congress_roles::congress_id.eq(loaded.congress_id))
+        .select(congress_roles::role)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(role, "owner");
+}

@@ -783,3 +783,47 @@ fn the_import_command_refuses_files_over_the_limits() {
         "{out}"
     );
 }
+
+/// An import that creates its congress goes through the same service as the back office: the
+/// congress gets its day rows and a `congress.created` entry in the audit log.
+#[test]
+fn an_imported_congress_is_created_like_any_other() {
+    use kongress::db::schema::{audit_log, congress_days};
+    let db = TestDb::new();
+    let sample = fixture("samples/schedule.xml");
+    let (ok, out, err) = crate::cli::kongress(
+        &db,
+        &[
+            "import",
+            "--congress",
+            "examplecon",
+            sample.to_str().unwrap(),
+            "--draft",
+        ],
+        None,
+    );
+    assert!(ok, "{out}{err}");
+    let mut conn = crate::helpers::connect(&db.url);
+    let (id, first, last): (i64, chrono::NaiveDate, chrono::NaiveDate) = congresses::table
+        .filter(congresses::slug.eq("examplecon"))
+        .select((congresses::id, congresses::first_day, congresses::last_day))
+        .first(&mut conn)
+        .unwrap();
+    let days: i64 = congress_days::table
+        .filter(congress_days::congress_id.eq(id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(
+        days,
+        (last - first).num_days() + 1,
+        "one day row per congress day"
+    );
+    let created: i64 = audit_log::table
+        .filter(audit_log::congress_id.eq(id))
+        .filter(audit_log::kind.eq("congress.created"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(created, 1);
+}
