@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Lang;
+use super::lang::Lang;
 
 /// One changelog line as a sentence, times in the congress's zone.
 pub fn change_text(lang: Lang, tz: chrono_tz::Tz, c: &crate::domain::programme::Change) -> String {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::domain::Conflict;
-use crate::i18n::Lang;
+use crate::i18n::lang::Lang;
 
 /// A conflict as a sentence naming the other session.
 pub fn conflict_message(lang: Lang, c: &Conflict, speaker_names: &HashMap<i64, String>) -> String {
