@@ -357,6 +357,13 @@ pub fn paragraphs(text: &str) -> Vec<String> {
 
 pub use crate::i18n::changes::change_text;
 
+/// The congress's navigation in the header.
+pub struct Nav {
+    pub slug: String,
+    pub title: String,
+    pub current: &'static str,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,11 +397,4 @@ mod tests {
     fn paragraphs_split_on_blank_lines() {
         assert_eq!(paragraphs("a\n\n\nb\nc\n\n"), vec!["a", "b\nc"]);
     }
-}
-
-/// The congress's navigation in the header.
-pub struct Nav {
-    pub slug: String,
-    pub title: String,
-    pub current: &'static str,
 }
