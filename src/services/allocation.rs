@@ -18,6 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::allocation::{allocate, Allocation, Instance, Ranking, Stats};
+use crate::domain::MailKind;
 use crate::i18n::Lang;
 use crate::mail::compose;
 
@@ -533,7 +534,7 @@ pub fn commit(
             };
             let name = format!("{} {}", r.first_name, r.last_name);
             let c = compose::compose(
-                "allocation-result",
+                MailKind::AllocationResult,
                 lang,
                 &compose::WordsIn {
                     lang: lang.code(),

@@ -22,6 +22,7 @@ use crate::db::rows;
 use crate::db::schema::{enrollments, registrations, speaker_links, speakers};
 use crate::db::DbConnection;
 use crate::domain::programme::{Change, ProgrammeSnapshot};
+use crate::domain::MailKind;
 use crate::domain::SessionId;
 use crate::i18n::Lang;
 use crate::mail::compose;
@@ -144,7 +145,7 @@ pub fn after_publish(
             None => format!("{}/speaker/login", ctx.base_url),
         };
         let c = compose::compose(
-            "speaker-schedule-changed",
+            MailKind::SpeakerScheduleChanged,
             lang,
             &compose::WordsIn {
                 lang: lang.code(),
@@ -202,7 +203,7 @@ pub fn after_publish(
         let lang = Lang::parse(&r.language).unwrap_or(Lang::De);
         let name = format!("{} {}", r.first_name, r.last_name);
         let c = compose::compose(
-            "participant-schedule-changed",
+            MailKind::ParticipantScheduleChanged,
             lang,
             &compose::WordsIn {
                 lang: lang.code(),

@@ -23,6 +23,7 @@ use crate::db::rows;
 use crate::db::schema::{congresses, session_speakers, sessions, speaker_links, speakers};
 use crate::db::DbConnection;
 use crate::domain::programme::{changelog, SnapshotSession, SpeakerRole};
+use crate::domain::MailKind;
 use crate::domain::{SessionId, SpeakerId};
 use crate::i18n::Lang;
 use crate::mail::compose;
@@ -135,7 +136,7 @@ pub fn queue_link_mail(
         .first(conn)?;
     let lang = congress_lang(&languages);
     let c = compose::compose(
-        "speaker-link",
+        MailKind::SpeakerLink,
         lang,
         &compose::WordsIn {
             lang: lang.code(),

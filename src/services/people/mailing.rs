@@ -9,6 +9,7 @@ use crate::db::rows;
 use crate::db::schema::{categories, enrollments, outbox, registrations, sessions};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::MailKind;
 use crate::i18n::Lang;
 use crate::mail::compose;
 use crate::services::audit::{self, Actor, AuditEvent};
@@ -19,8 +20,6 @@ use crate::services::ServiceError;
 
 /// Outbox messages per page.
 pub const OUTBOX_PAGE: i64 = 50;
-/// The outbox kind of organizers' bulk mail.
-pub const BULK_KIND: &str = "bulk";
 
 /// One outbox message for the list.
 #[derive(Debug, Clone, Queryable)]
@@ -305,7 +304,7 @@ pub fn send_bulk(
             let link = format!("{}/r/{}", ctx.base_url, manage_token(ctx, r));
             let name = format!("{} {}", r.first_name, r.last_name);
             let c = compose::compose(
-                BULK_KIND,
+                MailKind::Bulk,
                 lang,
                 &compose::WordsIn {
                     lang: lang.code(),
@@ -322,7 +321,7 @@ pub fn send_bulk(
                 conn,
                 &Email::composed(
                     Some(congress.id),
-                    BULK_KIND,
+                    MailKind::Bulk.as_str(),
                     format!("bulk:{}:{}", mail.batch, r.id),
                     &r.email,
                     lang,

@@ -38,11 +38,11 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::{
-    confirmation_deadline, transition, Effect, EmailKind, RegistrationEvent, RegistrationStatus,
+    confirmation_deadline, transition, Effect, MailKind, RegistrationEvent, RegistrationStatus,
 };
 use crate::domain::seats::{Admission, WaitlistReason};
 use crate::i18n::Lang;
-use crate::mail::compose::{self, RegistrationMail};
+use crate::mail::compose;
 
 /// Runs a registration command as one write transaction, and runs it again (up to three times
 /// in all) when PostgreSQL aborted it to break a deadlock between two people's transitions, or
@@ -146,24 +146,29 @@ pub(super) fn queue_mail(
     conn: &mut DbConnection,
     ctx: &Ctx,
     r: &rows::Registration,
-    kind: EmailKind,
+    kind: MailKind,
     link: &str,
     lines: Vec<String>,
     key: &str,
 ) -> Result<(), ServiceError> {
     let title = congress_title(conn, r.congress_id)?;
     let lang = lang_of(r);
-    let c = compose::registration(&RegistrationMail {
+    let name = format!("{} {}", r.first_name, r.last_name);
+    let c = compose::compose(
         kind,
         lang,
-        congress: &title,
-        first_name: &r.first_name,
-        last_name: &r.last_name,
+        &compose::WordsIn {
+            lang: lang.code(),
+            name: &name,
+            congress: &title,
+            detail: "",
+        },
         link,
-        lines,
-    })
+        &[],
+        &lines,
+    )
     .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
-    let attachments = if gives_place(kind) {
+    let attachments = if kind.has_attachments() {
         place_attachments(conn, ctx, r)?
     } else {
         vec![]
@@ -184,16 +189,6 @@ pub(super) fn queue_mail(
         &ctx.id_domain,
     )?;
     Ok(())
-}
-
-/// Whether an email tells a person they now have a place (and carries their check-in code).
-pub(super) fn gives_place(kind: EmailKind) -> bool {
-    matches!(
-        kind,
-        EmailKind::RegistrationConfirmed
-            | EmailKind::PromotedFromWaitlist
-            | EmailKind::ApprovalGranted
-    )
 }
 
 /// The check-in QR code as a PNG and the person's agenda as iCalendar (SPEC §4). The agenda

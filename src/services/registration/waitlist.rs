@@ -101,7 +101,7 @@ pub fn promote_workshop_waitlist(
         let link = format!("{}/r/{}", ctx.base_url, manage_token(ctx, &r));
         let name = format!("{} {}", r.first_name, r.last_name);
         let c = compose::compose(
-            "enrollment-promoted",
+            MailKind::EnrollmentPromoted,
             lang,
             &compose::WordsIn {
                 lang: lang.code(),
