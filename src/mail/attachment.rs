@@ -27,3 +27,14 @@ impl Attachment {
             .unwrap_or_default()
     }
 }
+
+/// How to make a message's attachments, stored instead of their bytes where they are made from
+/// the database (see [`Stored`]): small to store, and rendered by the mail worker instead of
+/// inside the transaction that queues the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipe {
+    /// The check-in QR code and the agenda (`.ics`) of the registration with this id, the
+    /// attachments of a mail that gives a place (`MailKind::has_attachments`).
+    PlaceOfRegistration(i64),
+}
