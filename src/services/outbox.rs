@@ -1,5 +1,10 @@
 //! The transactional outbox (SPEC §2 rule 6): an email is a row written in the same transaction
 //! as the change that causes it; the mail worker sends it later, with retries.
+//!
+//! Attachments are not made in that transaction: the row stores a recipe (e.g.
+//! `[{"place_of_registration": 7}]`) and the worker renders it when it sends the message, with
+//! [`PlaceAttachments`] (handed to the worker at start-up), so a confirmation does not hold the
+//! database's write lock while a QR code and an agenda are drawn.
 
 use diesel::prelude::*;
 
@@ -11,7 +16,8 @@ use crate::i18n::Lang;
 use crate::mail::compose;
 
 pub use super::ctx::message_id_domain;
-pub use crate::mail::attachment::{Attachment, Recipe};
+use crate::mail::attachment::{self, Stored};
+pub use crate::mail::attachment::{Attachment, AttachmentRenderer, Recipe};
 
 /// One email to queue: who gets it, the words of its kind filled in, and its attachments.
 pub struct Mail<'a> {
@@ -35,8 +41,8 @@ pub struct Mail<'a> {
     pub extra: &'a [String],
     /// A list below the paragraphs (workshop outcomes, changed sessions).
     pub lines: &'a [String],
-    /// How to make the attachments: given exactly for the kinds that carry them
-    /// ([`MailKind::has_attachments`]).
+    /// How to make the attachments, given exactly for the kinds that carry them
+    /// ([`MailKind::has_attachments`]); stored as they are and rendered by the mail worker.
     pub attachments: &'a [Recipe],
 }
 
@@ -67,10 +73,7 @@ pub fn queue(conn: &mut DbConnection, ctx: &Ctx, mail: Mail<'_>) -> Result<bool,
         mail.lines,
     )
     .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
-    let mut attachments = vec![];
-    for recipe in mail.attachments {
-        attachments.extend(render(conn, ctx, recipe)?);
-    }
+    let attachments = mail.attachments.iter().copied().map(Stored::Recipe);
     insert(
         conn,
         &Email {
@@ -82,21 +85,28 @@ pub fn queue(conn: &mut DbConnection, ctx: &Ctx, mail: Mail<'_>) -> Result<bool,
             subject: c.subject,
             text: c.text,
             html: c.html,
-            attachments,
+            attachments: attachments.collect(),
         },
         &ctx.id_domain,
     )?;
     Ok(true)
 }
 
-/// Makes the attachments a recipe describes.
-fn render(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    recipe: &Recipe,
-) -> Result<Vec<Attachment>, ServiceError> {
-    match *recipe {
-        Recipe::PlaceOfRegistration(id) => super::registration::place_attachments(conn, ctx, id),
+/// Makes the attachments the outbox stores as recipes, for the mail worker (`startup` hands it
+/// to the `Mailer`). Its `ctx` should be the application's, so the programme cache is shared.
+pub struct PlaceAttachments {
+    pub ctx: Ctx,
+}
+
+impl AttachmentRenderer for PlaceAttachments {
+    fn render(&self, conn: &mut DbConnection, recipe: &Recipe) -> Result<Vec<Attachment>, String> {
+        match *recipe {
+            // The id and the error kind only: no names or addresses in the stored error.
+            Recipe::PlaceOfRegistration(id) => {
+                super::registration::place_attachments(conn, &self.ctx, id)
+                    .map_err(|e| format!("place attachments of registration {id}: {e}"))
+            }
+        }
     }
 }
 
@@ -110,7 +120,7 @@ struct Email<'a> {
     subject: String,
     text: String,
     html: String,
-    attachments: Vec<Attachment>,
+    attachments: Vec<Stored>,
 }
 
 fn queued_already(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
@@ -125,7 +135,7 @@ fn queued_already(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
 fn insert(conn: &mut DbConnection, email: &Email<'_>, id_domain: &str) -> QueryResult<()> {
     let now = now_utc();
     let message_id = format!("<{}@{}>", uuid::Uuid::new_v4().simple(), id_domain);
-    let attachments = serde_json::to_string(&email.attachments).unwrap_or_else(|_| "[]".into());
+    let attachments = attachment::write_column(&email.attachments);
     diesel::insert_into(outbox::table)
         .values((
             outbox::congress_id.eq(email.congress_id),
@@ -153,15 +163,4 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
         .group_by(outbox::status)
         .select((outbox::status, diesel::dsl::count_star()))
         .load(conn)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn attachments_round_trip() {
-        let a = Attachment::new("a.ics", "text/calendar", b"BEGIN:VCALENDAR\r\n");
-        assert_eq!(a.bytes(), b"BEGIN:VCALENDAR\r\n");
-    }
 }
