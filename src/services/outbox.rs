@@ -13,10 +13,10 @@ use crate::db::schema::outbox;
 use crate::db::DbConnection;
 use crate::domain::MailKind;
 use crate::i18n::Lang;
+use crate::mail::attachment::{self, Stored};
 use crate::mail::compose;
 
 pub use super::ctx::message_id_domain;
-use crate::mail::attachment::{self, Stored};
 pub use crate::mail::attachment::{Attachment, AttachmentRenderer, Recipe};
 
 /// One email to queue: who gets it, the words of its kind filled in, and its attachments.
@@ -73,7 +73,6 @@ pub fn queue(conn: &mut DbConnection, ctx: &Ctx, mail: Mail<'_>) -> Result<bool,
         mail.lines,
     )
     .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
-    let attachments = mail.attachments.iter().copied().map(Stored::Recipe);
     insert(
         conn,
         &Email {
@@ -85,7 +84,12 @@ pub fn queue(conn: &mut DbConnection, ctx: &Ctx, mail: Mail<'_>) -> Result<bool,
             subject: c.subject,
             text: c.text,
             html: c.html,
-            attachments: attachments.collect(),
+            attachments: mail
+                .attachments
+                .iter()
+                .copied()
+                .map(Stored::Recipe)
+                .collect(),
         },
         &ctx.id_domain,
     )?;
