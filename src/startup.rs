@@ -73,12 +73,20 @@ pub fn build(mut settings: Settings) -> Result<App, StartupError> {
         settings.smtp_url.as_deref(),
         &settings.mail_dir,
     )?;
-    let mailer = crate::mail::Mailer::new(pool.clone(), transport, settings.mail_from.clone());
+    let ctx = crate::services::Ctx::new(&settings.base_url, secret_key);
+    // The worker renders the attachments queued as recipes, with the application's context
+    // (the same links, secret and programme cache as the requests).
+    let mailer = crate::mail::Mailer::new(
+        pool.clone(),
+        transport,
+        settings.mail_from.clone(),
+        Arc::new(crate::services::outbox::PlaceAttachments { ctx: ctx.clone() }),
+    );
     let workers = settings.workers;
     let hashing = HashPool::new(settings.hash_threads, settings.hash_wait);
     let state = Arc::new(AppState {
         pool: pool.clone(),
-        ctx: crate::services::Ctx::new(&settings.base_url, secret_key),
+        ctx,
         settings,
         hashing,
     });

@@ -10,6 +10,7 @@ pub mod conflicts;
 pub mod email;
 pub mod enrollment;
 pub mod ids;
+pub mod mail;
 pub mod programme;
 pub mod published;
 pub mod registration;
@@ -27,6 +28,7 @@ pub use ids::{
     CategoryId, CongressId, EnrollmentId, OrganizerId, QuestionId, RegistrationId, RoomId,
     SessionId, SlotGroupId, SpeakerId, TrackId, VersionId,
 };
+pub use mail::MailKind;
 pub use seats::{effective_capacity, promotions, seats_left, Admission, WaitlistReason};
 pub use slug::{Slug, SlugError, RESERVED_SLUGS};
 pub use time::{

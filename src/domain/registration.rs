@@ -15,6 +15,7 @@ use std::fmt;
 use chrono::{NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 
+pub use super::mail::MailKind;
 use super::seats::Admission;
 
 /// How long a pending registration waits for its confirmation link to be opened before it
@@ -79,69 +80,6 @@ impl fmt::Display for RegistrationStatus {
     }
 }
 
-/// Which email a transition queues. The name selects the template (`email/<kind>.{txt,html}`)
-/// and is stored as the outbox message's kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EmailKind {
-    /// The double opt-in mail with the confirmation link, sent when a registration is created.
-    ConfirmYourRegistration,
-    /// The link was opened and a place was free.
-    RegistrationConfirmed,
-    /// The link was opened; an organizer must approve the category first.
-    AwaitingApproval,
-    /// The link was opened (or approval given) but no place was free.
-    Waitlisted,
-    /// A place became free and the registration moved up from the waitlist.
-    PromotedFromWaitlist,
-    /// An organizer approved and a place was free.
-    ApprovalGranted,
-    /// An organizer declined the registration.
-    ApprovalDeclined,
-    /// The registration was cancelled.
-    Cancelled,
-}
-
-impl EmailKind {
-    /// Every kind, so tests can check that each has its templates.
-    pub const ALL: [EmailKind; 8] = [
-        EmailKind::ConfirmYourRegistration,
-        EmailKind::RegistrationConfirmed,
-        EmailKind::AwaitingApproval,
-        EmailKind::Waitlisted,
-        EmailKind::PromotedFromWaitlist,
-        EmailKind::ApprovalGranted,
-        EmailKind::ApprovalDeclined,
-        EmailKind::Cancelled,
-    ];
-
-    /// The template name and outbox kind.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EmailKind::ConfirmYourRegistration => "confirm-your-registration",
-            EmailKind::RegistrationConfirmed => "registration-confirmed",
-            EmailKind::AwaitingApproval => "awaiting-approval",
-            EmailKind::Waitlisted => "waitlisted",
-            EmailKind::PromotedFromWaitlist => "promoted-from-waitlist",
-            EmailKind::ApprovalGranted => "approval-granted",
-            EmailKind::ApprovalDeclined => "approval-declined",
-            EmailKind::Cancelled => "cancelled",
-        }
-    }
-
-    /// Reads a stored kind back (e.g. from an outbox row); `None` for unknown names.
-    pub fn parse(s: &str) -> Option<EmailKind> {
-        EmailKind::ALL.into_iter().find(|kind| kind.as_str() == s)
-    }
-}
-
-impl fmt::Display for EmailKind {
-    /// Writes the template name, so logs match the outbox.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Something that happened to a registration. Facts only the database can establish (is a
 /// place free?) arrive already decided, so the rule stays pure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,7 +133,7 @@ impl RegistrationEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Effect {
     /// Queue this email in the outbox (rule 6).
-    SendEmail(EmailKind),
+    SendEmail(MailKind),
     /// Enroll in the workshops chosen at registration (seat checks happen in the database).
     EnrollChosenWorkshops,
     /// Give back the congress place (and category quota) this registration held, promoting the
@@ -250,31 +188,31 @@ pub fn transition(
     let (to, effects) = match (current, event) {
         (S::Pending, E::EmailConfirmedNeedsApproval) => (
             S::AwaitingApproval,
-            vec![SendEmail(EmailKind::AwaitingApproval)],
+            vec![SendEmail(MailKind::AwaitingApproval)],
         ),
         (S::Pending, E::EmailConfirmed(Admission::Confirm)) => (
             S::Confirmed,
             vec![
-                SendEmail(EmailKind::RegistrationConfirmed),
+                SendEmail(MailKind::RegistrationConfirmed),
                 EnrollChosenWorkshops,
             ],
         ),
         (S::Pending, E::EmailConfirmed(Admission::Waitlist(_)))
         | (S::AwaitingApproval, E::Approved(Admission::Waitlist(_))) => (
             S::Waitlisted,
-            vec![JoinCongressWaitlist, SendEmail(EmailKind::Waitlisted)],
+            vec![JoinCongressWaitlist, SendEmail(MailKind::Waitlisted)],
         ),
         (S::AwaitingApproval, E::Approved(Admission::Confirm)) => (
             S::Confirmed,
-            vec![SendEmail(EmailKind::ApprovalGranted), EnrollChosenWorkshops],
+            vec![SendEmail(MailKind::ApprovalGranted), EnrollChosenWorkshops],
         ),
         (S::AwaitingApproval, E::Declined) => {
-            (S::Cancelled, vec![SendEmail(EmailKind::ApprovalDeclined)])
+            (S::Cancelled, vec![SendEmail(MailKind::ApprovalDeclined)])
         }
         (S::Waitlisted, E::Promoted) => (
             S::Confirmed,
             vec![
-                SendEmail(EmailKind::PromotedFromWaitlist),
+                SendEmail(MailKind::PromotedFromWaitlist),
                 EnrollChosenWorkshops,
             ],
         ),
@@ -285,12 +223,12 @@ pub fn transition(
             vec![
                 ReleaseWorkshopSeats,
                 ReleasePlace,
-                SendEmail(EmailKind::Cancelled),
+                SendEmail(MailKind::Cancelled),
             ],
         ),
         (S::Pending | S::Waitlisted | S::AwaitingApproval, E::Cancelled { .. }) => (
             S::Cancelled,
-            vec![ReleaseWorkshopSeats, SendEmail(EmailKind::Cancelled)],
+            vec![ReleaseWorkshopSeats, SendEmail(MailKind::Cancelled)],
         ),
         (S::Pending, E::Expire { now, deadline }) => {
             if now < deadline {
@@ -400,7 +338,7 @@ mod tests {
     /// every event in `every_event`, in that order.
     fn expected_table() -> Vec<(RegistrationStatus, Vec<Outcome>)> {
         use Effect::*;
-        use EmailKind as K;
+        use MailKind as K;
         use RegistrationStatus as S;
 
         fn no(from: RegistrationStatus, event: &'static str) -> Outcome {
@@ -623,28 +561,6 @@ mod tests {
         }
         assert_eq!(RegistrationStatus::parse("Confirmed"), None);
         assert_eq!(RegistrationStatus::parse(""), None);
-    }
-
-    #[test]
-    fn email_kind_names_round_trip() {
-        let names = [
-            "confirm-your-registration",
-            "registration-confirmed",
-            "awaiting-approval",
-            "waitlisted",
-            "promoted-from-waitlist",
-            "approval-granted",
-            "approval-declined",
-            "cancelled",
-        ];
-        for (kind, name) in EmailKind::ALL.into_iter().zip(names) {
-            assert_eq!(kind.as_str(), name);
-            assert_eq!(kind.to_string(), name);
-            assert_eq!(EmailKind::parse(kind.as_str()), Some(kind));
-            let json = serde_json::to_string(&kind).unwrap();
-            assert_eq!(json, format!("\"{name}\""));
-        }
-        assert_eq!(EmailKind::parse("waitlist"), None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use askama::Template;
 
-use crate::domain::registration::EmailKind;
+use crate::domain::MailKind;
 use crate::i18n::Lang;
 
 #[derive(Template)]
@@ -84,12 +84,12 @@ pub struct WordsIn<'a> {
 }
 
 macro_rules! kinds {
-    ($($ty:ident => $kind:literal in $path:literal),* $(,)?) => {
+    ($($kind:ident in $path:literal),* $(,)?) => {
         $(
             #[derive(Template)]
             #[template(path = $path, escape = "none")]
             #[allow(dead_code)] // each kind uses some of the variables
-            struct $ty<'a> {
+            struct $kind<'a> {
                 lang: &'a str,
                 name: &'a str,
                 congress: &'a str,
@@ -97,40 +97,44 @@ macro_rules! kinds {
             }
         )*
 
-        /// The kinds that have words (one template file each).
-        pub const KINDS: &[&str] = &[$($kind),*];
-
-        /// Renders the words of a kind; `None` for an unknown kind.
-        fn words(kind: &str, w: &WordsIn<'_>) -> Option<Result<String, askama::Error>> {
+        /// Renders the words of a kind (the match is exhaustive: every kind has a template).
+        fn words(kind: MailKind, w: &WordsIn<'_>) -> Result<String, askama::Error> {
             match kind {
-                $($kind => Some($ty {
+                $(MailKind::$kind => $kind {
                     lang: w.lang,
                     name: w.name,
                     congress: w.congress,
                     detail: w.detail,
                 }
-                .render()),)*
-                _ => None,
+                .render(),)*
+            }
+        }
+
+        /// The template file of a kind's words, so a test can check it is named after the kind.
+        #[cfg(test)]
+        fn template_path(kind: MailKind) -> &'static str {
+            match kind {
+                $(MailKind::$kind => $path,)*
             }
         }
     };
 }
 
 kinds! {
-    ConfirmYourRegistration => "confirm-your-registration" in "email/kinds/confirm-your-registration.txt",
-    RegistrationConfirmed => "registration-confirmed" in "email/kinds/registration-confirmed.txt",
-    AwaitingApproval => "awaiting-approval" in "email/kinds/awaiting-approval.txt",
-    Waitlisted => "waitlisted" in "email/kinds/waitlisted.txt",
-    PromotedFromWaitlist => "promoted-from-waitlist" in "email/kinds/promoted-from-waitlist.txt",
-    ApprovalGranted => "approval-granted" in "email/kinds/approval-granted.txt",
-    ApprovalDeclined => "approval-declined" in "email/kinds/approval-declined.txt",
-    Cancelled => "cancelled" in "email/kinds/cancelled.txt",
-    EnrollmentPromoted => "enrollment-promoted" in "email/kinds/enrollment-promoted.txt",
-    Bulk => "bulk" in "email/kinds/bulk.txt",
-    SpeakerLink => "speaker-link" in "email/kinds/speaker-link.txt",
-    SpeakerScheduleChanged => "speaker-schedule-changed" in "email/kinds/speaker-schedule-changed.txt",
-    ParticipantScheduleChanged => "participant-schedule-changed" in "email/kinds/participant-schedule-changed.txt",
-    AllocationResult => "allocation-result" in "email/kinds/allocation-result.txt",
+    ConfirmYourRegistration in "email/kinds/confirm-your-registration.txt",
+    RegistrationConfirmed in "email/kinds/registration-confirmed.txt",
+    AwaitingApproval in "email/kinds/awaiting-approval.txt",
+    Waitlisted in "email/kinds/waitlisted.txt",
+    PromotedFromWaitlist in "email/kinds/promoted-from-waitlist.txt",
+    ApprovalGranted in "email/kinds/approval-granted.txt",
+    ApprovalDeclined in "email/kinds/approval-declined.txt",
+    Cancelled in "email/kinds/cancelled.txt",
+    EnrollmentPromoted in "email/kinds/enrollment-promoted.txt",
+    Bulk in "email/kinds/bulk.txt",
+    SpeakerLink in "email/kinds/speaker-link.txt",
+    SpeakerScheduleChanged in "email/kinds/speaker-schedule-changed.txt",
+    ParticipantScheduleChanged in "email/kinds/participant-schedule-changed.txt",
+    AllocationResult in "email/kinds/allocation-result.txt",
 }
 
 /// The parts of a kind's words: subject, button label, paragraphs (the greeting first).
@@ -149,10 +153,11 @@ fn split_words(text: &str) -> (String, String, Vec<String>) {
 }
 
 /// One email of `kind`: its words from the kind's template, in the text and HTML layouts.
-/// `link` is what the button leads to (ignored when the kind has no button); `extra` are
-/// paragraphs after the kind's own (a bulk mail's text), `lines` a list below them.
+/// `link` is what the button leads to (ignored when the kind has no button,
+/// [`MailKind::has_button`]); `extra` are paragraphs after the kind's own (a bulk mail's text),
+/// `lines` a list below them.
 pub fn compose(
-    kind: &str,
+    kind: MailKind,
     lang: Lang,
     w: &WordsIn<'_>,
     link: &str,
@@ -168,58 +173,27 @@ pub fn compose(
         congress: &congress,
         detail: &detail,
     };
-    let text = words(kind, w).unwrap_or_else(|| {
-        Err(askama::Error::Custom(
-            format!("no words for email kind {kind}").into(),
-        ))
-    })?;
-    let (subject, label, mut paragraphs) = split_words(&text);
+    let (subject, label, mut paragraphs) = split_words(&words(kind, w)?);
     let greeting = if paragraphs.is_empty() {
         String::new()
     } else {
         paragraphs.remove(0)
     };
     paragraphs.extend(extra.iter().cloned());
-    let link = if label.is_empty() { "" } else { link };
+    // The kind says whether there is a button; its template's label line agrees (tested).
+    let (label, link) = if kind.has_button() {
+        (label.as_str(), link)
+    } else {
+        ("", "")
+    };
     render(
         lang,
         &subject,
         &greeting,
         &paragraphs,
-        (&label, link),
+        (label, link),
         lines,
         w.congress,
-    )
-}
-
-/// What a registration email is about.
-pub struct RegistrationMail<'a> {
-    pub kind: EmailKind,
-    pub lang: Lang,
-    pub congress: &'a str,
-    pub first_name: &'a str,
-    pub last_name: &'a str,
-    /// The private link the email leads to (confirm or manage page).
-    pub link: &'a str,
-    /// Workshop outcomes etc., one line each.
-    pub lines: Vec<String>,
-}
-
-/// A registration email of the state machine.
-pub fn registration(m: &RegistrationMail<'_>) -> Result<Composed, askama::Error> {
-    let name = format!("{} {}", m.first_name, m.last_name);
-    compose(
-        m.kind.as_str(),
-        m.lang,
-        &WordsIn {
-            lang: m.lang.code(),
-            name: &name,
-            congress: m.congress,
-            detail: "",
-        },
-        m.link,
-        &[],
-        &m.lines,
     )
 }
 
@@ -227,28 +201,36 @@ pub fn registration(m: &RegistrationMail<'_>) -> Result<Composed, askama::Error>
 mod tests {
     use super::*;
 
+    fn words_in<'a>(lang: Lang, name: &'a str, congress: &'a str, detail: &'a str) -> WordsIn<'a> {
+        WordsIn {
+            lang: lang.code(),
+            name,
+            congress,
+            detail,
+        }
+    }
+
     #[test]
-    fn every_kind_renders_in_both_languages_with_escaped_html() {
+    fn every_registration_kind_renders_in_both_languages_with_escaped_html() {
         for lang in Lang::ALL {
             for kind in [
-                EmailKind::ConfirmYourRegistration,
-                EmailKind::RegistrationConfirmed,
-                EmailKind::AwaitingApproval,
-                EmailKind::Waitlisted,
-                EmailKind::PromotedFromWaitlist,
-                EmailKind::ApprovalGranted,
-                EmailKind::ApprovalDeclined,
-                EmailKind::Cancelled,
+                MailKind::ConfirmYourRegistration,
+                MailKind::RegistrationConfirmed,
+                MailKind::AwaitingApproval,
+                MailKind::Waitlisted,
+                MailKind::PromotedFromWaitlist,
+                MailKind::ApprovalGranted,
+                MailKind::ApprovalDeclined,
+                MailKind::Cancelled,
             ] {
-                let c = registration(&RegistrationMail {
+                let c = compose(
                     kind,
                     lang,
-                    congress: "Kongress <2027>",
-                    first_name: "Anna",
-                    last_name: "Müller & Co",
-                    link: "http://127.0.0.1/r/abc",
-                    lines: vec!["Werkstatt A: angemeldet".into()],
-                })
+                    &words_in(lang, "Anna Müller & Co", "Kongress <2027>", ""),
+                    "http://127.0.0.1/r/abc",
+                    &[],
+                    &["Werkstatt A: angemeldet".into()],
+                )
                 .unwrap();
                 assert!(!c.subject.is_empty());
                 assert!(c.text.contains("Müller & Co"), "{kind:?} text");
@@ -269,17 +251,17 @@ mod tests {
 
     #[test]
     fn every_kind_has_words_with_a_subject_and_a_greeting() {
-        for kind in KINDS {
+        for kind in MailKind::ALL {
+            assert_eq!(
+                template_path(kind),
+                format!("email/kinds/{}.txt", kind.as_str()),
+                "the template is named after the outbox kind"
+            );
             for lang in Lang::ALL {
                 let c = compose(
                     kind,
                     lang,
-                    &WordsIn {
-                        lang: lang.code(),
-                        name: "Anna Müller",
-                        congress: "Kongress",
-                        detail: "Werkstatt <1>",
-                    },
+                    &words_in(lang, "Anna Müller", "Kongress", "Werkstatt <1>"),
                     "http://x/r/t",
                     &["Organizer text".into()],
                     &[],
@@ -291,42 +273,41 @@ mod tests {
                 assert!(!c.html.contains("<1>"), "{kind} escapes detail");
             }
         }
-        for kind in EmailKind::ALL {
-            assert!(KINDS.contains(&kind.as_str()), "{kind} has words");
-        }
-        assert!(compose(
-            "nope",
-            Lang::De,
-            &WordsIn {
-                lang: "de",
-                name: "",
-                congress: "",
-                detail: ""
-            },
-            "",
-            &[],
-            &[]
-        )
-        .is_err());
     }
 
+    /// `MailKind::has_button` is the truth; each template's label line (the second line of its
+    /// words) must agree with it, in every language.
     #[test]
-    fn a_kind_without_button_has_no_link() {
-        let c = compose(
-            "cancelled",
-            Lang::En,
-            &WordsIn {
-                lang: "en",
-                name: "A B",
-                congress: "K",
-                detail: "",
-            },
-            "http://x/r/secret",
-            &[],
-            &[],
-        )
-        .unwrap();
-        assert!(!c.text.contains("http://x/r/secret"));
-        assert!(!c.html.contains("http://x/r/secret"));
+    fn the_templates_label_line_agrees_with_has_button() {
+        for kind in MailKind::ALL {
+            for lang in Lang::ALL {
+                let text = words(kind, &words_in(lang, "A B", "K", "D")).unwrap();
+                let (_, label, _) = split_words(&text);
+                assert_eq!(
+                    !label.is_empty(),
+                    kind.has_button(),
+                    "{kind} ({lang:?}): label line {label:?}"
+                );
+                let c = compose(
+                    kind,
+                    lang,
+                    &words_in(lang, "A B", "K", "D"),
+                    "http://x/r/secret",
+                    &[],
+                    &[],
+                )
+                .unwrap();
+                assert_eq!(
+                    c.text.contains("http://x/r/secret"),
+                    kind.has_button(),
+                    "{kind} ({lang:?}) text"
+                );
+                assert_eq!(
+                    c.html.contains("http://x/r/secret"),
+                    kind.has_button(),
+                    "{kind} ({lang:?}) html"
+                );
+            }
+        }
     }
 }

@@ -6,7 +6,13 @@
 //! its lease to expire, and the next pass (of any instance) sends the message again, with the
 //! same Message-ID, so a mail whose first send did get through before the crash arrives twice
 //! but recognisably so.
+//!
+//! Attachments stored as recipes (a registration's check-in code and agenda) are rendered right
+//! after the claim, outside any write transaction, by the [`AttachmentRenderer`] the services
+//! provide; a message whose attachments cannot be made is not sent, and the attempt counts as
+//! failed (retried with the same backoff).
 
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, NaiveDateTime};
@@ -17,7 +23,7 @@ use crate::db::now_utc;
 use crate::db::outbox::Claim;
 use crate::db::schema::{outbox, outbox_attempts};
 use crate::db::DbPool;
-use crate::mail::attachment::Attachment;
+use crate::mail::attachment::{self, Attachment, AttachmentRenderer};
 
 /// Attempts before a message is marked failed (about a day of retries with the cap below).
 pub const MAX_ATTEMPTS: i32 = 30;
@@ -41,25 +47,37 @@ pub struct Mailer {
     pool: DbPool,
     transport: MailTransport,
     from: String,
+    renderer: Arc<dyn AttachmentRenderer>,
 }
 
 type Row = (i64, String, String, String, String, String, String);
 
+/// A claimed message, with its attachments made (or why they could not be).
+type Claimed = (Claim, Row, Result<Vec<Attachment>, String>);
+
 impl Mailer {
-    pub fn new(pool: DbPool, transport: MailTransport, from: String) -> Mailer {
+    /// `renderer` makes the attachments stored as recipes.
+    pub fn new(
+        pool: DbPool,
+        transport: MailTransport,
+        from: String,
+        renderer: Arc<dyn AttachmentRenderer>,
+    ) -> Mailer {
         Mailer {
             pool,
             transport,
             from,
+            renderer,
         }
     }
 
     /// Claims and sends what is due now; returns how many messages were sent.
     pub async fn drain_once(&self) -> Result<usize, String> {
         let pool = self.pool.clone();
+        let renderer = self.renderer.clone();
         let now = now_utc();
-        let claimed: Vec<(Claim, Row)> =
-            actix_web::rt::task::spawn_blocking(move || -> Result<Vec<(Claim, Row)>, String> {
+        let claimed: Vec<Claimed> =
+            actix_web::rt::task::spawn_blocking(move || -> Result<Vec<Claimed>, String> {
                 let mut conn = crate::db::checkout(&pool).map_err(|e| e.to_string())?;
                 let claims = crate::db::outbox::claim(
                     &mut conn,
@@ -85,37 +103,49 @@ impl Mailer {
                     .map_err(|e| e.to_string())?;
                 // The token comes from the claim, not from a re-read (another worker may have
                 // claimed the row since); a row deleted meanwhile (a purge) is simply skipped.
+                // The claim is committed: attachments are made without holding a write lock.
                 Ok(rows
                     .into_iter()
                     .filter_map(|row| {
                         let claim = claims.iter().find(|c| c.id == row.0)?;
-                        Some((*claim, row))
+                        let files = attachment::read_column(&row.6).and_then(|stored| {
+                            attachment::resolve(&mut conn, stored, renderer.as_ref())
+                        });
+                        Some((*claim, row, files))
                     })
                     .collect())
             })
             .await
             .map_err(|e| e.to_string())??;
         let mut sent = 0;
-        for (claim, (_, to, subject, message_id, text, html, attachments)) in claimed {
-            let attachments: Vec<Attachment> =
-                serde_json::from_str(&attachments).unwrap_or_default();
-            let message = OutgoingMessage {
-                from: &self.from,
-                to: &to,
-                subject: &subject,
-                message_id: &message_id,
-                text: &text,
-                html: &html,
-                attachments: &attachments,
+        for (claim, (_, to, subject, message_id, text, html, _), files) in claimed {
+            let result = match files {
+                Ok(attachments) => {
+                    let message = OutgoingMessage {
+                        from: &self.from,
+                        to: &to,
+                        subject: &subject,
+                        message_id: &message_id,
+                        text: &text,
+                        html: &html,
+                        attachments: &attachments,
+                    };
+                    let result = self.send_under_lease(claim, &message).await;
+                    if let Err(e) = &result {
+                        // The outbox id, never the address: no personal data in logs.
+                        tracing::warn!(outbox_id = claim.id, attempts = claim.attempts, error = %e, "mail delivery failed");
+                    }
+                    result.map_err(|e| e.to_string())
+                }
+                Err(e) => {
+                    tracing::warn!(outbox_id = claim.id, attempts = claim.attempts, error = %e, "mail attachments not made; not sent");
+                    Err(format!("attachments: {e}"))
+                }
             };
-            let result = self.send_under_lease(claim, &message).await;
             if result.is_ok() {
                 sent += 1;
-            } else if let Err(e) = &result {
-                // The outbox id, never the address: no personal data in logs.
-                tracing::warn!(outbox_id = claim.id, attempts = claim.attempts, error = %e, "mail delivery failed");
             }
-            let error = result.err().map(|e| e.to_string());
+            let error = result.err();
             let pool = self.pool.clone();
             actix_web::rt::task::spawn_blocking(move || record(&pool, claim, error))
                 .await

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::audit::{self, Actor, AuditEvent};
-use super::outbox::{self, Email};
+use super::outbox::{self, Mail};
 use super::registration::{self as reg, manage_token, SeatOutcome};
 use super::Ctx;
 use super::{now_utc, ServiceError};
@@ -18,8 +18,8 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::allocation::{allocate, Allocation, Instance, Ranking, Stats};
+use crate::domain::MailKind;
 use crate::i18n::Lang;
-use crate::mail::compose;
 
 /// A slot group's allocation settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -532,31 +532,23 @@ pub fn commit(
                 },
             };
             let name = format!("{} {}", r.first_name, r.last_name);
-            let c = compose::compose(
-                "allocation-result",
-                lang,
-                &compose::WordsIn {
-                    lang: lang.code(),
+            if outbox::queue(
+                conn,
+                ctx,
+                Mail {
+                    congress_id: Some(congress),
+                    kind: MailKind::AllocationResult,
+                    key: format!("allocation:{group_id}:{}", r.id),
+                    to: &r.email,
+                    lang,
                     name: &name,
                     congress: &title,
                     detail: &problem.group.name,
+                    link: &format!("{}/r/{}", ctx.base_url, manage_token(ctx, &r)),
+                    extra: &[],
+                    lines: &[line],
+                    attachments: &[],
                 },
-                &format!("{}/r/{}", ctx.base_url, manage_token(ctx, &r)),
-                &[],
-                &[line],
-            )
-            .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
-            if outbox::enqueue(
-                conn,
-                &Email::composed(
-                    Some(congress),
-                    "allocation-result",
-                    format!("allocation:{group_id}:{}", r.id),
-                    &r.email,
-                    lang,
-                    c,
-                ),
-                &ctx.id_domain,
             )? {
                 done.emails += 1;
             }

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::outbox::{self, Email};
+use super::outbox::{self, Mail};
 use super::registration::manage_token;
 use super::speaker_portal;
 use super::Ctx;
@@ -22,9 +22,9 @@ use crate::db::rows;
 use crate::db::schema::{enrollments, registrations, speaker_links, speakers};
 use crate::db::DbConnection;
 use crate::domain::programme::{Change, ProgrammeSnapshot};
+use crate::domain::MailKind;
 use crate::domain::SessionId;
 use crate::i18n::Lang;
-use crate::mail::compose;
 
 /// What publishing queued.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -143,31 +143,23 @@ pub fn after_publish(
             Some(token) => format!("{}/speaker/{token}", ctx.base_url),
             None => format!("{}/speaker/login", ctx.base_url),
         };
-        let c = compose::compose(
-            "speaker-schedule-changed",
-            lang,
-            &compose::WordsIn {
-                lang: lang.code(),
+        if outbox::queue(
+            conn,
+            ctx,
+            Mail {
+                congress_id: Some(congress_id),
+                kind: MailKind::SpeakerScheduleChanged,
+                key: format!("speaker-digest:{congress_id}:{number}:{}", s.id),
+                to: &to,
+                lang,
                 name: &s.name,
                 congress: &next.congress.title,
                 detail: "",
+                link: &link,
+                extra: &[],
+                lines: &lines(lang, sessions, |_| true),
+                attachments: &[],
             },
-            &link,
-            &[],
-            &lines(lang, sessions, |_| true),
-        )
-        .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
-        if outbox::enqueue(
-            conn,
-            &Email::composed(
-                Some(congress_id),
-                "speaker-schedule-changed",
-                format!("speaker-digest:{congress_id}:{number}:{}", s.id),
-                &to,
-                lang,
-                c,
-            ),
-            &ctx.id_domain,
         )? {
             out.speaker_digests += 1;
         }
@@ -201,31 +193,23 @@ pub fn after_publish(
     for r in &regs {
         let lang = Lang::parse(&r.language).unwrap_or(Lang::De);
         let name = format!("{} {}", r.first_name, r.last_name);
-        let c = compose::compose(
-            "participant-schedule-changed",
-            lang,
-            &compose::WordsIn {
-                lang: lang.code(),
+        if outbox::queue(
+            conn,
+            ctx,
+            Mail {
+                congress_id: Some(congress_id),
+                kind: MailKind::ParticipantScheduleChanged,
+                key: format!("participant-digest:{congress_id}:{number}:{}", r.id),
+                to: &r.email,
+                lang,
                 name: &name,
                 congress: &next.congress.title,
                 detail: "",
+                link: &format!("{}/r/{}", ctx.base_url, manage_token(ctx, r)),
+                extra: &[],
+                lines: &lines(lang, &per_person[&r.id], concerns_participants),
+                attachments: &[],
             },
-            &format!("{}/r/{}", ctx.base_url, manage_token(ctx, r)),
-            &[],
-            &lines(lang, &per_person[&r.id], concerns_participants),
-        )
-        .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
-        if outbox::enqueue(
-            conn,
-            &Email::composed(
-                Some(congress_id),
-                "participant-schedule-changed",
-                format!("participant-digest:{congress_id}:{number}:{}", r.id),
-                &r.email,
-                lang,
-                c,
-            ),
-            &ctx.id_domain,
         )? {
             out.participant_digests += 1;
         }

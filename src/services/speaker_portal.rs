@@ -15,7 +15,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::audit::{self, Actor, AuditEvent};
-use super::outbox::{self, Email};
+use super::outbox::{self, Mail};
 use super::programme::{self, PublishedProgramme, SeatCount};
 use super::Ctx;
 use super::{tokens, ServiceError};
@@ -23,9 +23,9 @@ use crate::db::rows;
 use crate::db::schema::{congresses, session_speakers, sessions, speaker_links, speakers};
 use crate::db::DbConnection;
 use crate::domain::programme::{changelog, SnapshotSession, SpeakerRole};
+use crate::domain::MailKind;
 use crate::domain::{SessionId, SpeakerId};
 use crate::i18n::Lang;
-use crate::mail::compose;
 
 /// How long a link stays valid after the congress's last day (and at least from now).
 const LINK_GRACE_DAYS: i64 = 60;
@@ -134,33 +134,24 @@ pub fn queue_link_mail(
         .select((congresses::title, congresses::languages))
         .first(conn)?;
     let lang = congress_lang(&languages);
-    let c = compose::compose(
-        "speaker-link",
-        lang,
-        &compose::WordsIn {
-            lang: lang.code(),
+    outbox::queue(
+        conn,
+        ctx,
+        Mail {
+            congress_id: Some(speaker.congress_id),
+            kind: MailKind::SpeakerLink,
+            key: format!("speaker-link:{}:{key}", speaker.id),
+            to: &to,
+            lang,
             name: &speaker.name,
             congress: &title,
             detail: &format!("{}/speaker/login", ctx.base_url),
+            link: &format!("{}/speaker/{token}", ctx.base_url),
+            extra: &[],
+            lines: &[],
+            attachments: &[],
         },
-        &format!("{}/speaker/{token}", ctx.base_url),
-        &[],
-        &[],
     )
-    .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
-    outbox::enqueue(
-        conn,
-        &Email::composed(
-            Some(speaker.congress_id),
-            "speaker-link",
-            format!("speaker-link:{}:{key}", speaker.id),
-            &to,
-            lang,
-            c,
-        ),
-        &ctx.id_domain,
-    )
-    .map_err(ServiceError::from)
 }
 
 /// `/speaker/login`: mails a fresh link when the address belongs to a speaker (their newest

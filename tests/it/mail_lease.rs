@@ -6,26 +6,31 @@ use chrono::Duration;
 use diesel::prelude::*;
 use kongress::db::outbox::{self as claims, Claim};
 use kongress::db::schema::outbox;
+use kongress::domain::MailKind;
+use kongress::i18n::Lang;
 use kongress::mail::worker::LEASE_SECONDS;
 use kongress::services::now_utc;
-use kongress::services::outbox::{enqueue, Email};
+use kongress::services::outbox::{queue as queue_mail, Mail};
 
 use crate::helpers::{spawn_app, TestApp};
 
 fn queue(app: &TestApp, key: &str) -> i64 {
     let mut conn = app.conn();
-    let email = Email {
+    let mail = Mail {
         congress_id: None,
-        kind: "test".into(),
-        idempotency_key: key.into(),
-        recipient: "ada@example.org".into(),
-        language: "de".into(),
-        subject: "Hallo".into(),
-        text: "Text".into(),
-        html: "<p>Text</p>".into(),
-        attachments: vec![],
+        kind: MailKind::Bulk,
+        key: key.into(),
+        to: "ada@example.org",
+        lang: Lang::De,
+        name: "Ada Lovelace",
+        congress: "Kongress",
+        detail: "Hallo",
+        link: "http://example.org/r/x",
+        extra: &["Text".into()],
+        lines: &[],
+        attachments: &[],
     };
-    assert!(enqueue(&mut conn, &email, "example.org").unwrap());
+    assert!(queue_mail(&mut conn, &app.mail_context(), mail).unwrap());
     outbox::table
         .filter(outbox::idempotency_key.eq(key))
         .select(outbox::id)
@@ -115,7 +120,7 @@ async fn a_worker_whose_lease_was_taken_over_does_not_overwrite_the_result() {
 /// naming what it left behind.
 #[tokio::test]
 #[should_panic(
-    expected = "the test left 1 undelivered outbox row(s): test x1 to 1 recipient(s) (pending)"
+    expected = "the test left 1 undelivered outbox row(s): bulk x1 to 1 recipient(s) (pending)"
 )]
 async fn a_test_that_leaves_mail_undelivered_fails() {
     let app = spawn_app().await;

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod formats;
 mod health;
 mod hostile;
+mod mail_attachments;
 mod mail_lease;
 mod people;
 mod programme;

@@ -9,18 +9,16 @@ use crate::db::rows;
 use crate::db::schema::{categories, enrollments, outbox, registrations, sessions};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::MailKind;
 use crate::i18n::Lang;
-use crate::mail::compose;
 use crate::services::audit::{self, Actor, AuditEvent};
-use crate::services::outbox::{enqueue, Email};
+use crate::services::outbox::{queue, Mail};
 use crate::services::registration::manage_token;
 use crate::services::Ctx;
 use crate::services::ServiceError;
 
 /// Outbox messages per page.
 pub const OUTBOX_PAGE: i64 = 50;
-/// The outbox kind of organizers' bulk mail.
-pub const BULK_KIND: &str = "bulk";
 
 /// One outbox message for the list.
 #[derive(Debug, Clone, Queryable)]
@@ -304,31 +302,23 @@ pub fn send_bulk(
             let lang = Lang::parse(&r.language).unwrap_or(Lang::De);
             let link = format!("{}/r/{}", ctx.base_url, manage_token(ctx, r));
             let name = format!("{} {}", r.first_name, r.last_name);
-            let c = compose::compose(
-                BULK_KIND,
-                lang,
-                &compose::WordsIn {
-                    lang: lang.code(),
+            let new = queue(
+                conn,
+                ctx,
+                Mail {
+                    congress_id: Some(congress.id),
+                    kind: MailKind::Bulk,
+                    key: format!("bulk:{}:{}", mail.batch, r.id),
+                    to: &r.email,
+                    lang,
                     name: &name,
                     congress: &congress.title,
                     detail: &mail.subject,
+                    link: &link,
+                    extra: &paras,
+                    lines: &[],
+                    attachments: &[],
                 },
-                &link,
-                &paras,
-                &[],
-            )
-            .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
-            let new = enqueue(
-                conn,
-                &Email::composed(
-                    Some(congress.id),
-                    BULK_KIND,
-                    format!("bulk:{}:{}", mail.batch, r.id),
-                    &r.email,
-                    lang,
-                    c,
-                ),
-                &ctx.id_domain,
             )?;
             if new {
                 queued += 1;

@@ -115,7 +115,7 @@ pub fn register(
                         conn,
                         ctx,
                         r,
-                        EmailKind::ConfirmYourRegistration,
+                        MailKind::ConfirmYourRegistration,
                         &link,
                         vec![],
                         &tokens::hash(&confirm)[..16],
@@ -123,9 +123,9 @@ pub fn register(
                 } else {
                     let link = format!("{}/r/{}", ctx.base_url, manage_token(ctx, r));
                     let kind = match status {
-                        RegistrationStatus::Waitlisted => EmailKind::Waitlisted,
-                        RegistrationStatus::AwaitingApproval => EmailKind::AwaitingApproval,
-                        _ => EmailKind::RegistrationConfirmed,
+                        RegistrationStatus::Waitlisted => MailKind::Waitlisted,
+                        RegistrationStatus::AwaitingApproval => MailKind::AwaitingApproval,
+                        _ => MailKind::RegistrationConfirmed,
                     };
                     queue_mail(
                         conn,
@@ -270,7 +270,7 @@ pub fn register(
             conn,
             ctx,
             &r,
-            EmailKind::ConfirmYourRegistration,
+            MailKind::ConfirmYourRegistration,
             &link,
             vec![],
             &tokens::hash(&confirm)[..16],

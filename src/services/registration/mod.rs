@@ -29,7 +29,7 @@ use diesel::sql_types::BigInt;
 
 use super::audit::{self, Actor, AuditEvent};
 
-use super::outbox::{self, Attachment, Email};
+use super::outbox::{self, Attachment, Mail, Recipe};
 use super::{tokens, Ctx, ServiceError};
 use crate::db::rows;
 use crate::db::schema::{
@@ -38,11 +38,10 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::{
-    confirmation_deadline, transition, Effect, EmailKind, RegistrationEvent, RegistrationStatus,
+    confirmation_deadline, transition, Effect, MailKind, RegistrationEvent, RegistrationStatus,
 };
 use crate::domain::seats::{Admission, WaitlistReason};
 use crate::i18n::Lang;
-use crate::mail::compose::{self, RegistrationMail};
 
 /// Runs a registration command as one write transaction, and runs it again (up to three times
 /// in all) when PostgreSQL aborted it to break a deadlock between two people's transitions, or
@@ -141,68 +140,50 @@ pub(super) fn audit_status(
     )
 }
 
-/// Queues a registration email (rule 6: in the caller's transaction).
+/// Queues a registration email (rule 6: in the caller's transaction). A mail that gives a
+/// place carries the person's check-in code and agenda, made when it is sent.
 pub(super) fn queue_mail(
     conn: &mut DbConnection,
     ctx: &Ctx,
     r: &rows::Registration,
-    kind: EmailKind,
+    kind: MailKind,
     link: &str,
     lines: Vec<String>,
     key: &str,
 ) -> Result<(), ServiceError> {
     let title = congress_title(conn, r.congress_id)?;
-    let lang = lang_of(r);
-    let c = compose::registration(&RegistrationMail {
-        kind,
-        lang,
-        congress: &title,
-        first_name: &r.first_name,
-        last_name: &r.last_name,
-        link,
-        lines,
-    })
-    .map_err(|e| ServiceError::Internal(format!("email template: {e}")))?;
-    let attachments = if gives_place(kind) {
-        place_attachments(conn, ctx, r)?
-    } else {
-        vec![]
-    };
-    outbox::enqueue(
+    let name = format!("{} {}", r.first_name, r.last_name);
+    let place = [Recipe::PlaceOfRegistration(r.id)];
+    outbox::queue(
         conn,
-        &Email {
-            attachments,
-            ..Email::composed(
-                Some(r.congress_id),
-                kind.as_str(),
-                format!("{}:{}:{}", kind.as_str(), r.id, key),
-                &r.email,
-                lang,
-                c,
-            )
+        ctx,
+        Mail {
+            congress_id: Some(r.congress_id),
+            kind,
+            key: format!("{}:{}:{}", kind.as_str(), r.id, key),
+            to: &r.email,
+            lang: lang_of(r),
+            name: &name,
+            congress: &title,
+            detail: "",
+            link,
+            extra: &[],
+            lines: &lines,
+            attachments: if kind.has_attachments() { &place } else { &[] },
         },
-        &ctx.id_domain,
     )?;
     Ok(())
 }
 
-/// Whether an email tells a person they now have a place (and carries their check-in code).
-pub(super) fn gives_place(kind: EmailKind) -> bool {
-    matches!(
-        kind,
-        EmailKind::RegistrationConfirmed
-            | EmailKind::PromotedFromWaitlist
-            | EmailKind::ApprovalGranted
-    )
-}
-
-/// The check-in QR code as a PNG and the person's agenda as iCalendar (SPEC §4). The agenda
-/// is left out while nothing is published.
-pub(super) fn place_attachments(
+/// The check-in QR code as a PNG and the person's agenda as iCalendar (SPEC §4), the
+/// attachments of a mail that gives registration `id` a place. The agenda is left out while
+/// nothing is published.
+pub fn place_attachments(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    r: &rows::Registration,
+    id: i64,
 ) -> Result<Vec<Attachment>, ServiceError> {
+    let r = load(conn, id).optional()?.ok_or(ServiceError::NotFound)?;
     let slug: String = congresses::table
         .find(r.congress_id)
         .select(congresses::slug)
@@ -210,7 +191,7 @@ pub(super) fn place_attachments(
     let checkin_url = format!(
         "{}/admin/{slug}/checkin/code/{}",
         ctx.base_url,
-        checkin_token(ctx, r)
+        checkin_token(ctx, &r)
     );
     let mut out = vec![];
     if let Some(png) = crate::services::qr::png(&checkin_url) {
@@ -230,6 +211,7 @@ pub(super) fn place_attachments(
     }
     Ok(out)
 }
+
 /// A registration of this congress, or `NotFound`.
 pub(super) fn load_in(
     conn: &mut DbConnection,

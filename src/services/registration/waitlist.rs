@@ -96,36 +96,27 @@ pub fn promote_workshop_waitlist(
             .find(session)
             .select(sessions::title)
             .first(conn)?;
-        let lang = lang_of(&r);
         let congress = congress_title(conn, r.congress_id)?;
         let link = format!("{}/r/{}", ctx.base_url, manage_token(ctx, &r));
         let name = format!("{} {}", r.first_name, r.last_name);
-        let c = compose::compose(
-            "enrollment-promoted",
-            lang,
-            &compose::WordsIn {
-                lang: lang.code(),
+        outbox::queue(
+            conn,
+            ctx,
+            Mail {
+                congress_id: Some(r.congress_id),
+                kind: MailKind::EnrollmentPromoted,
+                // The enrollment and the version this promotion made.
+                key: format!("enrollment-promoted:{id}:v{}", version + 1),
+                to: &r.email,
+                lang: lang_of(&r),
                 name: &name,
                 congress: &congress,
                 detail: &title,
+                link: &link,
+                extra: &[],
+                lines: &[],
+                attachments: &[],
             },
-            &link,
-            &[],
-            &[],
-        )
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        outbox::enqueue(
-            conn,
-            &Email::composed(
-                Some(r.congress_id),
-                "enrollment-promoted",
-                // The enrollment and the version this promotion made.
-                format!("enrollment-promoted:{id}:v{}", version + 1),
-                &r.email,
-                lang,
-                c,
-            ),
-            &ctx.id_domain,
         )?;
         audit::record(
             conn,
