@@ -80,7 +80,7 @@ pub fn build(mut settings: Settings) -> Result<App, StartupError> {
         pool.clone(),
         transport,
         settings.mail_from.clone(),
-        Arc::new(crate::services::outbox::PlaceAttachments { ctx: ctx.clone() }),
+        Arc::new(crate::services::registration::PlaceAttachments { ctx: ctx.clone() }),
     );
     let workers = settings.workers;
     let hashing = HashPool::new(settings.hash_threads, settings.hash_wait);

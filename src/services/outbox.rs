@@ -3,7 +3,7 @@
 //!
 //! Attachments are not made in that transaction: the row stores a recipe (e.g.
 //! `[{"place_of_registration": 7}]`) and the worker renders it when it sends the message, with
-//! [`PlaceAttachments`] (handed to the worker at start-up), so a confirmation does not hold the
+//! [`crate::services::registration::PlaceAttachments`] (handed to the worker at start-up), so a confirmation does not hold the
 //! database's write lock while a QR code and an agenda are drawn.
 
 use diesel::prelude::*;
@@ -94,24 +94,6 @@ pub fn queue(conn: &mut DbConnection, ctx: &Ctx, mail: Mail<'_>) -> Result<bool,
         &ctx.id_domain,
     )?;
     Ok(true)
-}
-
-/// Makes the attachments the outbox stores as recipes, for the mail worker (`startup` hands it
-/// to the `Mailer`). Its `ctx` should be the application's, so the programme cache is shared.
-pub struct PlaceAttachments {
-    pub ctx: Ctx,
-}
-
-impl AttachmentRenderer for PlaceAttachments {
-    fn render(&self, conn: &mut DbConnection, recipe: &Recipe) -> Result<Vec<Attachment>, String> {
-        match *recipe {
-            // The id and the error kind only: no names or addresses in the stored error.
-            Recipe::PlaceOfRegistration(id) => {
-                super::registration::place_attachments(conn, &self.ctx, id)
-                    .map_err(|e| format!("place attachments of registration {id}: {e}"))
-            }
-        }
-    }
 }
 
 /// A composed email, as the outbox row stores it.

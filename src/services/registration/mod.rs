@@ -226,3 +226,25 @@ pub(super) fn load_in(
         .optional()?
         .ok_or(ServiceError::NotFound)
 }
+
+/// Makes the attachments the outbox stores as recipes, for the mail worker (`startup` hands it
+/// to the `Mailer`). Its `ctx` should be the application's, so the programme cache is shared.
+pub struct PlaceAttachments {
+    pub ctx: Ctx,
+}
+
+impl crate::mail::attachment::AttachmentRenderer for PlaceAttachments {
+    fn render(
+        &self,
+        conn: &mut DbConnection,
+        recipe: &crate::mail::attachment::Recipe,
+    ) -> Result<Vec<Attachment>, String> {
+        match *recipe {
+            // The id and the error kind only: no names or addresses in the stored error.
+            crate::mail::attachment::Recipe::PlaceOfRegistration(id) => {
+                place_attachments(conn, &self.ctx, id)
+                    .map_err(|e| format!("place attachments of registration {id}: {e}"))
+            }
+        }
+    }
+}
