@@ -34,6 +34,7 @@ const WEB_TOOLKIT: &[&str] = &[
     "web/limits",
     "web/admin/kit",
     "web/api/problem",
+    "web/api/token",
 ];
 
 /// The OpenAPI document is generated from the API handlers' annotations, so it names them.

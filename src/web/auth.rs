@@ -67,6 +67,45 @@ pub enum Access {
     Congress(Role),
 }
 
+/// One back-office route: method, path pattern, who may use it (the table is
+/// `admin::ADMIN_ROUTES`).
+#[derive(Debug, Clone, Copy)]
+pub struct AdminRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Who may use a route outside the back office. The site's route table (`web::SITE_ROUTES`)
+/// names one per method; the route test checks that every route answers its rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteAccess {
+    /// Anyone: a public page, file or read of the published programme.
+    Anyone,
+    /// Whoever holds a participant's link: the token in `/r/{token}` (the private page) or in
+    /// `/r/confirm/{token}` (the double opt-in). An unknown token is the 404 page, an expired
+    /// confirmation link a 410 page.
+    ParticipantLink,
+    /// Whoever holds a speaker's private link, `/speaker/{token}`: an unknown, revoked or
+    /// expired token is the 404 page.
+    SpeakerLink,
+    /// An API token of the congress in `Authorization: Bearer` (the `api::token::ApiToken`
+    /// extractor): a 401 problem without one, 403 with another congress's.
+    ApiToken,
+}
+
+/// One route of the public site, the participants' and speakers' pages or the API.
+#[derive(Debug, Clone, Copy)]
+pub struct SiteRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: SiteAccess,
+    /// Paths for tests to request, with `{slug}`, `{session}`, `{speaker}` or a token
+    /// (`{manage_token}`, `{confirm_token}`, `{speaker_token}`) for them to fill in. A route
+    /// without one fails the route test.
+    pub samples: &'static [&'static str],
+}
+
 /// The logged-in organizer.
 #[derive(Debug, Clone)]
 pub struct Viewer {
@@ -96,9 +135,18 @@ impl AdminCtx {
             .as_ref()
             .ok_or_else(|| AppError::Internal("route without congress rule".into()))
     }
+}
 
-    pub fn may(&self, role: Role) -> bool {
-        self.role.is_some_and(|r| r >= role)
+impl Access {
+    /// Whether a viewer passes this rule; `role` is their effective role in the congress of
+    /// the path (Owner for instance admins).
+    pub fn admits(self, viewer: Option<&Viewer>, role: Option<Role>) -> bool {
+        match self {
+            Access::Public => true,
+            Access::Organizer => viewer.is_some(),
+            Access::Admin => viewer.is_some_and(|v| v.is_admin),
+            Access::Congress(needed) => viewer.is_some() && role.is_some_and(|r| r >= needed),
+        }
     }
 }
 
@@ -406,17 +454,10 @@ pub async fn require(
                 .finish(),
         ));
     }
-    let allowed = match access {
-        Access::Public | Access::Organizer => true,
-        Access::Admin => viewer.as_ref().is_some_and(|v| v.is_admin),
-        Access::Congress(needed) => {
-            if congress.is_none() {
-                return Ok(req.error_response(AppError::NotFound(lang)));
-            }
-            role.is_some_and(|r| r >= needed)
-        }
-    };
-    if !allowed {
+    if matches!(access, Access::Congress(_)) && congress.is_none() {
+        return Ok(req.error_response(AppError::NotFound(lang)));
+    }
+    if !access.admits(viewer.as_ref(), role) {
         return Ok(req.error_response(AppError::Forbidden(
             lang,
             lang.texts().forbidden_text.to_string(),

@@ -1,14 +1,17 @@
-//! Per-request context for pages: the language (query, cookie, Accept-Language, in that order)
-//! and the URL of the same page in the other language.
+//! What handlers take from a request besides its body: the page context (the language — query,
+//! cookie, Accept-Language, in that order — and the URL of the same page in the other language),
+//! and the numbers in a route's path. (The API token has its own extractor in `api::token`.)
 
 use std::convert::Infallible;
 use std::future::{ready, Ready};
+use std::marker::PhantomData;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
 
 use crate::i18n::{Lang, Texts};
+use crate::web::error::AppError;
 
 /// What every page template needs besides its own data.
 #[derive(Clone)]
@@ -74,6 +77,77 @@ impl FromRequest for PageCtx {
     }
 }
 
+/// The named path segments that hold a number: `Id<key::Session>` reads `{session}`.
+pub mod key {
+    /// A path segment, by the name the route table gives it.
+    pub trait Segment {
+        const NAME: &'static str;
+    }
+
+    macro_rules! segments {
+        ($( $ty:ident = $name:literal ),+ $(,)?) => {
+            $(
+                #[doc = concat!("`{", $name, "}`")]
+                pub enum $ty {}
+
+                impl Segment for $ty {
+                    const NAME: &'static str = $name;
+                }
+            )+
+        };
+    }
+
+    segments! {
+        Room = "room",
+        Track = "track",
+        Category = "category",
+        Question = "question",
+        Speaker = "speaker",
+        Session = "session",
+        Registration = "registration",
+        Group = "group",
+        Message = "message",
+        Token = "token",
+        Member = "member",
+    }
+}
+
+/// A number from the path segment `K` names. Anything that is not a number is a page that does
+/// not exist: 404 in the visitor's language, before the handler runs.
+pub struct Id<K> {
+    raw: i64,
+    of: PhantomData<K>,
+}
+
+impl<K> Id<K> {
+    pub fn get(&self) -> i64 {
+        self.raw
+    }
+}
+
+impl<K: key::Segment> Id<K> {
+    pub fn from_request(req: &HttpRequest) -> Result<Id<K>, AppError> {
+        let raw = req.match_info().get(K::NAME).ok_or_else(|| {
+            AppError::Internal(format!("route without a {{{}}} segment", K::NAME))
+        })?;
+        raw.parse()
+            .map(|raw| Id {
+                raw,
+                of: PhantomData,
+            })
+            .map_err(|_| AppError::NotFound(PageCtx::from_request(req).lang))
+    }
+}
+
+impl<K: key::Segment> FromRequest for Id<K> {
+    type Error = AppError;
+    type Future = Ready<Result<Id<K>, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Id::from_request(req))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +158,23 @@ mod tests {
         assert_eq!(with_lang("", Lang::En), "lang=en");
         assert_eq!(query_lang("a=1&lang=en"), Some(Lang::En));
         assert_eq!(query_lang("lang=xx"), None);
+    }
+
+    #[test]
+    fn a_path_id_is_a_number_or_a_missing_page() {
+        use actix_web::test::TestRequest;
+        let req = TestRequest::default()
+            .param("session", "42")
+            .param("room", "4x")
+            .to_http_request();
+        assert_eq!(Id::<key::Session>::from_request(&req).unwrap().get(), 42);
+        assert!(matches!(
+            Id::<key::Room>::from_request(&req),
+            Err(AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            Id::<key::Track>::from_request(&req),
+            Err(AppError::Internal(_))
+        ));
     }
 }

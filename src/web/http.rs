@@ -1,12 +1,15 @@
 //! Conditional GET (RFC 9110 §13): validators on exports and public pages, and the 304 answer
-//! when the client's copy is current.
+//! when the client's copy is current; the 405 answer of a route asked with a method it lacks.
 
 use std::hash::{Hash, Hasher};
 use std::time::{Duration, SystemTime};
 
 use actix_web::http::header::{self, HttpDate};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
+
+use crate::web::api::problem::Problem;
 
 /// A strong validator from anything hashable (stable for one build of the binary, which all
 /// instances behind a load balancer share).
@@ -49,6 +52,34 @@ pub fn not_modified(etag: &str, last_modified: Option<NaiveDateTime>, cache: &st
         r.insert_header((header::LAST_MODIFIED, http_date(lm)));
     }
     r.finish()
+}
+
+/// 405 for a method the route does not have, with `Allow` listing the ones it has (`methods`
+/// as the route tables write them: `get`, `post`). Under `/api/` the body is a problem
+/// document, elsewhere empty. Every resource of both route tables answers with this.
+pub async fn method_not_allowed(
+    req: HttpRequest,
+    methods: &'static [&'static str],
+) -> HttpResponse {
+    let allow = methods
+        .iter()
+        .map(|m| m.to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut res = if req.path().starts_with("/api/") {
+        Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("This resource answers {allow} only."),
+        )
+        .at(&req)
+        .response()
+    } else {
+        HttpResponse::MethodNotAllowed().finish()
+    };
+    if let Ok(v) = header::HeaderValue::from_str(&allow) {
+        res.headers_mut().insert(header::ALLOW, v);
+    }
+    res
 }
 
 #[cfg(test)]

@@ -1,4 +1,6 @@
-//! The HTTP surface: the single route table, extractors and one module per area.
+//! The HTTP surface: the route tables (the site's here, the back office's in `admin`), the
+//! toolkit (`respond`, `extract`, `forms`, `http`, `views`, `auth`, `error`) and one module of
+//! handlers per area.
 
 pub mod admin;
 pub mod api;
@@ -19,204 +21,143 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 
-/// A public (no login) route: method, path pattern and a sample path for tests.
-pub struct RouteInfo {
-    pub path: &'static str,
-    pub sample: &'static str,
+use auth::SiteAccess::{Anyone, ApiToken, ParticipantLink, SpeakerLink};
+use auth::SiteRoute;
+use http::method_not_allowed;
+
+/// The site's route table: each route once, with its handler and access rule per method and
+/// sample paths for the tests (`sample []`, none, fails the route test). Generates
+/// `SITE_ROUTES` and the registration, in table order; a method a route does not have is a 405
+/// listing those it has.
+macro_rules! site_routes {
+    ($(
+        $path:literal => { $( $method:ident ( $access:ident ) : $handler:expr ),+ $(,)? }
+        sample $samples:tt
+    )*) => {
+        /// Every route outside the back office, one entry per method, with its access rule.
+        pub const SITE_ROUTES: &[SiteRoute] = &[
+            $( $(
+                SiteRoute {
+                    method: stringify!($method),
+                    path: $path,
+                    access: $access,
+                    samples: &$samples,
+                },
+            )+ )*
+        ];
+
+        /// Registers the routes of the table under `/api/` (`api` true) or the others.
+        fn register_site_routes(cfg: &mut web::ServiceConfig, api: bool) {
+            $(
+                if $path.starts_with("/api/") == api {
+                    cfg.service(
+                        web::resource($path)
+                            $( .route(web::$method().to($handler)) )+
+                            .default_service(web::to(|req: HttpRequest| {
+                                method_not_allowed(req, &[$( stringify!($method) ),+])
+                            })),
+                    );
+                }
+            )*
+        }
+    };
 }
 
-/// Every public GET route, so tests can check that each one answers (and a new route without a
-/// test entry fails `tests/routes`).
-pub const PUBLIC_ROUTES: &[RouteInfo] = &[
-    RouteInfo {
-        path: "/",
-        sample: "/",
-    },
-    RouteInfo {
-        path: "/healthz",
-        sample: "/healthz",
-    },
-    RouteInfo {
-        path: "/static/{file}",
-        sample: "/static/kongress.css",
-    },
-    RouteInfo {
-        path: "/api/v1/congresses",
-        sample: "/api/v1/congresses",
-    },
-    RouteInfo {
-        path: "/api/v1/congresses/{slug}",
-        sample: "/api/v1/congresses/{slug}",
-    },
-    RouteInfo {
-        path: "/api/v1/openapi.json",
-        sample: "/api/v1/openapi.json",
-    },
-    RouteInfo {
-        path: "/api/v1/congresses/{slug}/sessions",
-        sample: "/api/v1/congresses/{slug}/sessions",
-    },
-    RouteInfo {
-        path: "/api/v1/congresses/{slug}/sessions/{id}",
-        sample: "/api/v1/congresses/{slug}/sessions/{session}",
-    },
-    RouteInfo {
-        path: "/api/v1/congresses/{slug}/speakers",
-        sample: "/api/v1/congresses/{slug}/speakers",
-    },
-    RouteInfo {
-        path: "/api/v1/congresses/{slug}/speakers/{id}",
-        sample: "/api/v1/congresses/{slug}/speakers/{speaker}",
-    },
-    RouteInfo {
-        path: "/api/v1/congresses/{slug}/rooms",
-        sample: "/api/v1/congresses/{slug}/rooms",
-    },
-    RouteInfo {
-        path: "/speaker/login",
-        sample: "/speaker/login",
-    },
-    RouteInfo {
-        path: "/{slug}",
-        sample: "/{slug}",
-    },
-    RouteInfo {
-        path: "/{slug}/program",
-        sample: "/{slug}/program",
-    },
-    RouteInfo {
-        path: "/{slug}/program.css",
-        sample: "/{slug}/program.css",
-    },
-    RouteInfo {
-        path: "/{slug}/sessions/{id}",
-        sample: "/{slug}/sessions/{session}",
-    },
-    RouteInfo {
-        path: "/{slug}/speakers",
-        sample: "/{slug}/speakers",
-    },
-    RouteInfo {
-        path: "/{slug}/schedule.xml",
-        sample: "/{slug}/schedule.xml",
-    },
-    RouteInfo {
-        path: "/{slug}/schedule.json",
-        sample: "/{slug}/schedule.json",
-    },
-    RouteInfo {
-        path: "/{slug}/schedule.ics",
-        sample: "/{slug}/schedule.ics",
-    },
-    RouteInfo {
-        path: "/{slug}/speakers/{id}",
-        sample: "/{slug}/speakers/{speaker}",
-    },
-];
+site_routes! {
+    "/" => { get(Anyone): public::index } sample ["/"]
+    "/healthz" => { get(Anyone): api::healthz } sample ["/healthz"]
+    "/static/{file}" => { get(Anyone): public::asset } sample ["/static/kongress.css"]
 
-/// The one route table.
+    "/api/v1/openapi.json" => { get(Anyone): api::openapi::document }
+        sample ["/api/v1/openapi.json"]
+    "/api/v1/congresses" => { get(Anyone): api::congresses } sample ["/api/v1/congresses"]
+    "/api/v1/congresses/{slug}" => { get(Anyone): api::congress }
+        sample ["/api/v1/congresses/{slug}"]
+    "/api/v1/congresses/{slug}/sessions" => {
+        get(Anyone): api::read::sessions,
+        post(ApiToken): api::write::create_session,
+    } sample ["/api/v1/congresses/{slug}/sessions"]
+    "/api/v1/congresses/{slug}/sessions/{id}" => {
+        get(Anyone): api::read::session,
+        put(ApiToken): api::write::update_session,
+    } sample ["/api/v1/congresses/{slug}/sessions/{session}"]
+    "/api/v1/congresses/{slug}/sessions/{id}/schedule" => {
+        put(ApiToken): api::write::schedule_session,
+        delete(ApiToken): api::write::unschedule_session,
+    } sample ["/api/v1/congresses/{slug}/sessions/{session}/schedule"]
+    "/api/v1/congresses/{slug}/speakers" => { get(Anyone): api::read::speakers }
+        sample ["/api/v1/congresses/{slug}/speakers"]
+    "/api/v1/congresses/{slug}/speakers/{id}" => { get(Anyone): api::read::speaker }
+        sample ["/api/v1/congresses/{slug}/speakers/{speaker}"]
+    "/api/v1/congresses/{slug}/rooms" => { get(Anyone): api::read::rooms }
+        sample ["/api/v1/congresses/{slug}/rooms"]
+    "/api/v1/congresses/{slug}/registrations" => { get(ApiToken): api::write::registrations }
+        sample ["/api/v1/congresses/{slug}/registrations"]
+    "/api/v1/congresses/{slug}/registrations.csv" => {
+        get(ApiToken): api::write::registrations_csv,
+    } sample ["/api/v1/congresses/{slug}/registrations.csv"]
+
+    "/speaker/login" => { get(Anyone): speaker::login_form, post(Anyone): speaker::login }
+        sample ["/speaker/login"]
+    "/speaker/{token}" => { get(SpeakerLink): speaker::portal } sample ["/speaker/{speaker_token}"]
+    "/speaker/{token}/slots.ics" => { get(SpeakerLink): speaker::slots_ics }
+        sample ["/speaker/{speaker_token}/slots.ics"]
+    "/speaker/{token}/profile" => { post(SpeakerLink): speaker::save_profile }
+        sample ["/speaker/{speaker_token}/profile"]
+    "/speaker/{token}/sessions/{id}" => { post(SpeakerLink): speaker::answer }
+        sample ["/speaker/{speaker_token}/sessions/{session}"]
+
+    "/{slug}" => { get(Anyone): public::home } sample ["/{slug}"]
+    "/{slug}/program" => { get(Anyone): public::program } sample ["/{slug}/program"]
+    "/{slug}/program.css" => { get(Anyone): public::program_css } sample ["/{slug}/program.css"]
+    "/{slug}/sessions/{id}" => { get(Anyone): public::session }
+        sample ["/{slug}/sessions/{session}"]
+    "/{slug}/speakers" => { get(Anyone): public::speakers } sample ["/{slug}/speakers"]
+    "/{slug}/speakers/{id}" => { get(Anyone): public::speaker }
+        sample ["/{slug}/speakers/{speaker}"]
+    "/{slug}/changelog" => { get(Anyone): public::changelog } sample ["/{slug}/changelog"]
+    "/{slug}/schedule.{ext}" => { get(Anyone): public::schedule_export }
+        sample ["/{slug}/schedule.xml", "/{slug}/schedule.json", "/{slug}/schedule.ics"]
+    "/{slug}/register" => {
+        get(Anyone): participant::register_form,
+        post(Anyone): participant::register,
+    } sample ["/{slug}/register"]
+    "/{slug}/register/sent" => { get(Anyone): participant::register_sent }
+        sample ["/{slug}/register/sent"]
+
+    "/r/confirm/{token}" => {
+        get(ParticipantLink): participant::confirm_form,
+        post(ParticipantLink): participant::confirm,
+    } sample ["/r/confirm/{confirm_token}"]
+    "/r/{token}" => { get(ParticipantLink): participant::manage } sample ["/r/{manage_token}"]
+    "/r/{token}/enroll" => { post(ParticipantLink): participant::enroll }
+        sample ["/r/{manage_token}/enroll"]
+    "/r/{token}/ranking" => { post(ParticipantLink): participant::ranking }
+        sample ["/r/{manage_token}/ranking"]
+    "/r/{token}/leave" => { post(ParticipantLink): participant::leave }
+        sample ["/r/{manage_token}/leave"]
+    "/r/{token}/cancel" => { post(ParticipantLink): participant::cancel }
+        sample ["/r/{manage_token}/cancel"]
+    "/r/{token}/data.json" => { get(ParticipantLink): participant::data }
+        sample ["/r/{manage_token}/data.json"]
+    "/r/{token}/agenda.ics" => { get(ParticipantLink): participant::agenda }
+        sample ["/r/{manage_token}/agenda.ics"]
+    "/r/{token}/delete" => { post(ParticipantLink): participant::delete }
+        sample ["/r/{manage_token}/delete"]
+}
+
+/// Everything the service answers, in the order it is matched: the back office (its own table,
+/// `admin::ADMIN_ROUTES`), the API, a problem for any other path under `/api/`, the site's
+/// pages, and the 404 page.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     limits::configure(cfg);
     admin::routes(cfg);
-    cfg.route("/", web::get().to(public::index))
-        .route("/healthz", web::get().to(api::healthz))
-        .route("/static/{file}", web::get().to(public::asset))
-        .route(
-            "/api/v1/openapi.json",
-            web::get().to(api::openapi::document),
-        )
-        .route("/api/v1/congresses", web::get().to(api::congresses))
-        .route("/api/v1/congresses/{slug}", web::get().to(api::congress))
-        .service(
-            web::resource("/api/v1/congresses/{slug}/sessions")
-                .route(web::get().to(api::read::sessions))
-                .route(web::post().to(api::write::create_session)),
-        )
-        .service(
-            web::resource("/api/v1/congresses/{slug}/sessions/{id}")
-                .route(web::get().to(api::read::session))
-                .route(web::put().to(api::write::update_session)),
-        )
-        .service(
-            web::resource("/api/v1/congresses/{slug}/sessions/{id}/schedule")
-                .route(web::put().to(api::write::schedule_session))
-                .route(web::delete().to(api::write::unschedule_session)),
-        )
-        .route(
-            "/api/v1/congresses/{slug}/speakers",
-            web::get().to(api::read::speakers),
-        )
-        .route(
-            "/api/v1/congresses/{slug}/speakers/{id}",
-            web::get().to(api::read::speaker),
-        )
-        .route(
-            "/api/v1/congresses/{slug}/rooms",
-            web::get().to(api::read::rooms),
-        )
-        .route(
-            "/api/v1/congresses/{slug}/registrations",
-            web::get().to(api::write::registrations),
-        )
-        .route(
-            "/api/v1/congresses/{slug}/registrations.csv",
-            web::get().to(api::write::registrations_csv),
-        )
-        .route("/api/{tail:.*}", web::to(api::not_found))
-        .service(
-            web::resource("/speaker/login")
-                .route(web::get().to(speaker::login_form))
-                .route(web::post().to(speaker::login)),
-        )
-        .route("/speaker/{token}", web::get().to(speaker::portal))
-        .route(
-            "/speaker/{token}/slots.ics",
-            web::get().to(speaker::slots_ics),
-        )
-        .route(
-            "/speaker/{token}/profile",
-            web::post().to(speaker::save_profile),
-        )
-        .route(
-            "/speaker/{token}/sessions/{id}",
-            web::post().to(speaker::answer),
-        )
-        .route("/{slug}", web::get().to(public::home))
-        .route("/{slug}/program", web::get().to(public::program))
-        .route("/{slug}/program.css", web::get().to(public::program_css))
-        .route("/{slug}/sessions/{id}", web::get().to(public::session))
-        .route("/{slug}/speakers", web::get().to(public::speakers))
-        .route("/{slug}/speakers/{id}", web::get().to(public::speaker))
-        .route("/{slug}/changelog", web::get().to(public::changelog))
-        .route(
-            "/{slug}/schedule.{ext}",
-            web::get().to(public::schedule_export),
-        )
-        .service(
-            web::resource("/{slug}/register")
-                .route(web::get().to(participant::register_form))
-                .route(web::post().to(participant::register)),
-        )
-        .route(
-            "/{slug}/register/sent",
-            web::get().to(participant::register_sent),
-        )
-        .service(
-            web::resource("/r/confirm/{token}")
-                .route(web::get().to(participant::confirm_form))
-                .route(web::post().to(participant::confirm)),
-        )
-        .route("/r/{token}", web::get().to(participant::manage))
-        .route("/r/{token}/enroll", web::post().to(participant::enroll))
-        .route("/r/{token}/ranking", web::post().to(participant::ranking))
-        .route("/r/{token}/leave", web::post().to(participant::leave))
-        .route("/r/{token}/cancel", web::post().to(participant::cancel))
-        .route("/r/{token}/data.json", web::get().to(participant::data))
-        .route("/r/{token}/agenda.ics", web::get().to(participant::agenda))
-        .route("/r/{token}/delete", web::post().to(participant::delete))
-        .default_service(web::to(public::not_found));
+    register_site_routes(cfg, true);
+    cfg.route("/api/{tail:.*}", web::to(api::not_found));
+    register_site_routes(cfg, false);
+    cfg.default_service(web::to(public::not_found));
 }
 
 /// Security headers of SPEC §5 on every response, and the sticky language choice: a `?lang=`

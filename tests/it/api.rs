@@ -165,12 +165,23 @@ mod v1 {
         let doc = app.json("/api/v1/openapi.json").await;
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
         let paths = doc["paths"].as_object().unwrap();
-        // Every public API route of the route table is described.
-        for r in kongress::web::PUBLIC_ROUTES {
+        // Every API route and method of the route table is described, and those that need a
+        // token say so.
+        for r in kongress::web::SITE_ROUTES {
             if r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json" {
+                let op = &paths[r.path][r.method];
                 assert!(
-                    paths.contains_key(r.path),
-                    "{} missing from openapi.json",
+                    op.is_object(),
+                    "{} {} missing from openapi.json",
+                    r.method,
+                    r.path
+                );
+                let bearer = op["security"][0]["bearer"].is_array();
+                assert_eq!(
+                    bearer,
+                    r.access == kongress::web::auth::SiteAccess::ApiToken,
+                    "{} {}: security of the document and access rule of the table agree",
+                    r.method,
                     r.path
                 );
             }

@@ -21,6 +21,7 @@ mod programme;
 mod public_pages;
 mod races;
 mod registration;
+mod routes;
 pub mod schedule_check;
 mod schema;
 mod speakers;

@@ -13,11 +13,11 @@ use crate::domain::time::local_to_utc;
 use crate::services::allocation::{self as svc, GroupSettings, Preview};
 use crate::services::audit::Actor;
 use crate::services::ServiceError;
+use crate::web::admin::kit::zone;
 use crate::web::admin::kit::Chrome;
-use crate::web::admin::kit::{id_of, zone};
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::extract::{key, Id, PageCtx};
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other};
 
@@ -136,10 +136,10 @@ pub async fn set_mode(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    group: Id<key::Group>,
     form: web::Form<ModeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let group = id_of(&ctx, &path.1)?;
+    let group = group.get();
     let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
     let tz = zone(&admin)?;
     let f = form.into_inner();
@@ -177,10 +177,10 @@ pub async fn commit(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    group: Id<key::Group>,
     form: web::Form<CommitForm>,
 ) -> Result<HttpResponse, AppError> {
-    let group = id_of(&ctx, &path.1)?;
+    let group = group.get();
     let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
     let seed: u64 = form
         .seed

@@ -11,11 +11,11 @@ use crate::app::AppState;
 use crate::services::api_tokens::{self as svc, TokenRow};
 use crate::services::audit::Actor;
 use crate::services::ServiceError;
+use crate::web::admin::kit::zone;
 use crate::web::admin::kit::Chrome;
-use crate::web::admin::kit::{id_of, zone};
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::extract::{key, Id, PageCtx};
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other};
 
@@ -158,9 +158,9 @@ pub async fn revoke(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    token: Id<key::Token>,
 ) -> Result<HttpResponse, AppError> {
-    let token = id_of(&ctx, &path.1)?;
+    let token = token.get();
     let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
     with_db(&state, ctx.lang, move |conn| {
         svc::revoke(conn, id, token, actor)

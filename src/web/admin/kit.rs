@@ -1,6 +1,7 @@
-//! What back-office pages share: the chrome around every page, path ids, the congress's time
-//! zone, status words and the speakers' names for conflict messages. Handlers of the back
-//! office import from here (and from `web::respond`), never from each other.
+//! What back-office pages share: the chrome around every page with its navigation, the
+//! congress's time zone, status words and the speakers' names for conflict messages. Handlers
+//! of the back office import from here (and from the other toolkit modules of `web`), never
+//! from each other.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use crate::domain::registration::RegistrationStatus;
 use crate::domain::time::parse_time_zone;
 use crate::i18n::admin::AdminTexts;
 use crate::i18n::Lang;
-use crate::web::auth::{AdminCtx, CsrfToken, Role};
+use crate::web::auth::{AdminCtx, AdminRoute, CsrfToken};
 use crate::web::error::AppError;
 use crate::web::extract::PageCtx;
 use crate::web::respond::with_db;
@@ -26,14 +27,118 @@ pub struct Chrome {
     pub title: String,
     pub current: &'static str,
     pub flash: String,
-    pub is_owner: bool,
-    pub is_admin: bool,
+    /// The congress's navigation: the entries of `CONGRESS_NAV` whose page the viewer may open.
+    pub nav: Vec<NavLink>,
+    /// Whether the viewer may create a congress (the rule of `/admin/congresses/new`).
+    pub new_congress: bool,
+}
+
+/// An entry of the congress navigation as a page shows it.
+pub struct NavLink {
+    pub href: String,
+    pub label: &'static str,
+    /// The page being shown (`aria-current`).
+    pub current: bool,
+}
+
+/// An entry of the congress navigation of the back office.
+pub struct NavEntry {
+    /// What the page calls itself in `Chrome::new` (its entry is then `aria-current`).
+    pub current: &'static str,
+    /// The back-office page whose GET rule in the route table says who sees the entry.
+    pub page: &'static str,
+    /// Where the entry leads (`{slug}` filled in): the page itself, but for the public view.
+    pub href: &'static str,
+    pub label: fn(&AdminTexts) -> &'static str,
+}
+
+const fn entry(
+    current: &'static str,
+    page: &'static str,
+    label: fn(&AdminTexts) -> &'static str,
+) -> NavEntry {
+    NavEntry {
+        current,
+        page,
+        href: page,
+        label,
+    }
+}
+
+/// The congress navigation, in order. Who sees an entry is not written here: it is the access
+/// rule of the entry's page in the route table (`ADMIN_ROUTES`, handed to the pages as app
+/// data), so a role rule is written once.
+pub const CONGRESS_NAV: &[NavEntry] = &[
+    entry("dashboard", "/admin/{slug}", |a| a.dashboard),
+    entry("settings", "/admin/{slug}/settings", |a| a.settings),
+    entry("registrations", "/admin/{slug}/registrations", |a| {
+        a.registrations
+    }),
+    entry("seats", "/admin/{slug}/seats", |a| a.seats),
+    entry("allocation", "/admin/{slug}/allocation", |a| a.allocation),
+    entry("checkin", "/admin/{slug}/checkin", |a| a.checkin),
+    entry("mail", "/admin/{slug}/mail", |a| a.mail),
+    entry("sessions", "/admin/{slug}/sessions", |a| a.sessions),
+    entry("schedule", "/admin/{slug}/schedule", |a| a.schedule),
+    entry("rooms", "/admin/{slug}/rooms", |a| a.rooms),
+    entry("tracks", "/admin/{slug}/tracks", |a| a.tracks),
+    entry("speakers", "/admin/{slug}/speakers", |a| a.speakers),
+    entry("speaker-links", "/admin/{slug}/speaker-links", |a| {
+        a.speaker_links
+    }),
+    entry("questions", "/admin/{slug}/questions", |a| a.questions),
+    entry("categories", "/admin/{slug}/categories", |a| a.categories),
+    entry("audit", "/admin/{slug}/audit", |a| a.audit),
+    entry("api-tokens", "/admin/{slug}/api-tokens", |a| a.api_tokens),
+    entry("team", "/admin/{slug}/team", |a| a.team),
+    // What the programme looks like outside: for those who edit it (shown with the dashboard).
+    NavEntry {
+        current: "",
+        page: "/admin/{slug}",
+        href: "/{slug}",
+        label: |a| a.public_view,
+    },
+];
+
+/// The back office's route table, as app data for the pages (registered by `admin::routes`).
+#[derive(Clone, Copy)]
+pub struct AdminRouteTable(pub &'static [AdminRoute]);
+
+/// Whether the viewer may GET `page` (a path pattern of the table).
+fn may_get(routes: &[AdminRoute], admin: &AdminCtx, page: &str) -> bool {
+    routes
+        .iter()
+        .find(|r| r.method == "get" && r.path == page)
+        .is_some_and(|r| r.access.admits(admin.viewer.as_ref(), admin.role))
 }
 
 impl Chrome {
     pub fn new(req: &HttpRequest, admin: &AdminCtx, current: &'static str) -> Chrome {
         let ctx = PageCtx::from_request(req);
         let saved = req.query_string().split('&').any(|kv| kv == "saved=1");
+        // Registered with the routes; a page served without them would show no navigation.
+        let routes = req
+            .app_data::<AdminRouteTable>()
+            .map(|t| t.0)
+            .unwrap_or_default();
+        let slug = admin
+            .congress
+            .as_ref()
+            .map(|c| c.slug.clone())
+            .unwrap_or_default();
+        let nav = if slug.is_empty() {
+            vec![]
+        } else {
+            CONGRESS_NAV
+                .iter()
+                .filter(|e| may_get(routes, admin, e.page))
+                .map(|e| NavLink {
+                    href: e.href.replace("{slug}", &slug),
+                    label: (e.label)(ctx.t.a),
+                    current: !e.current.is_empty() && e.current == current,
+                })
+                .collect()
+        };
         Chrome {
             csrf: CsrfToken::of(req).0,
             email: admin
@@ -41,11 +146,7 @@ impl Chrome {
                 .as_ref()
                 .map(|v| v.email.clone())
                 .unwrap_or_default(),
-            slug: admin
-                .congress
-                .as_ref()
-                .map(|c| c.slug.clone())
-                .unwrap_or_default(),
+            slug,
             title: admin
                 .congress
                 .as_ref()
@@ -57,15 +158,10 @@ impl Chrome {
             } else {
                 String::new()
             },
-            is_owner: admin.may(Role::Owner),
-            is_admin: admin.viewer.as_ref().is_some_and(|v| v.is_admin),
+            nav,
+            new_congress: may_get(routes, admin, "/admin/congresses/new"),
         }
     }
-}
-
-/// A path id; anything that is not a number is a page that does not exist.
-pub fn id_of(ctx: &PageCtx, raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound(ctx.lang))
 }
 
 /// The congress's time zone (UTC if the stored name is unknown).

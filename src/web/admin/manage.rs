@@ -14,7 +14,7 @@ use crate::services::{publish, ServiceError};
 use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::extract::{key, Id, PageCtx};
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other};
 use crate::web::views::change_text;
@@ -271,9 +271,9 @@ pub async fn remove_member(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    member: Id<key::Member>,
 ) -> Result<HttpResponse, AppError> {
-    let member: i64 = path.1.parse().map_err(|_| AppError::NotFound(ctx.lang))?;
+    let member = member.get();
     let c = admin.congress()?.clone();
     let actor = admin.viewer()?.id;
     match with_db(&state, ctx.lang, move |conn| {

@@ -1,6 +1,7 @@
 //! The organizer back office. Every route is declared once in `admin_routes!` with its access
-//! rule; the rule is enforced by `auth::require` around the route before the handler runs, and
-//! the same table drives the authorization-matrix test.
+//! rule; the rule is enforced by `auth::require` around the route before the handler runs, the
+//! pages' navigation shows what it allows (`kit::CONGRESS_NAV`), and the same table drives the
+//! authorization-matrix and route tests.
 
 pub mod account;
 pub mod allocation;
@@ -16,18 +17,11 @@ pub mod setup;
 pub mod speaker_links;
 
 use actix_web::middleware::from_fn;
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 
-use super::auth::{Access, Role};
+use super::auth::{Access, AdminRoute, Role};
+use super::http::method_not_allowed;
 use setup::{Categories, Questions, Rooms, Speakers, Tracks};
-
-/// One admin route: method, path pattern, who may use it.
-#[derive(Debug, Clone, Copy)]
-pub struct AdminRoute {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub access: Access,
-}
 
 macro_rules! admin_routes {
     ($( $path:literal : $access:expr => { $( $method:ident : $handler:expr ),+ $(,)? } )*) => {
@@ -36,12 +30,18 @@ macro_rules! admin_routes {
             $( $( AdminRoute { method: stringify!($method), path: $path, access: $access }, )+ )*
         ];
 
-        /// Registers the admin routes, each wrapped in its access rule.
+        /// Registers the admin routes, each wrapped in its access rule; a method the route
+        /// does not have is a 405 listing those it has (after the rule: nobody learns more of
+        /// a page than its access rule lets them).
         pub fn routes(cfg: &mut web::ServiceConfig) {
+            cfg.app_data(kit::AdminRouteTable(ADMIN_ROUTES));
             $(
                 cfg.service(
                     web::resource($path)
                         $( .route(web::$method().to($handler)) )+
+                        .default_service(web::to(|req: HttpRequest| {
+                            method_not_allowed(req, &[$( stringify!($method) ),+])
+                        }))
                         .wrap(from_fn(|req, next| super::auth::require($access, req, next))),
                 );
             )*
@@ -113,4 +113,25 @@ admin_routes! {
     "/admin/{slug}/checkin/{registration}": Congress(Role::Checkin) => { post: people::checkin::check_in }
     "/admin/{slug}/mail": EDITOR => { get: people::mail::outbox, post: people::mail::send }
     "/admin/{slug}/mail/{message}/retry": EDITOR => { post: people::mail::retry }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_navigation_entry_is_a_page_of_the_table() {
+        for e in kit::CONGRESS_NAV {
+            assert!(
+                ADMIN_ROUTES
+                    .iter()
+                    .any(|r| r.method == "get" && r.path == e.page),
+                "{}",
+                e.page
+            );
+        }
+        assert!(ADMIN_ROUTES
+            .iter()
+            .any(|r| r.method == "get" && r.path == "/admin/congresses/new"));
+    }
 }

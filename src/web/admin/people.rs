@@ -18,10 +18,10 @@ use crate::services::people::{
     self as svc, Filter, RegistrationDetail, RegistrationPage, SeatLine, PAGE_SIZE,
 };
 use crate::services::{now_utc, registration, ServiceError};
-use crate::web::admin::kit::{id_of, local, status_label, zone, Chrome};
+use crate::web::admin::kit::{local, status_label, zone, Chrome};
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::extract::{key, Id, PageCtx};
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other};
 
@@ -247,9 +247,9 @@ pub async fn detail(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    rid: Id<key::Registration>,
 ) -> Result<HttpResponse, AppError> {
-    let rid = id_of(&ctx, &path.1)?;
+    let rid = rid.get();
     detail_page(
         &req,
         &state,
@@ -274,10 +274,10 @@ async fn act(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    raw_id: &str,
+    rid: Id<key::Registration>,
     action: Action,
 ) -> Result<HttpResponse, AppError> {
-    let rid = id_of(&ctx, raw_id)?;
+    let rid = rid.get();
     let (id, organizer) = (admin.congress()?.id, admin.viewer()?.id);
     let mail = state.ctx.clone();
     let done = with_db(&state, ctx.lang, move |conn| {
@@ -314,9 +314,9 @@ pub async fn approve(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    rid: Id<key::Registration>,
 ) -> Result<HttpResponse, AppError> {
-    act(req, state, ctx, admin, &path.1, Action::Approve).await
+    act(req, state, ctx, admin, rid, Action::Approve).await
 }
 
 pub async fn decline(
@@ -324,9 +324,9 @@ pub async fn decline(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    rid: Id<key::Registration>,
 ) -> Result<HttpResponse, AppError> {
-    act(req, state, ctx, admin, &path.1, Action::Decline).await
+    act(req, state, ctx, admin, rid, Action::Decline).await
 }
 
 pub async fn cancel(
@@ -334,9 +334,9 @@ pub async fn cancel(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    rid: Id<key::Registration>,
 ) -> Result<HttpResponse, AppError> {
-    act(req, state, ctx, admin, &path.1, Action::Cancel).await
+    act(req, state, ctx, admin, rid, Action::Cancel).await
 }
 
 pub async fn check_in(
@@ -344,9 +344,9 @@ pub async fn check_in(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    rid: Id<key::Registration>,
 ) -> Result<HttpResponse, AppError> {
-    act(req, state, ctx, admin, &path.1, Action::CheckIn).await
+    act(req, state, ctx, admin, rid, Action::CheckIn).await
 }
 
 pub async fn csv_export(
@@ -445,9 +445,9 @@ pub async fn promote(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    session: Id<key::Session>,
 ) -> Result<HttpResponse, AppError> {
-    let session = id_of(&ctx, &path.1)?;
+    let session = session.get();
     let (id, organizer) = (admin.congress()?.id, admin.viewer()?.id);
     let mail = state.ctx.clone();
     let done = with_db(&state, ctx.lang, move |conn| {

@@ -24,7 +24,7 @@ use crate::services::ServiceError;
 use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::extract::{key, Id, PageCtx};
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other};
 
@@ -433,10 +433,10 @@ pub async fn place(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    sid: Id<key::Session>,
     form: web::Form<PlaceForm>,
 ) -> Result<HttpResponse, AppError> {
-    let sid: i64 = path.1.parse().map_err(|_| AppError::NotFound(ctx.lang))?;
+    let sid = sid.get();
     let c = admin.congress()?.clone();
     let tz = parse_time_zone(&c.time_zone).unwrap_or(chrono_tz::UTC);
     let form = form.into_inner();
@@ -496,9 +496,9 @@ pub async fn unschedule(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    sid: Id<key::Session>,
 ) -> Result<HttpResponse, AppError> {
-    let sid: i64 = path.1.parse().map_err(|_| AppError::NotFound(ctx.lang))?;
+    let sid = sid.get();
     let c = admin.congress()?.clone();
     let actor = Actor::Organizer(admin.viewer()?.id);
     with_db(&state, ctx.lang, move |conn| {

@@ -17,7 +17,7 @@ use crate::services::ServiceError;
 use crate::web::admin::kit::{names_for, status_label_session as status_label, Chrome};
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::extract::{key, Id, PageCtx};
 use crate::web::forms::{self, Errors, FormMap};
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other, INVALID};
@@ -367,18 +367,14 @@ pub async fn create(
     form_page(&req, &state, ctx, &admin, (INVALID, form, errors, None)).await
 }
 
-fn session_id(ctx: &PageCtx, raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound(ctx.lang))
-}
-
 pub async fn edit_form(
     req: HttpRequest,
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    sid: Id<key::Session>,
 ) -> Result<HttpResponse, AppError> {
-    let sid = session_id(&ctx, &path.1)?;
+    let sid = sid.get();
     let id = admin.congress()?.id;
     let (row, speakers) = with_db(&state, ctx.lang, move |conn| svc::get(conn, id, sid)).await?;
     form_page(
@@ -401,10 +397,10 @@ pub async fn save(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    sid: Id<key::Session>,
     form: web::Form<FormMap>,
 ) -> Result<HttpResponse, AppError> {
-    let sid = session_id(&ctx, &path.1)?;
+    let sid = sid.get();
     let form = SessionForm::from_form(&form);
     let mut errors = match form.parse(&ctx) {
         Ok(input) => {
@@ -448,10 +444,10 @@ async fn action(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    raw_id: &str,
+    sid: Id<key::Session>,
     f: fn(&mut crate::db::DbConnection, i64, i64, Actor) -> Result<(), ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let sid = session_id(&ctx, raw_id)?;
+    let sid = sid.get();
     let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
     match with_db(&state, ctx.lang, move |conn| Ok(f(conn, id, sid, actor))).await? {
         Ok(()) => Ok(see_other(&format!(
@@ -476,9 +472,9 @@ pub async fn cancel(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    sid: Id<key::Session>,
 ) -> Result<HttpResponse, AppError> {
-    action(req, state, ctx, admin, &path.1, svc::cancel).await
+    action(req, state, ctx, admin, sid, svc::cancel).await
 }
 
 pub async fn reinstate(
@@ -486,9 +482,9 @@ pub async fn reinstate(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    sid: Id<key::Session>,
 ) -> Result<HttpResponse, AppError> {
-    action(req, state, ctx, admin, &path.1, svc::reinstate).await
+    action(req, state, ctx, admin, sid, svc::reinstate).await
 }
 
 pub async fn delete(
@@ -496,7 +492,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    sid: Id<key::Session>,
 ) -> Result<HttpResponse, AppError> {
-    action(req, state, ctx, admin, &path.1, svc::delete).await
+    action(req, state, ctx, admin, sid, svc::delete).await
 }

@@ -20,7 +20,7 @@ use crate::services::ServiceError;
 use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::extract::{key, Id, PageCtx};
 use crate::web::forms::{self, Errors};
 use crate::web::respond::with_db;
 use crate::web::respond::{see_other, INVALID};
@@ -39,6 +39,8 @@ pub struct ListView<L: SetupList> {
 pub trait SetupList: Sized + 'static {
     /// Navigation key and URL segment ("rooms").
     const SEGMENT: &'static str;
+    /// The path segment of one row's id (`{room}`).
+    type Key: key::Segment;
     type Form: DeserializeOwned + Default + Send + 'static;
     type Input: Send + 'static;
     type Row: Send + 'static;
@@ -70,10 +72,6 @@ pub trait SetupList: Sized + 'static {
         actor: Actor,
     ) -> Result<(), ServiceError>;
     fn render(view: ListView<Self>) -> Result<String, askama::Error>;
-}
-
-fn id_of(ctx: &PageCtx, raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound(ctx.lang))
 }
 
 /// Maps a refused save to messages on the form; other errors become AppError.
@@ -199,9 +197,9 @@ pub async fn edit<L: SetupList>(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    id: Id<L::Key>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id_of(&ctx, &path.1)?;
+    let id = id.get();
     let congress = admin.congress()?.id;
     let row = with_db(&state, ctx.lang, move |conn| L::get(conn, congress, id)).await?;
     let shown = Shown::<L> {
@@ -218,10 +216,10 @@ pub async fn save<L: SetupList>(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    id: Id<L::Key>,
     form: web::Form<L::Form>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id_of(&ctx, &path.1)?;
+    let id = id.get();
     let form = form.into_inner();
     let mut errors = match L::parse(&form, &ctx) {
         Ok(input) => {
@@ -253,9 +251,9 @@ pub async fn delete<L: SetupList>(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    id: Id<L::Key>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id_of(&ctx, &path.1)?;
+    let id = id.get();
     let (congress, actor) = actor(&admin)?;
     match with_db(&state, ctx.lang, move |conn| {
         Ok(L::delete(conn, congress, id, actor))
@@ -305,6 +303,7 @@ struct RoomsPage {
 
 impl SetupList for Rooms {
     const SEGMENT: &'static str = "rooms";
+    type Key = key::Room;
     type Form = RoomForm;
     type Input = RoomInput;
     type Row = RoomRow;
@@ -410,6 +409,7 @@ struct TracksPage {
 
 impl SetupList for Tracks {
     const SEGMENT: &'static str = "tracks";
+    type Key = key::Track;
     type Form = TrackForm;
     type Input = TrackInput;
     type Row = TrackRow;
@@ -524,6 +524,7 @@ struct CategoriesPage {
 
 impl SetupList for Categories {
     const SEGMENT: &'static str = "categories";
+    type Key = key::Category;
     type Form = CategoryForm;
     type Input = CategoryInput;
     type Row = CategoryRow;
@@ -661,6 +662,7 @@ pub fn question_kind_label(lang: crate::i18n::Lang, kind: &str) -> &'static str 
 
 impl SetupList for Questions {
     const SEGMENT: &'static str = "questions";
+    type Key = key::Question;
     type Form = QuestionForm;
     type Input = QuestionInput;
     type Row = QuestionRow;
@@ -790,6 +792,7 @@ struct SpeakersPage {
 
 impl SetupList for Speakers {
     const SEGMENT: &'static str = "speakers";
+    type Key = key::Speaker;
     type Form = SpeakerForm;
     type Input = SpeakerInput;
     type Row = SpeakerRow;

@@ -15,7 +15,7 @@ use crate::web::admin::kit::zone;
 use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::extract::{key, Id, PageCtx};
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other};
 
@@ -108,17 +108,13 @@ pub async fn list(
     )
 }
 
-fn speaker_id(ctx: &PageCtx, raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound(ctx.lang))
-}
-
 pub async fn send(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    sid: Id<key::Speaker>,
 ) -> Result<HttpResponse, AppError> {
-    let sid = speaker_id(&ctx, &path.1)?;
+    let sid = sid.get();
     let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
     let mail = state.ctx.clone();
     with_db(&state, ctx.lang, move |conn| {
@@ -135,9 +131,9 @@ pub async fn revoke(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    sid: Id<key::Speaker>,
 ) -> Result<HttpResponse, AppError> {
-    let sid = speaker_id(&ctx, &path.1)?;
+    let sid = sid.get();
     let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
     with_db(&state, ctx.lang, move |conn| {
         svc::revoke(conn, id, sid, actor)

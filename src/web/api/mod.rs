@@ -1,16 +1,17 @@
 //! The JSON API under `/api/v1` (SPEC §3, issue 6) and the health check (SPEC §1).
 //!
 //! - `read`: public reads of the published version (congresses, sessions, speakers, rooms).
-//! - `write`: organizer API tokens (`Authorization: Bearer`) for session writes and the
-//!   registrations of their congress.
+//! - `write`: organizer API tokens (`Authorization: Bearer`, checked by the `ApiToken`
+//!   extractor) for session writes and the registrations of their congress.
 //! - `openapi`: the OpenAPI document, generated from the handlers' annotations and the
 //!   response types (utoipa), served at `/api/v1/openapi.json`.
 //!
-//! Every error is RFC 9457 `application/problem+json`.
+//! Every error is RFC 9457 `application/problem+json`: handlers return `Result<_, ApiError>`.
 
 pub mod openapi;
 pub mod problem;
 pub mod read;
+pub mod token;
 pub mod write;
 
 use actix_web::http::{header, StatusCode};

@@ -1,9 +1,11 @@
 //! How the API answers: JSON bodies, and every error as RFC 9457 `application/problem+json`.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::web::error::AppError;
 
 /// An RFC 9457 problem detail.
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,6 +58,10 @@ impl Problem {
     }
 
     pub fn response(self) -> HttpResponse {
+        self.to_response()
+    }
+
+    fn to_response(&self) -> HttpResponse {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut r = HttpResponse::build(status);
         r.content_type("application/problem+json")
@@ -64,7 +70,63 @@ impl Problem {
         if status == StatusCode::UNAUTHORIZED {
             r.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"kongress\""));
         }
-        r.body(serde_json::to_string(&self).unwrap_or_default())
+        // Only a database outage answers 503: the client may retry after the pool recovers.
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            r.insert_header((
+                header::RETRY_AFTER,
+                crate::web::error::RETRY_AFTER_SECONDS.to_string(),
+            ));
+        }
+        r.body(serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
+/// What an API handler answers instead of what was asked for: a problem document. The
+/// handlers return `Result<HttpResponse, ApiError>` and use `?`, as page handlers do with
+/// `AppError`.
+#[derive(Debug)]
+pub struct ApiError(Box<Problem>);
+
+impl From<Problem> for ApiError {
+    fn from(p: Problem) -> ApiError {
+        ApiError(Box::new(p))
+    }
+}
+
+/// Our failures: 503 (with `Retry-After`) when the database is unavailable, 500 otherwise; the
+/// cause goes to the log, not to the client.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        if let AppError::Unavailable(cause) = &e {
+            tracing::warn!(error = %cause, "api request: database unavailable");
+            return Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database is unavailable; please retry shortly.",
+            )
+            .into();
+        }
+        tracing::error!(error = %e, "api request failed");
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The request could not be completed.",
+        )
+        .into()
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.0.status, self.0.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.to_response()
     }
 }
 
@@ -74,26 +136,4 @@ pub fn json<T: Serialize>(value: &T) -> HttpResponse {
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .json(value)
-}
-
-pub fn internal(e: crate::web::error::AppError) -> HttpResponse {
-    if let crate::web::error::AppError::Unavailable(cause) = &e {
-        tracing::warn!(error = %cause, "api request: database unavailable");
-        let mut r = Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The database is unavailable; please retry shortly.",
-        )
-        .response();
-        r.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(crate::web::error::RETRY_AFTER_SECONDS),
-        );
-        return r;
-    }
-    tracing::error!(error = %e, "api request failed");
-    Problem::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "The request could not be completed.",
-    )
-    .response()
 }

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::problem::{internal, json, Problem};
+use super::problem::{json, ApiError, Problem};
 use crate::app::AppState;
 use crate::domain::programme::SnapshotSession;
 use crate::domain::SessionId;
@@ -31,22 +31,20 @@ pub struct CongressItem {
 /// Published congresses.
 #[utoipa::path(get, path = "/api/v1/congresses", tag = "public",
     responses((status = 200, description = "Published congresses", body = Vec<CongressItem>)))]
-pub async fn congresses(state: web::Data<AppState>) -> HttpResponse {
-    match with_db(&state, Lang::En, programme::published_congresses).await {
-        Ok(list) => json(
-            &list
-                .into_iter()
-                .map(|c| CongressItem {
-                    slug: c.slug,
-                    title: c.title,
-                    first_day: c.first_day,
-                    last_day: c.last_day,
-                    time_zone: c.time_zone,
-                })
-                .collect::<Vec<_>>(),
-        ),
-        Err(e) => internal(e),
-    }
+pub async fn congresses(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let list = with_db(&state, Lang::En, programme::published_congresses).await?;
+    Ok(json(
+        &list
+            .into_iter()
+            .map(|c| CongressItem {
+                slug: c.slug,
+                title: c.title,
+                first_day: c.first_day,
+                last_day: c.last_day,
+                time_zone: c.time_zone,
+            })
+            .collect::<Vec<_>>(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -148,26 +146,24 @@ async fn load(
     state: &web::Data<AppState>,
     req: &HttpRequest,
     slug: String,
-) -> Result<Loaded, HttpResponse> {
+) -> Result<Loaded, ApiError> {
     let st = state.clone();
-    let loaded = with_db(state, Lang::En, move |conn| {
+    with_db(state, Lang::En, move |conn| {
         let Some(p) = programme::latest_by_slug(conn, &st.ctx.programmes, &slug)? else {
             return Ok(None);
         };
         let counts = programme::live_counts(conn, p.snapshot.congress.id.get())?;
         Ok(Some((p, counts)))
     })
-    .await;
-    match loaded {
-        Ok(Some(x)) => Ok(x),
-        Ok(None) => Err(Problem::new(
+    .await?
+    .ok_or_else(|| {
+        Problem::new(
             StatusCode::NOT_FOUND,
             "No published congress has this slug.",
         )
         .at(req)
-        .response()),
-        Err(e) => Err(internal(e)),
-    }
+        .into()
+    })
 }
 
 fn session_out(
@@ -243,13 +239,10 @@ pub async fn congress(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
-) -> HttpResponse {
-    let (p, counts) = match load(&state, &req, slug.into_inner()).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> Result<HttpResponse, ApiError> {
+    let (p, counts) = load(&state, &req, slug.into_inner()).await?;
     let s = &p.snapshot;
-    json(&CongressOut {
+    Ok(json(&CongressOut {
         slug: s.congress.slug.clone(),
         title: s.congress.title.clone(),
         subtitle: s.congress.subtitle.clone(),
@@ -281,7 +274,7 @@ pub async fn congress(
             .iter()
             .map(|x| session_out(&p, x, &counts))
             .collect(),
-    })
+    }))
 }
 
 /// The sessions of the published programme.
@@ -292,17 +285,15 @@ pub async fn sessions(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
-) -> HttpResponse {
-    match load(&state, &req, slug.into_inner()).await {
-        Ok((p, counts)) => json(
-            &p.snapshot
-                .sessions
-                .iter()
-                .map(|x| session_out(&p, x, &counts))
-                .collect::<Vec<_>>(),
-        ),
-        Err(r) => r,
-    }
+) -> Result<HttpResponse, ApiError> {
+    let (p, counts) = load(&state, &req, slug.into_inner()).await?;
+    Ok(json(
+        &p.snapshot
+            .sessions
+            .iter()
+            .map(|x| session_out(&p, x, &counts))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// One session of the published programme.
@@ -313,25 +304,21 @@ pub async fn session(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let (p, counts) = match load(&state, &req, slug).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match id
+    let (p, counts) = load(&state, &req, slug).await?;
+    let s = id
         .parse::<i64>()
         .ok()
         .and_then(|id| p.session(SessionId::from(id)))
-    {
-        Some(s) => json(&session_out(&p, s, &counts)),
-        None => Problem::new(
-            StatusCode::NOT_FOUND,
-            "No such session in the published programme.",
-        )
-        .at(&req)
-        .response(),
-    }
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "No such session in the published programme.",
+            )
+            .at(&req)
+        })?;
+    Ok(json(&session_out(&p, s, &counts)))
 }
 
 /// The speakers of the published programme.
@@ -342,17 +329,15 @@ pub async fn speakers(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
-) -> HttpResponse {
-    match load(&state, &req, slug.into_inner()).await {
-        Ok((p, _)) => json(
-            &p.snapshot
-                .speakers
-                .iter()
-                .map(|sp| speaker_out(&p, sp))
-                .collect::<Vec<_>>(),
-        ),
-        Err(r) => r,
-    }
+) -> Result<HttpResponse, ApiError> {
+    let (p, _) = load(&state, &req, slug.into_inner()).await?;
+    Ok(json(
+        &p.snapshot
+            .speakers
+            .iter()
+            .map(|sp| speaker_out(&p, sp))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// One speaker of the published programme.
@@ -363,25 +348,21 @@ pub async fn speaker(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let (p, _) = match load(&state, &req, slug).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match id
+    let (p, _) = load(&state, &req, slug).await?;
+    let sp = id
         .parse::<i64>()
         .ok()
         .and_then(|id| p.speaker(crate::domain::SpeakerId::from(id)))
-    {
-        Some(sp) => json(&speaker_out(&p, sp)),
-        None => Problem::new(
-            StatusCode::NOT_FOUND,
-            "No such speaker in the published programme.",
-        )
-        .at(&req)
-        .response(),
-    }
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "No such speaker in the published programme.",
+            )
+            .at(&req)
+        })?;
+    Ok(json(&speaker_out(&p, sp)))
 }
 
 /// The rooms of the published programme.
@@ -392,9 +373,7 @@ pub async fn rooms(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
-) -> HttpResponse {
-    match load(&state, &req, slug.into_inner()).await {
-        Ok((p, _)) => json(&rooms_out(&p)),
-        Err(r) => r,
-    }
+) -> Result<HttpResponse, ApiError> {
+    let (p, _) = load(&state, &req, slug.into_inner()).await?;
+    Ok(json(&rooms_out(&p)))
 }

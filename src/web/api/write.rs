@@ -5,82 +5,28 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::problem::{internal, json, FieldError, Problem};
+use super::problem::{json, ApiError, FieldError, Problem};
 use crate::app::AppState;
 use crate::db::rows;
-use crate::db::schema::congresses;
 use crate::domain::programme::{SessionKind, SpeakerRole};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::Severity;
 use crate::i18n::Lang;
-use crate::services::api_tokens::{self, Bearer};
 use crate::services::people::{self as svc_people, Filter};
 use crate::services::sessions::{self as svc, SessionInput};
 use crate::services::ServiceError;
+use crate::web::api::token::ApiToken;
 use crate::web::respond::with_db;
 
-/// The bearer and the (draft or published) congress of the path, or the problem.
-async fn authorize(
-    state: &web::Data<AppState>,
-    req: &HttpRequest,
-    slug: &str,
-) -> Result<(Bearer, rows::Congress), HttpResponse> {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_string());
-    let Some(token) = token else {
-        return Err(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "This needs an API token of the congress in 'Authorization: Bearer'.",
-        )
-        .at(req)
-        .response());
-    };
-    let slug = slug.to_string();
-    let found = with_db(state, Lang::En, move |conn| {
-        let bearer = api_tokens::authenticate(conn, &token)?;
-        let congress: Option<rows::Congress> = congresses::table
-            .filter(congresses::slug.eq(&slug))
-            .select(rows::Congress::as_select())
-            .first(conn)
-            .optional()?;
-        Ok((bearer, congress))
-    })
-    .await;
-    match found {
-        Err(e) => Err(internal(e)),
-        Ok((None, _)) => Err(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "The API token is unknown or revoked.",
-        )
-        .at(req)
-        .response()),
-        Ok((Some(b), Some(c))) if b.congress_id == c.id => Ok((b, c)),
-        Ok((Some(_), _)) => Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "The API token belongs to another congress.",
-        )
-        .at(req)
-        .response()),
-    }
-}
-
-fn service_problem(req: &HttpRequest, e: ServiceError) -> HttpResponse {
+fn service_problem(req: &HttpRequest, e: ServiceError) -> ApiError {
     match e {
         ServiceError::NotFound => {
             Problem::new(StatusCode::NOT_FOUND, "No such session in this congress.")
                 .at(req)
-                .response()
+                .into()
         }
         ServiceError::Invalid { field, message } => {
             let mut p = Problem::new(
@@ -93,9 +39,9 @@ fn service_problem(req: &HttpRequest, e: ServiceError) -> HttpResponse {
                 field: field.into(),
                 message,
             });
-            p.response()
+            p.into()
         }
-        ServiceError::Conflict(m) => Problem::new(StatusCode::CONFLICT, m).at(req).response(),
+        ServiceError::Conflict(m) => Problem::new(StatusCode::CONFLICT, m).at(req).into(),
         ServiceError::Refused(conflicts) => {
             // Listed up to the overview's cap; the detail counts the rest.
             let cap = crate::domain::SHOWN_CONFLICTS;
@@ -122,10 +68,16 @@ fn service_problem(req: &HttpRequest, e: ServiceError) -> HttpResponse {
                     v
                 })
                 .collect();
-            p.response()
+            p.into()
         }
-        other => internal(crate::web::error::AppError::from_service(Lang::En, other)),
+        other => crate::web::error::AppError::from_service(Lang::En, other).into(),
     }
+}
+
+/// A path id that is not a number names no session.
+fn session_id(req: &HttpRequest, raw: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| service_problem(req, ServiceError::NotFound))
 }
 
 /// A speaker of a session in a write: id of a speaker of the congress and their role.
@@ -263,7 +215,7 @@ fn draft_out(
     }
 }
 
-fn body_problem(req: &HttpRequest, errors: Vec<FieldError>) -> HttpResponse {
+fn body_problem(req: &HttpRequest, errors: Vec<FieldError>) -> ApiError {
     let mut p = Problem::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "The request body is not valid.",
@@ -271,7 +223,16 @@ fn body_problem(req: &HttpRequest, errors: Vec<FieldError>) -> HttpResponse {
     .kind("validation")
     .at(req);
     p.errors = errors;
-    p.response()
+    p.into()
+}
+
+/// The session of a create or update, or the 422 problem.
+fn session_input(req: &HttpRequest, body: &[u8]) -> Result<SessionInput, ApiError> {
+    match parse_body::<SessionIn>(body).map(SessionIn::check) {
+        Ok(Ok(i)) => Ok(i),
+        Ok(Err(errors)) => Err(body_problem(req, errors)),
+        Err(e) => Err(body_problem(req, vec![e])),
+    }
 }
 
 /// Reads a JSON body by hand, so that a malformed one is a problem, not a plain-text 400.
@@ -299,37 +260,25 @@ fn warnings_of(conflicts: &[crate::domain::Conflict]) -> Vec<String> {
 pub async fn create_session(
     state: web::Data<AppState>,
     req: HttpRequest,
-    slug: web::Path<String>,
+    token: ApiToken,
     body: web::Bytes,
-) -> HttpResponse {
-    let (bearer, c) = match authorize(&state, &req, &slug).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let input = match parse_body::<SessionIn>(&body).map(SessionIn::check) {
-        Ok(Ok(i)) => i,
-        Ok(Err(errors)) => return body_problem(&req, errors),
-        Err(e) => return body_problem(&req, vec![e]),
-    };
+) -> Result<HttpResponse, ApiError> {
+    let input = session_input(&req, &body)?;
+    let (bearer, c) = (token.bearer, token.congress);
     let congress = c.id;
-    let result = with_db(&state, Lang::En, move |conn| {
+    let (row, speakers) = with_db(&state, Lang::En, move |conn| {
         Ok(svc::create(conn, congress, &input, bearer.actor())
             .and_then(|id| svc::get(conn, congress, id)))
     })
-    .await;
-    match result {
-        Ok(Ok((row, speakers))) => {
-            let location = format!("/api/v1/congresses/{}/sessions/{}", c.slug, row.id);
-            let mut r = json(&draft_out(&row, &speakers, vec![]));
-            *r.status_mut() = StatusCode::CREATED;
-            if let Ok(v) = header::HeaderValue::from_str(&location) {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r
-        }
-        Ok(Err(e)) => service_problem(&req, e),
-        Err(e) => internal(e),
+    .await?
+    .map_err(|e| service_problem(&req, e))?;
+    let location = format!("/api/v1/congresses/{}/sessions/{}", c.slug, row.id);
+    let mut r = json(&draft_out(&row, &speakers, vec![]));
+    *r.status_mut() = StatusCode::CREATED;
+    if let Ok(v) = header::HeaderValue::from_str(&location) {
+        r.headers_mut().insert(header::LOCATION, v);
     }
+    Ok(r)
 }
 
 /// Replaces a session's content (its slot stays; see `…/schedule`).
@@ -342,36 +291,23 @@ pub async fn create_session(
 pub async fn update_session(
     state: web::Data<AppState>,
     req: HttpRequest,
+    token: ApiToken,
     path: web::Path<(String, String)>,
     body: web::Bytes,
-) -> HttpResponse {
-    let (slug, id) = path.into_inner();
-    let (bearer, c) = match authorize(&state, &req, &slug).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return service_problem(&req, ServiceError::NotFound);
-    };
-    let input = match parse_body::<SessionIn>(&body).map(SessionIn::check) {
-        Ok(Ok(i)) => i,
-        Ok(Err(errors)) => return body_problem(&req, errors),
-        Err(e) => return body_problem(&req, vec![e]),
-    };
-    let congress = c.id;
+) -> Result<HttpResponse, ApiError> {
+    let id = session_id(&req, &path.1)?;
+    let input = session_input(&req, &body)?;
+    let (bearer, congress) = (token.bearer, token.congress.id);
     let mail = state.ctx.clone();
-    let result = with_db(&state, Lang::En, move |conn| {
+    let ((row, speakers), w) = with_db(&state, Lang::En, move |conn| {
         Ok(
             svc::update(conn, &mail, congress, id, &input, bearer.actor())
                 .and_then(|w| svc::get(conn, congress, id).map(|x| (x, w))),
         )
     })
-    .await;
-    match result {
-        Ok(Ok(((row, speakers), w))) => json(&draft_out(&row, &speakers, warnings_of(&w))),
-        Ok(Err(e)) => service_problem(&req, e),
-        Err(e) => internal(e),
-    }
+    .await?
+    .map_err(|e| service_problem(&req, e))?;
+    Ok(json(&draft_out(&row, &speakers, warnings_of(&w))))
 }
 
 /// A slot for a session.
@@ -395,21 +331,12 @@ pub struct SlotIn {
 pub async fn schedule_session(
     state: web::Data<AppState>,
     req: HttpRequest,
+    token: ApiToken,
     path: web::Path<(String, String)>,
     body: web::Bytes,
-) -> HttpResponse {
-    let (slug, id) = path.into_inner();
-    let (bearer, c) = match authorize(&state, &req, &slug).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return service_problem(&req, ServiceError::NotFound);
-    };
-    let slot: SlotIn = match parse_body(&body) {
-        Ok(s) => s,
-        Err(e) => return body_problem(&req, vec![e]),
-    };
+) -> Result<HttpResponse, ApiError> {
+    let id = session_id(&req, &path.1)?;
+    let slot: SlotIn = parse_body(&body).map_err(|e| body_problem(&req, vec![e]))?;
     let instant = |field: &str, v: &str| {
         DateTime::parse_from_rfc3339(v)
             .map(|t| t.with_timezone(&Utc))
@@ -421,30 +348,32 @@ pub async fn schedule_session(
     let (start, end) = match (instant("start", &slot.start), instant("end", &slot.end)) {
         (Ok(s), Ok(e)) if e > s => (s, e),
         (Ok(_), Ok(_)) => {
-            return body_problem(
+            return Err(body_problem(
                 &req,
                 vec![FieldError {
                     field: "end".into(),
                     message: "must be after start".into(),
                 }],
-            )
+            ))
         }
-        (a, b) => return body_problem(&req, [a.err(), b.err()].into_iter().flatten().collect()),
+        (a, b) => {
+            return Err(body_problem(
+                &req,
+                [a.err(), b.err()].into_iter().flatten().collect(),
+            ))
+        }
     };
-    let congress = c.id;
+    let (bearer, congress) = (token.bearer, token.congress.id);
     let room = slot.room_id;
-    let result = with_db(&state, Lang::En, move |conn| {
+    let ((row, speakers), w) = with_db(&state, Lang::En, move |conn| {
         Ok(
             svc::place(conn, congress, id, room, start, end, bearer.actor())
                 .and_then(|w| svc::get(conn, congress, id).map(|x| (x, w))),
         )
     })
-    .await;
-    match result {
-        Ok(Ok(((row, speakers), w))) => json(&draft_out(&row, &speakers, warnings_of(&w))),
-        Ok(Err(e)) => service_problem(&req, e),
-        Err(e) => internal(e),
-    }
+    .await?
+    .map_err(|e| service_problem(&req, e))?;
+    Ok(json(&draft_out(&row, &speakers, warnings_of(&w))))
 }
 
 /// Takes a session out of the day grid (back to unscheduled).
@@ -456,26 +385,17 @@ pub async fn schedule_session(
 pub async fn unschedule_session(
     state: web::Data<AppState>,
     req: HttpRequest,
+    token: ApiToken,
     path: web::Path<(String, String)>,
-) -> HttpResponse {
-    let (slug, id) = path.into_inner();
-    let (bearer, c) = match authorize(&state, &req, &slug).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return service_problem(&req, ServiceError::NotFound);
-    };
-    let congress = c.id;
-    match with_db(&state, Lang::En, move |conn| {
+) -> Result<HttpResponse, ApiError> {
+    let id = session_id(&req, &path.1)?;
+    let (bearer, congress) = (token.bearer, token.congress.id);
+    with_db(&state, Lang::En, move |conn| {
         Ok(svc::unschedule(conn, congress, id, bearer.actor()))
     })
-    .await
-    {
-        Ok(Ok(_)) => HttpResponse::NoContent().finish(),
-        Ok(Err(e)) => service_problem(&req, e),
-        Err(e) => internal(e),
-    }
+    .await?
+    .map_err(|e| service_problem(&req, e))?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Filters of the registration list and export.
@@ -535,47 +455,39 @@ pub struct RegistrationPageOut {
         (status = 403, body = Problem)))]
 pub async fn registrations(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    slug: web::Path<String>,
+    token: ApiToken,
     q: web::Query<RegistrationQuery>,
-) -> HttpResponse {
-    let (_, c) = match authorize(&state, &req, &slug).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> Result<HttpResponse, ApiError> {
     let page = q
         .page
         .unwrap_or(1)
         .clamp(1, i64::MAX / svc_people::PAGE_SIZE);
     let filter = q.filter();
-    let congress = c.id;
-    match with_db(&state, Lang::En, move |conn| {
+    let congress = token.congress.id;
+    let p = with_db(&state, Lang::En, move |conn| {
         svc_people::list(conn, congress, &filter, page - 1)
     })
-    .await
-    {
-        Ok(p) => json(&RegistrationPageOut {
-            total: p.total,
-            page,
-            per_page: svc_people::PAGE_SIZE,
-            items: p
-                .lines
-                .into_iter()
-                .map(|l| RegistrationOut {
-                    id: l.id,
-                    status: l.status,
-                    first_name: l.first_name,
-                    last_name: l.last_name,
-                    email: l.email,
-                    organization: l.organization,
-                    category_id: l.category_id,
-                    created_at: l.created_at.and_utc().to_rfc3339(),
-                    checked_in_at: l.checked_in_at.map(|t| t.and_utc().to_rfc3339()),
-                })
-                .collect(),
-        }),
-        Err(e) => internal(e),
-    }
+    .await?;
+    Ok(json(&RegistrationPageOut {
+        total: p.total,
+        page,
+        per_page: svc_people::PAGE_SIZE,
+        items: p
+            .lines
+            .into_iter()
+            .map(|l| RegistrationOut {
+                id: l.id,
+                status: l.status,
+                first_name: l.first_name,
+                last_name: l.last_name,
+                email: l.email,
+                organization: l.organization,
+                category_id: l.category_id,
+                created_at: l.created_at.and_utc().to_rfc3339(),
+                checked_in_at: l.checked_in_at.map(|t| t.and_utc().to_rfc3339()),
+            })
+            .collect(),
+    }))
 }
 
 /// The registrations as CSV (UTF-8 with BOM, header row; as in the back office).
@@ -586,33 +498,25 @@ pub async fn registrations(
         (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn registrations_csv(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    slug: web::Path<String>,
+    token: ApiToken,
     q: web::Query<RegistrationQuery>,
-) -> HttpResponse {
-    let (_, c) = match authorize(&state, &req, &slug).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> Result<HttpResponse, ApiError> {
+    let c = token.congress;
     let filter = q.filter();
     let congress = c.id;
     let tz = crate::domain::time::parse_time_zone(&c.time_zone).unwrap_or(chrono_tz::UTC);
-    match with_db(&state, Lang::En, move |conn| {
+    let x = with_db(&state, Lang::En, move |conn| {
         svc_people::export(conn, congress, &filter)
     })
-    .await
-    {
-        Ok(x) => match crate::formats::registrations_csv::write(&x, tz) {
-            Ok(body) => HttpResponse::Ok()
-                .content_type("text/csv; charset=utf-8")
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}-registrations.csv\"", c.slug),
-                ))
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .body(body),
-            Err(e) => internal(crate::web::error::AppError::Internal(format!("csv: {e}"))),
-        },
-        Err(e) => internal(e),
-    }
+    .await?;
+    let body = crate::formats::registrations_csv::write(&x, tz)
+        .map_err(|e| crate::web::error::AppError::Internal(format!("csv: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}-registrations.csv\"", c.slug),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
 }

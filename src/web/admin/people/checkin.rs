@@ -13,10 +13,10 @@ use crate::app::AppState;
 use crate::services::people::{self as svc, Arrival, CheckIn};
 use crate::services::{now_utc, tokens, ServiceError};
 use crate::web::admin::kit::Chrome;
-use crate::web::admin::kit::{id_of, local, status_label, zone};
-use crate::web::auth::{AdminCtx, Role};
+use crate::web::admin::kit::{local, status_label, zone};
+use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::extract::{key, Id, PageCtx};
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other};
 
@@ -28,8 +28,6 @@ type Done = Option<(i64, bool)>;
 struct CheckinPage {
     ctx: PageCtx,
     chrome: Chrome,
-    /// Whether the viewer may see the rest of the back office (the check-in role may not).
-    may_edit: bool,
     q: String,
     /// The scanned code, when the page shows one person by code.
     code: String,
@@ -123,7 +121,6 @@ async fn render(
         v.status,
         CheckinPage {
             chrome: Chrome::new(req, admin, "checkin"),
-            may_edit: admin.may(Role::Editor),
             tz: zone(admin)?,
             ctx,
             q: v.q,
@@ -189,10 +186,10 @@ pub async fn check_in(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    rid: Id<key::Registration>,
     form: web::Form<CheckinForm>,
 ) -> Result<HttpResponse, AppError> {
-    let rid = id_of(&ctx, &path.1)?;
+    let rid = rid.get();
     let (id, organizer) = (admin.congress()?.id, admin.viewer()?.id);
     let slug = admin.congress()?.slug.clone();
     let done = with_db(&state, ctx.lang, move |conn| {

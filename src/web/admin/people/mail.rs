@@ -13,10 +13,10 @@ use crate::services::people::mailing::{self as svc, BulkMail, Group, OutboxPage,
 use crate::services::people::{categories_of, workshops_of};
 use crate::services::{now_utc, ServiceError};
 use crate::web::admin::kit::Chrome;
-use crate::web::admin::kit::{id_of, local, zone};
+use crate::web::admin::kit::{local, zone};
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::extract::{key, Id, PageCtx};
 use crate::web::forms::{self, Errors};
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other, INVALID};
@@ -211,9 +211,9 @@ pub async fn retry(
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
-    path: web::Path<(String, String)>,
+    message: Id<key::Message>,
 ) -> Result<HttpResponse, AppError> {
-    let message = id_of(&ctx, &path.1)?;
+    let message = message.get();
     let (id, organizer) = (admin.congress()?.id, admin.viewer()?.id);
     let done = with_db(&state, ctx.lang, move |conn| {
         Ok(svc::retry(conn, id, message, organizer, now_utc()))
