@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod health;
+pub mod ids;
 pub mod locks;
 pub mod outbox;
 pub mod queries;

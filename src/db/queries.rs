@@ -6,9 +6,13 @@ use diesel::prelude::*;
 use super::rows;
 use super::schema::{congress_days, questions};
 use super::DbConnection;
+use crate::domain::CongressId;
 
 /// The day rows of a congress in order.
-pub fn days(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<rows::CongressDay>> {
+pub fn days(
+    conn: &mut DbConnection,
+    id: crate::domain::CongressId,
+) -> QueryResult<Vec<rows::CongressDay>> {
     congress_days::table
         .filter(congress_days::congress_id.eq(id))
         .order(congress_days::day)
@@ -33,7 +37,10 @@ impl QuestionRow {
     }
 }
 
-pub fn questions_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<QuestionRow>> {
+pub fn questions_of(
+    conn: &mut DbConnection,
+    congress: CongressId,
+) -> QueryResult<Vec<QuestionRow>> {
     questions::table
         .filter(questions::congress_id.eq(congress))
         .order((questions::position, questions::id))

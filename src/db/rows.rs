@@ -5,11 +5,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::CongressId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = congresses)]
 pub struct Congress {
-    pub id: i64,
+    pub id: crate::domain::ids::CongressId,
     pub slug: String,
     pub title: String,
     pub subtitle: String,
@@ -56,7 +57,7 @@ pub struct NewCongress<'a> {
 #[diesel(table_name = congress_days)]
 pub struct CongressDay {
     pub id: i64,
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub day: NaiveDate,
     pub label: String,
     pub label_en: String,
@@ -65,7 +66,7 @@ pub struct CongressDay {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = congress_days)]
 pub struct NewCongressDay<'a> {
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub day: NaiveDate,
     pub label: &'a str,
     pub label_en: &'a str,
@@ -75,7 +76,7 @@ pub struct NewCongressDay<'a> {
 #[diesel(table_name = rooms)]
 pub struct Room {
     pub id: i64,
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub name: String,
     pub capacity: Option<i32>,
     pub accessibility_note: String,
@@ -86,7 +87,7 @@ pub struct Room {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = rooms)]
 pub struct NewRoom<'a> {
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub name: &'a str,
     pub capacity: Option<i32>,
     pub accessibility_note: &'a str,
@@ -98,7 +99,7 @@ pub struct NewRoom<'a> {
 #[diesel(table_name = tracks)]
 pub struct Track {
     pub id: i64,
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub name: String,
     pub colour: String,
     pub position: i32,
@@ -107,7 +108,7 @@ pub struct Track {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = tracks)]
 pub struct NewTrack<'a> {
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub name: &'a str,
     pub colour: &'a str,
     pub position: i32,
@@ -117,7 +118,7 @@ pub struct NewTrack<'a> {
 #[diesel(table_name = sessions)]
 pub struct Session {
     pub id: i64,
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub guid: String,
     pub title: String,
     pub subtitle: String,
@@ -141,7 +142,7 @@ pub struct Session {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = sessions)]
 pub struct NewSession<'a> {
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub guid: &'a str,
     pub title: &'a str,
     pub subtitle: &'a str,
@@ -164,7 +165,7 @@ pub struct NewSession<'a> {
 #[diesel(table_name = speakers)]
 pub struct Speaker {
     pub id: i64,
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub guid: String,
     pub name: String,
     pub organization: String,
@@ -179,7 +180,7 @@ pub struct Speaker {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = speakers)]
 pub struct NewSpeaker<'a> {
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub guid: &'a str,
     pub name: &'a str,
     pub organization: &'a str,
@@ -203,7 +204,7 @@ pub struct SessionSpeaker {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = categories)]
 pub struct NewCategory<'a> {
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub name: &'a str,
     pub quota: Option<i32>,
     pub needs_approval: bool,
@@ -214,7 +215,7 @@ pub struct NewCategory<'a> {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = slot_groups)]
 pub struct NewSlotGroup<'a> {
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub name: &'a str,
     pub allocation_mode: &'a str,
     pub rank_depth: i32,
@@ -224,7 +225,7 @@ pub struct NewSlotGroup<'a> {
 #[diesel(table_name = schedule_versions)]
 pub struct ScheduleVersion {
     pub id: i64,
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub number: i32,
     pub published_at: NaiveDateTime,
     pub published_by: Option<i64>,
@@ -235,7 +236,7 @@ pub struct ScheduleVersion {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = schedule_versions)]
 pub struct NewScheduleVersion<'a> {
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub number: i32,
     pub published_at: NaiveDateTime,
     pub published_by: Option<i64>,
@@ -268,7 +269,7 @@ pub struct NewOrganizer<'a> {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = audit_log)]
 pub struct NewAuditEntry<'a> {
-    pub congress_id: Option<i64>,
+    pub congress_id: Option<CongressId>,
     pub organizer_id: Option<i64>,
     pub actor: &'a str,
     pub kind: &'a str,
@@ -283,7 +284,7 @@ pub struct NewAuditEntry<'a> {
 #[diesel(table_name = registrations)]
 pub struct Registration {
     pub id: i64,
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub category_id: i64,
     pub first_name: String,
     pub last_name: String,

@@ -26,6 +26,11 @@ macro_rules! id_newtype {
                 pub fn get(self) -> i64 {
                     self.0
                 }
+
+                /// The raw key by reference (what the database layer binds).
+                pub fn as_raw(&self) -> &i64 {
+                    &self.0
+                }
             }
 
             impl From<i64> for $name {

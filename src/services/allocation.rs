@@ -18,6 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::allocation::{allocate, Allocation, Instance, Ranking, Stats};
+use crate::domain::CongressId;
 use crate::domain::MailKind;
 use crate::i18n::Lang;
 
@@ -35,7 +36,7 @@ pub struct GroupSettings {
 }
 
 /// The slot groups of a congress.
-pub fn groups(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<GroupSettings>> {
+pub fn groups(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<GroupSettings>> {
     slot_groups::table
         .filter(slot_groups::congress_id.eq(congress))
         .order(slot_groups::id)
@@ -74,7 +75,11 @@ pub fn groups(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<GroupSe
         })
 }
 
-fn group(conn: &mut DbConnection, congress: i64, id: i64) -> Result<GroupSettings, ServiceError> {
+fn group(
+    conn: &mut DbConnection,
+    congress: CongressId,
+    id: i64,
+) -> Result<GroupSettings, ServiceError> {
     groups(conn, congress)?
         .into_iter()
         .find(|g| g.id == id)
@@ -85,7 +90,7 @@ fn group(conn: &mut DbConnection, congress: i64, id: i64) -> Result<GroupSetting
 /// served. Refused once the group was allocated.
 pub fn set_mode(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     mode: &str,
     rank_depth: i32,
@@ -277,7 +282,7 @@ pub struct Problem {
 /// Reads the rankings of confirmed registrations for a group (in a fixed number of queries).
 pub fn problem(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     group_id: i64,
 ) -> Result<Problem, ServiceError> {
     let g = group(conn, congress, group_id)?;
@@ -413,7 +418,7 @@ pub struct Preview {
 
 pub fn preview(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     group_id: i64,
     seed: u64,
 ) -> Result<Preview, ServiceError> {
@@ -441,7 +446,7 @@ pub struct Committed {
 pub fn commit(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    congress: i64,
+    congress: CongressId,
     group_id: i64,
     seed: u64,
     actor: Actor,

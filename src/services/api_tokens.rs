@@ -8,6 +8,7 @@ use super::audit::{self, Actor, AuditEvent};
 use super::{now_utc, tokens, ServiceError};
 use crate::db::schema::api_tokens;
 use crate::db::DbConnection;
+use crate::domain::CongressId;
 
 /// A token as the back office lists it (never the token itself).
 #[derive(Debug, Clone)]
@@ -23,7 +24,7 @@ pub struct TokenRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bearer {
     pub token_id: i64,
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub organizer_id: Option<i64>,
 }
 
@@ -40,7 +41,7 @@ impl Bearer {
 /// Creates a token and returns it: the only time it is seen in clear.
 pub fn create(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     organizer: i64,
     name: &str,
 ) -> Result<(i64, String), ServiceError> {
@@ -77,7 +78,7 @@ pub fn create(
 }
 
 /// The congress's tokens, newest first.
-pub fn list(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<TokenRow>> {
+pub fn list(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<TokenRow>> {
     api_tokens::table
         .filter(api_tokens::congress_id.eq(congress))
         .order(api_tokens::id.desc())
@@ -113,7 +114,7 @@ pub fn list(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<TokenRow>
 /// Revokes a token of the congress (at once, on every instance).
 pub fn revoke(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -150,7 +151,7 @@ pub fn authenticate(conn: &mut DbConnection, token: &str) -> QueryResult<Option<
     if !tokens::plausible(token) {
         return Ok(None);
     }
-    let row: Option<(i64, i64, Option<i64>, Option<NaiveDateTime>)> = api_tokens::table
+    let row: Option<(i64, CongressId, Option<i64>, Option<NaiveDateTime>)> = api_tokens::table
         .filter(api_tokens::token_hash.eq(tokens::hash(token)))
         .filter(api_tokens::revoked_at.is_null())
         .select((

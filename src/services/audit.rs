@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use crate::db::rows::NewAuditEntry;
 use crate::db::schema::audit_log;
 use crate::db::DbConnection;
+use crate::domain::CongressId;
 
 /// Who made a change.
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +34,7 @@ impl Actor {
 
 /// One change for the audit log; `before`/`after` are JSON of the changed fields.
 pub struct AuditEvent<'a> {
-    pub congress_id: Option<i64>,
+    pub congress_id: Option<CongressId>,
     pub kind: &'a str,
     pub entity: &'a str,
     pub entity_id: Option<i64>,
@@ -67,7 +68,7 @@ pub fn record(conn: &mut DbConnection, actor: Actor, event: AuditEvent<'_>) -> Q
 pub fn change(
     conn: &mut DbConnection,
     actor: Actor,
-    congress: i64,
+    congress: CongressId,
     kind: &str,
     id: i64,
     before: Option<serde_json::Value>,

@@ -11,7 +11,7 @@ use crate::db::rows::{self, NewCongress, NewCongressDay};
 use crate::db::schema::{congress_days, congresses, sessions};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::time::congress_days as days_between;
-use crate::domain::Slug;
+use crate::domain::{CongressId, Slug};
 
 /// Validated settings of a congress (times already in UTC).
 #[derive(Debug, Clone, Serialize)]
@@ -40,7 +40,11 @@ pub struct DayLabel {
     pub label_en: String,
 }
 
-fn slug_taken(conn: &mut DbConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+fn slug_taken(
+    conn: &mut DbConnection,
+    slug: &str,
+    except: Option<CongressId>,
+) -> QueryResult<bool> {
     let mut q = congresses::table
         .filter(congresses::slug.eq(slug))
         .into_boxed();
@@ -56,7 +60,7 @@ pub fn create(
     conn: &mut DbConnection,
     s: &CongressSettings,
     creator: i64,
-) -> Result<i64, ServiceError> {
+) -> Result<CongressId, ServiceError> {
     write_transaction(conn, |conn| {
         create_in(conn, s, Some(creator), Actor::Organizer(creator)).map(|(id, _)| id)
     })
@@ -71,14 +75,14 @@ pub fn create_in(
     s: &CongressSettings,
     owner: Option<i64>,
     actor: Actor,
-) -> Result<(i64, String), ServiceError> {
+) -> Result<(CongressId, String), ServiceError> {
     Slug::parse(&s.slug).map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
     if slug_taken(conn, &s.slug, None)? {
         return Err(ServiceError::invalid("slug", "taken"));
     }
     let now = now_utc();
     let guid = new_guid();
-    let id: i64 = diesel::insert_into(congresses::table)
+    let id: CongressId = diesel::insert_into(congresses::table)
         .values(NewCongress {
             slug: &s.slug,
             title: &s.title,
@@ -111,7 +115,7 @@ pub fn create_in(
             congress_id: Some(id),
             kind: "congress.created",
             entity: "congress",
-            entity_id: Some(id),
+            entity_id: Some(id.get()),
             before: None,
             after: serde_json::to_value(s).ok(),
         },
@@ -123,7 +127,7 @@ pub fn create_in(
 /// of the others stay.
 fn sync_days(
     conn: &mut DbConnection,
-    id: i64,
+    id: CongressId,
     first: NaiveDate,
     last: NaiveDate,
 ) -> QueryResult<()> {
@@ -159,7 +163,7 @@ pub use crate::db::queries::days;
 pub fn update(
     conn: &mut DbConnection,
     mail: &Ctx,
-    id: i64,
+    id: CongressId,
     s: &CongressSettings,
     labels: &[DayLabel],
     actor: i64,
@@ -230,7 +234,7 @@ pub fn update(
                 congress_id: Some(id),
                 kind: "congress.updated",
                 entity: "congress",
-                entity_id: Some(id),
+                entity_id: Some(id.get()),
                 before: Some(serde_json::json!({
                     "slug": before.slug, "title": before.title, "time_zone": before.time_zone,
                     "first_day": before.first_day, "last_day": before.last_day,
@@ -274,7 +278,7 @@ pub struct Dashboard {
     pub unpublished_changes: usize,
 }
 
-pub fn dashboard(conn: &mut DbConnection, id: i64) -> Result<Dashboard, ServiceError> {
+pub fn dashboard(conn: &mut DbConnection, id: CongressId) -> Result<Dashboard, ServiceError> {
     use crate::db::schema::{rooms, schedule_versions, speakers};
     let by_status: Vec<(String, i64)> = sessions::table
         .filter(sessions::congress_id.eq(id))

@@ -18,6 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::time::local_to_utc;
+use crate::domain::CongressId;
 
 pub const DEMO_SLUG: &str = "smart-city-2027";
 pub const DEMO_ORGANIZER: &str = "orga@kongress.example";
@@ -26,7 +27,7 @@ const CANCELLED_TALK: &str = "Digitale Beteiligung im ländlichen Raum";
 /// What `kongress demo` made.
 #[derive(Debug)]
 pub struct DemoLoaded {
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub slug: String,
     pub first_day: NaiveDate,
     pub organizer_email: String,
@@ -334,7 +335,7 @@ fn insert_programme(
     second: NaiveDate,
     today: NaiveDate,
     owner: Option<i64>,
-) -> Result<(i64, usize), ServiceError> {
+) -> Result<(CongressId, usize), ServiceError> {
     let now = now_utc();
     let at = |day: NaiveDate, t: NaiveTime| {
         local_to_utc(Berlin, day, t)
@@ -736,7 +737,7 @@ const TOWNS: [&str; 12] = [
 /// are fictional, so the demo's outbox entries are removed again.
 fn add_registrations(
     conn: &mut DbConnection,
-    congress_id: i64,
+    congress_id: CongressId,
     ctx: &super::Ctx,
 ) -> Result<usize, ServiceError> {
     use super::registration::{self as reg, RegistrationInput};

@@ -7,6 +7,7 @@ use super::ServiceError;
 use crate::db::schema::{audit_log, organizers, schedule_versions};
 use crate::db::DbConnection;
 use crate::domain::programme::Change;
+use crate::domain::CongressId;
 
 /// A published version and what it changed.
 pub struct VersionEntry {
@@ -16,7 +17,10 @@ pub struct VersionEntry {
 }
 
 /// Every published version of a congress, newest first (one query).
-pub fn versions(conn: &mut DbConnection, congress: i64) -> Result<Vec<VersionEntry>, ServiceError> {
+pub fn versions(
+    conn: &mut DbConnection,
+    congress: CongressId,
+) -> Result<Vec<VersionEntry>, ServiceError> {
     let rows: Vec<(i32, NaiveDateTime, String)> = schedule_versions::table
         .filter(schedule_versions::congress_id.eq(congress))
         .order(schedule_versions::number.desc())
@@ -69,7 +73,7 @@ pub const AUDIT_PAGE: i64 = 100;
 /// The audit log of a congress, newest first, optionally of one kind; and the kinds present.
 pub fn audit(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     kind: Option<&str>,
     page: i64,
 ) -> Result<(Vec<AuditEntry>, Vec<String>, bool), ServiceError> {

@@ -22,6 +22,7 @@ use crate::db::schema::{congresses, rooms, session_speakers, sessions, speakers,
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::{Conflict, SessionId, Slug};
 
+use crate::domain::CongressId;
 use crate::formats::schedule_import::{bad, is_uuid, ReadError};
 pub use crate::formats::schedule_import::{
     check, kind_of, parse, BadFile, EventIn, OverLimit, PersonIn, RoomIn, Schedule,
@@ -34,9 +35,9 @@ pub fn read(text: &str, limits: &ImportLimits) -> Result<Schedule, ImportError> 
 }
 
 /// What an import did (or, for a dry run, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Imported {
-    pub congress_id: i64,
+    pub congress_id: CongressId,
     pub slug: String,
     pub congress_created: bool,
     pub rooms_created: usize,
@@ -51,6 +52,27 @@ pub struct Imported {
     pub warnings: Vec<String>,
     /// The schedule rules the programme breaks (a draft import goes through with them).
     pub conflicts: ImportConflicts,
+}
+
+impl Imported {
+    /// Nothing done yet to the congress `congress_id`.
+    fn new(congress_id: CongressId, slug: &str, warnings: Vec<String>) -> Imported {
+        Imported {
+            congress_id,
+            slug: slug.to_string(),
+            congress_created: false,
+            rooms_created: 0,
+            tracks_created: 0,
+            speakers_created: 0,
+            speakers_updated: 0,
+            sessions_created: 0,
+            sessions_updated: 0,
+            sessions_unchanged: 0,
+            published: None,
+            warnings,
+            conflicts: ImportConflicts::default(),
+        }
+    }
 }
 
 /// How many conflicts an import names; the rest are counted.
@@ -112,7 +134,7 @@ impl std::fmt::Display for ImportConflicts {
 /// The hard conflicts of congress `congress` as it stands, named for an import's report.
 fn import_conflicts(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
 ) -> Result<ImportConflicts, ServiceError> {
     let placements = super::sessions::placements(conn, congress)?;
     let (_, window) = super::sessions::window(conn, congress)?;
@@ -258,7 +280,7 @@ fn guid_elsewhere(
     conn: &mut DbConnection,
     table: &str,
     guid: &str,
-    congress: i64,
+    congress: CongressId,
 ) -> QueryResult<bool> {
     let n: i64 = match table {
         "rooms" => rooms::table
@@ -303,10 +325,7 @@ pub fn apply(
             format!("{declared_tz:?} is not an IANA time zone"),
         ))
     })?;
-    let mut out = Imported {
-        slug: slug.to_string(),
-        ..Default::default()
-    };
+    let mut warnings = vec![];
     // A declared zone whose offsets the times do not carry (pretalx's democon: UTC, +01:00):
     // the instants are right, the zone may not be.
     let off_zone: Vec<&EventIn> = s
@@ -320,7 +339,7 @@ pub fn apply(
         })
         .collect();
     if let Some(e) = off_zone.first() {
-        out.warnings.push(format!(
+        warnings.push(format!(
             "{} event(s) carry UTC offsets other than those of the declared time zone {} \
              (first: {}); the times are imported as the instants they name, so check the \
              congress's time zone in the settings",
@@ -352,17 +371,19 @@ pub fn apply(
     };
     write_transaction(conn, |conn| -> Result<Imported, ImportError> {
         let now = now_utc();
-        let existing: Option<(i64, String, NaiveDate, NaiveDate, String)> = congresses::table
-            .filter(congresses::slug.eq(slug))
-            .select((
-                congresses::id,
-                congresses::guid,
-                congresses::first_day,
-                congresses::last_day,
-                congresses::time_zone,
-            ))
-            .first(conn)
-            .optional()?;
+        let existing: Option<(CongressId, String, NaiveDate, NaiveDate, String)> =
+            congresses::table
+                .filter(congresses::slug.eq(slug))
+                .select((
+                    congresses::id,
+                    congresses::guid,
+                    congresses::first_day,
+                    congresses::last_day,
+                    congresses::time_zone,
+                ))
+                .first(conn)
+                .optional()?;
+        let mut created = false;
         let (congress, cguid) = match existing {
             Some((id, guid, f, l, zone)) => {
                 let ctz: Tz = zone.parse().unwrap_or(chrono_tz::UTC);
@@ -400,11 +421,12 @@ pub fn apply(
                 // An import has no organizer to make owner: the CLI's congress is given an
                 // owner by an instance admin; the back office imports into an existing one.
                 let (id, guid) = super::congress::create_in(conn, &settings, None, actor)?;
-                out.congress_created = true;
+                created = true;
                 (id, guid)
             }
         };
-        out.congress_id = congress;
+        let mut out = Imported::new(congress, slug, warnings.clone());
+        out.congress_created = created;
 
         // Rooms: by guid within the congress, then by name.
         let mut room_ids: HashMap<String, i64> = HashMap::new();
@@ -715,7 +737,7 @@ pub fn apply(
                 congress_id: Some(congress),
                 kind: "schedule.imported",
                 entity: "congress",
-                entity_id: Some(congress),
+                entity_id: Some(congress.get()),
                 before: None,
                 after: Some(serde_json::json!({
                     "congress_created": out.congress_created,

@@ -49,7 +49,7 @@ pub fn after_publish(
     changes: &[Change],
     now: NaiveDateTime,
 ) -> Result<Notified, ServiceError> {
-    let congress_id = next.congress.id.get();
+    let congress_id = next.congress.id;
     let mut out = Notified::default();
 
     // 1. Links for speakers in the programme who never had one.

@@ -11,6 +11,7 @@ use super::{now_utc, ServiceError};
 use crate::db::rows::NewOrganizer;
 use crate::db::schema::{congress_roles, organizers};
 use crate::db::{write_transaction, DbConnection};
+use crate::domain::CongressId;
 use crate::domain::EmailAddress;
 
 /// Shortest password we accept: long enough for a passphrase, short enough to type.
@@ -103,7 +104,7 @@ pub fn id_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<i
 pub fn grant_role(
     conn: &mut DbConnection,
     organizer_id: i64,
-    congress_id: i64,
+    congress_id: CongressId,
     role: &str,
 ) -> QueryResult<()> {
     diesel::insert_into(congress_roles::table)
@@ -351,7 +352,7 @@ pub struct Member {
     pub role: String,
 }
 
-pub fn team_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<Member>> {
+pub fn team_of(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<Member>> {
     let rows: Vec<(i64, String, String)> = congress_roles::table
         .inner_join(organizers::table)
         .filter(congress_roles::congress_id.eq(congress))
@@ -368,7 +369,7 @@ pub fn team_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<Member
         .collect())
 }
 
-fn owners(conn: &mut DbConnection, congress: i64) -> QueryResult<i64> {
+fn owners(conn: &mut DbConnection, congress: CongressId) -> QueryResult<i64> {
     congress_roles::table
         .filter(congress_roles::congress_id.eq(congress))
         .filter(congress_roles::role.eq("owner"))
@@ -380,7 +381,7 @@ fn owners(conn: &mut DbConnection, congress: i64) -> QueryResult<i64> {
 /// the congress without an owner.
 pub fn set_member(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     email: &str,
     role: &str,
     actor: i64,
@@ -436,7 +437,7 @@ pub fn set_member(
 /// Removes someone from the team (never the last owner).
 pub fn remove_member(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     organizer: i64,
     actor: i64,
 ) -> Result<(), ServiceError> {

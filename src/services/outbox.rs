@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use super::{now_utc, Ctx, ServiceError};
 use crate::db::schema::outbox;
 use crate::db::DbConnection;
+use crate::domain::CongressId;
 use crate::domain::MailKind;
 use crate::i18n::Lang;
 use crate::mail::attachment::{self, Stored};
@@ -21,7 +22,7 @@ pub use crate::mail::attachment::{Attachment, AttachmentRenderer, Recipe};
 
 /// One email to queue: who gets it, the words of its kind filled in, and its attachments.
 pub struct Mail<'a> {
-    pub congress_id: Option<i64>,
+    pub congress_id: Option<CongressId>,
     pub kind: MailKind,
     /// The idempotency key, unique per intended message: queuing the same key twice queues
     /// the message once (a retried request, a second publish).
@@ -98,7 +99,7 @@ pub fn queue(conn: &mut DbConnection, ctx: &Ctx, mail: Mail<'_>) -> Result<bool,
 
 /// A composed email, as the outbox row stores it.
 struct Email<'a> {
-    congress_id: Option<i64>,
+    congress_id: Option<CongressId>,
     kind: MailKind,
     idempotency_key: &'a str,
     recipient: &'a str,

@@ -24,6 +24,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::CongressId;
 
 /// Capital letters beyond ASCII that SQLite's `lower()` (and PostgreSQL's in a "C" locale)
 /// leaves alone, folded with `replace()`: the same SQL on both backends, so "öztürk" finds
@@ -75,7 +76,7 @@ fn like_pattern(needle: &str) -> String {
 type Filtered = registrations::BoxedQuery<'static, MultiBackend>;
 
 /// The registrations of a congress matching `q` (name, email, organization).
-fn searched(congress: i64, q: &str) -> Filtered {
+fn searched(congress: CongressId, q: &str) -> Filtered {
     let mut query = registrations::table
         .filter(registrations::congress_id.eq(congress))
         .into_boxed();
@@ -93,7 +94,7 @@ fn searched(congress: i64, q: &str) -> Filtered {
 }
 
 /// The registrations of a congress matching every part of the filter.
-fn filtered(congress: i64, f: &Filter) -> Filtered {
+fn filtered(congress: CongressId, f: &Filter) -> Filtered {
     let mut query = searched(congress, &f.q);
     if let Some(s) = f.status {
         query = query.filter(registrations::status.eq(s.as_str()));
@@ -154,7 +155,10 @@ fn name_of(list: &[(i64, String)], id: i64) -> &str {
 }
 
 /// The participant categories of a congress: (id, name), in their order.
-pub fn categories_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<(i64, String)>> {
+pub fn categories_of(
+    conn: &mut DbConnection,
+    congress: CongressId,
+) -> QueryResult<Vec<(i64, String)>> {
     categories::table
         .filter(categories::congress_id.eq(congress))
         .order((categories::position, categories::id))
@@ -163,7 +167,10 @@ pub fn categories_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<
 }
 
 /// Sessions of the congress that take enrollments, in programme order.
-pub fn workshops_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<(i64, String)>> {
+pub fn workshops_of(
+    conn: &mut DbConnection,
+    congress: CongressId,
+) -> QueryResult<Vec<(i64, String)>> {
     sessions::table
         .filter(sessions::congress_id.eq(congress))
         .filter(sessions::capacity.is_not_null())
@@ -175,7 +182,7 @@ pub fn workshops_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<(
 /// Counts of a congress's registrations by status (every status, zeros included).
 pub fn counts_by_status(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
 ) -> QueryResult<Vec<(RegistrationStatus, i64)>> {
     let rows: Vec<(String, i64)> = registrations::table
         .filter(registrations::congress_id.eq(congress))
@@ -197,7 +204,7 @@ pub fn counts_by_status(
 /// One page (0-based) of the registrations matching `f`, newest first (five queries).
 pub fn list(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     f: &Filter,
     page: i64,
 ) -> Result<RegistrationPage, ServiceError> {
@@ -230,7 +237,7 @@ pub fn list(
 /// A registration of this congress, or `NotFound` (also for another congress's id).
 pub fn registration_in(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
 ) -> Result<rows::Registration, ServiceError> {
     registrations::table
@@ -281,7 +288,7 @@ type AuditRow = (
 /// One registration in full, with answers, workshops and its audit trail.
 pub fn detail(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
 ) -> Result<RegistrationDetail, ServiceError> {
     let registration = registration_in(conn, congress, id)?;
@@ -379,7 +386,11 @@ pub fn detail(
 pub use crate::formats::registrations_csv::{Export, ExportRow};
 
 /// Every registration matching `f`, oldest first, with workshops and answers (five queries).
-pub fn export(conn: &mut DbConnection, congress: i64, f: &Filter) -> Result<Export, ServiceError> {
+pub fn export(
+    conn: &mut DbConnection,
+    congress: CongressId,
+    f: &Filter,
+) -> Result<Export, ServiceError> {
     let regs: Vec<rows::Registration> = filtered(congress, f)
         .order(registrations::id)
         .select(rows::Registration::as_select())
@@ -463,7 +474,7 @@ impl SeatLine {
 }
 
 /// Every session that takes enrollments, in programme order, with its counts (one query).
-pub fn seats(conn: &mut DbConnection, congress: i64) -> Result<Vec<SeatLine>, ServiceError> {
+pub fn seats(conn: &mut DbConnection, congress: CongressId) -> Result<Vec<SeatLine>, ServiceError> {
     Ok(sessions::table
         .left_join(rooms::table)
         .filter(sessions::congress_id.eq(congress))
@@ -538,7 +549,7 @@ const ARRIVAL: ArrivalColumns = (
 /// Confirmed registrations matching `q`, by name (four queries).
 pub fn checkin_search(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     q: &str,
 ) -> Result<CheckinList, ServiceError> {
     let mut arrivals: Vec<Arrival> = searched(congress, q)
@@ -571,7 +582,7 @@ pub fn checkin_search(
 /// status: the door needs to see a cancelled registration as such.
 pub fn by_checkin_code(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     code: &str,
 ) -> Result<Option<(Arrival, String)>, ServiceError> {
     if !tokens::plausible(code) {
@@ -614,7 +625,7 @@ impl CheckIn {
 /// that is not confirmed is refused (`Conflict`); another congress's is `NotFound`.
 pub fn check_in(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     organizer: i64,
     now: NaiveDateTime,

@@ -13,6 +13,7 @@ use super::ServiceError;
 use crate::db::schema::{congresses, schedule_versions, sessions};
 use crate::db::DbConnection;
 use crate::domain::programme::ProgrammeSnapshot;
+use crate::domain::CongressId;
 use crate::domain::SessionId;
 
 pub use crate::domain::published::PublishedProgramme;
@@ -20,18 +21,18 @@ pub use crate::domain::published::PublishedProgramme;
 /// Parsed versions shared by all requests of this instance.
 #[derive(Default)]
 pub struct ProgrammeCache {
-    by_congress: RwLock<HashMap<i64, Arc<PublishedProgramme>>>,
+    by_congress: RwLock<HashMap<CongressId, Arc<PublishedProgramme>>>,
 }
 
 impl ProgrammeCache {
-    fn get(&self, congress_id: i64, number: i32) -> Option<Arc<PublishedProgramme>> {
+    fn get(&self, congress_id: CongressId, number: i32) -> Option<Arc<PublishedProgramme>> {
         let map = self.by_congress.read().unwrap_or_else(|e| e.into_inner());
         map.get(&congress_id)
             .filter(|p| p.number == number)
             .cloned()
     }
 
-    fn put(&self, congress_id: i64, p: Arc<PublishedProgramme>) {
+    fn put(&self, congress_id: CongressId, p: Arc<PublishedProgramme>) {
         let mut map = self.by_congress.write().unwrap_or_else(|e| e.into_inner());
         // Never replace a newer version with an older one loaded by a slower request.
         if map
@@ -50,7 +51,7 @@ pub fn latest_by_slug(
     cache: &ProgrammeCache,
     slug: &str,
 ) -> Result<Option<Arc<PublishedProgramme>>, ServiceError> {
-    let head: Option<(i64, i32)> = schedule_versions::table
+    let head: Option<(CongressId, i32)> = schedule_versions::table
         .inner_join(congresses::table)
         .filter(congresses::slug.eq(slug))
         .filter(congresses::status.ne("draft"))
@@ -69,7 +70,7 @@ pub fn latest_by_slug(
 pub fn latest_by_id(
     conn: &mut DbConnection,
     cache: &ProgrammeCache,
-    congress_id: i64,
+    congress_id: CongressId,
 ) -> Result<Option<Arc<PublishedProgramme>>, ServiceError> {
     let number: Option<i32> = schedule_versions::table
         .filter(schedule_versions::congress_id.eq(congress_id))
@@ -86,7 +87,7 @@ pub fn latest_by_id(
 fn load_version(
     conn: &mut DbConnection,
     cache: &ProgrammeCache,
-    congress_id: i64,
+    congress_id: CongressId,
     number: i32,
 ) -> Result<Arc<PublishedProgramme>, ServiceError> {
     if let Some(p) = cache.get(congress_id, number) {
@@ -115,7 +116,7 @@ pub struct SeatCount {
 /// every enrollment, unlike the published programme.
 pub fn live_counts(
     conn: &mut DbConnection,
-    congress_id: i64,
+    congress_id: CongressId,
 ) -> Result<HashMap<SessionId, SeatCount>, ServiceError> {
     let rows: Vec<(i64, i32, i32)> = sessions::table
         .filter(sessions::congress_id.eq(congress_id))

@@ -32,7 +32,7 @@ pub struct Published {
 /// Reads the live programme of a congress into a snapshot, in a fixed number of queries.
 pub fn build_snapshot(
     conn: &mut DbConnection,
-    congress_id: i64,
+    congress_id: CongressId,
 ) -> Result<ProgrammeSnapshot, ServiceError> {
     let congress: rows::Congress = congresses::table
         .find(congress_id)
@@ -142,7 +142,7 @@ pub fn build_snapshot(
 
     Ok(ProgrammeSnapshot {
         congress: SnapshotCongress {
-            id: CongressId::from(congress.id),
+            id: congress.id,
             guid: congress.guid,
             slug: congress.slug,
             title: congress.title,
@@ -206,7 +206,7 @@ pub fn build_snapshot(
 /// The latest published snapshot of a congress, if any.
 pub fn latest_snapshot(
     conn: &mut DbConnection,
-    congress_id: i64,
+    congress_id: CongressId,
 ) -> Result<Option<(i32, ProgrammeSnapshot)>, ServiceError> {
     let row: Option<(i32, String)> = schedule_versions::table
         .filter(schedule_versions::congress_id.eq(congress_id))
@@ -225,7 +225,10 @@ pub fn latest_snapshot(
 }
 
 /// What publishing now would change, without publishing.
-pub fn preview(conn: &mut DbConnection, congress_id: i64) -> Result<Vec<Change>, ServiceError> {
+pub fn preview(
+    conn: &mut DbConnection,
+    congress_id: CongressId,
+) -> Result<Vec<Change>, ServiceError> {
     let next = build_snapshot(conn, congress_id)?;
     let previous = latest_snapshot(conn, congress_id)?;
     Ok(changelog(previous.as_ref().map(|(_, s)| s), &next))
@@ -238,14 +241,18 @@ pub fn preview(conn: &mut DbConnection, congress_id: i64) -> Result<Vec<Change>,
 /// written to.
 pub fn publish(
     conn: &mut DbConnection,
-    congress_id: i64,
+    congress_id: CongressId,
     actor: Actor,
     notify: Option<&super::Ctx>,
 ) -> Result<Published, ServiceError> {
     write_transaction(conn, |conn| {
         // Two publishes at once (a double-click, two organizers) take turns on PostgreSQL, so
         // the second reads the version the first wrote instead of writing the same number.
-        crate::db::locks::lock_row(conn, crate::db::locks::Lockable::Congress, congress_id)?;
+        crate::db::locks::lock_row(
+            conn,
+            crate::db::locks::Lockable::Congress,
+            congress_id.get(),
+        )?;
         let mut next = build_snapshot(conn, congress_id)?;
         let previous = latest_snapshot(conn, congress_id)?;
         let changes = changelog(previous.as_ref().map(|(_, s)| s), &next);

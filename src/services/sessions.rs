@@ -19,6 +19,7 @@ use crate::domain::conflicts::{
 };
 use crate::domain::programme::{SessionKind, SpeakerRole};
 use crate::domain::time::{congress_window_utc, parse_time_zone, TimeRange};
+use crate::domain::CongressId;
 use crate::domain::{RoomId, SessionId, SpeakerId};
 use crate::services::registration::{self, RaisedCapacity};
 use crate::services::Ctx;
@@ -50,7 +51,7 @@ pub struct SessionSummary {
 
 fn session_row(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
 ) -> Result<rows::Session, ServiceError> {
     sessions::table
@@ -79,7 +80,10 @@ fn speakers_of_session(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<(i64
 }
 
 /// All sessions of a congress with room, track and speakers, in a fixed number of queries.
-pub fn list(conn: &mut DbConnection, congress: i64) -> Result<Vec<SessionSummary>, ServiceError> {
+pub fn list(
+    conn: &mut DbConnection,
+    congress: CongressId,
+) -> Result<Vec<SessionSummary>, ServiceError> {
     let rows: Vec<rows::Session> = sessions::table
         .filter(sessions::congress_id.eq(congress))
         .order((sessions::starts_at.asc(), sessions::title))
@@ -126,7 +130,7 @@ pub fn list(conn: &mut DbConnection, congress: i64) -> Result<Vec<SessionSummary
 /// One session with its speakers (for the edit form).
 pub fn get(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
 ) -> Result<(rows::Session, Vec<(i64, String)>), ServiceError> {
     let row = session_row(conn, congress, id)?;
@@ -136,7 +140,7 @@ pub fn get(
 
 fn check_refs(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     s: &SessionInput,
 ) -> Result<(), ServiceError> {
     if let Some(t) = s.track_id {
@@ -191,7 +195,7 @@ fn write_speakers(conn: &mut DbConnection, id: i64, s: &SessionInput) -> QueryRe
 /// Creates an unscheduled (draft) session.
 pub fn create(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     s: &SessionInput,
     actor: Actor,
 ) -> Result<i64, ServiceError> {
@@ -240,7 +244,7 @@ pub fn create(
 pub fn update(
     conn: &mut DbConnection,
     mail: &Ctx,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     s: &SessionInput,
     actor: Actor,
@@ -298,7 +302,7 @@ pub fn update(
 /// Cancels a session; it keeps its slot so the public programme can show it struck through.
 pub fn cancel(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -308,7 +312,7 @@ pub fn cancel(
 /// Brings a cancelled session back (scheduled if it has a slot that is still free).
 pub fn reinstate(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -317,7 +321,7 @@ pub fn reinstate(
 
 fn set_status(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     actor: Actor,
     cancel: bool,
@@ -368,7 +372,7 @@ fn set_status(
 /// Deletes a session that nobody is enrolled in or waiting for.
 pub fn delete(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -408,7 +412,7 @@ type PlacementRow = (
 );
 
 /// Placements of all scheduled sessions of a congress (the input of the conflict rules).
-pub fn placements(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<Placement>> {
+pub fn placements(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<Placement>> {
     let rows: Vec<PlacementRow> = sessions::table
         .filter(sessions::congress_id.eq(congress))
         .filter(sessions::status.eq("scheduled"))
@@ -458,7 +462,7 @@ pub fn placements(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<Pla
 /// The congress days as one UTC window.
 pub fn window(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
 ) -> Result<(chrono_tz::Tz, Option<TimeRange>), ServiceError> {
     let (tz, first, last): (String, chrono::NaiveDate, chrono::NaiveDate) = congresses::table
         .find(congress)
@@ -476,7 +480,7 @@ pub fn window(
 /// carrying nothing; the caller gets them from `check_detailed`), warnings are returned.
 fn check(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     room: Option<i64>,
     start: NaiveDateTime,
@@ -494,7 +498,7 @@ fn check(
 /// Errors and warnings of placing session `id` in `room` from `start` to `end`.
 pub fn check_detailed(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     room: Option<i64>,
     start: DateTime<Utc>,
@@ -567,7 +571,7 @@ fn shared_participants(conn: &mut DbConnection, id: i64) -> QueryResult<HashMap<
 /// Places (or moves, or resizes) a session. Errors refuse the save; warnings come back.
 pub fn place(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     room: Option<i64>,
     start: DateTime<Utc>,
@@ -614,7 +618,7 @@ pub fn place(
 /// Takes a session out of the schedule (back to draft).
 pub fn unschedule(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -656,7 +660,7 @@ pub fn unschedule(
 /// them too.
 pub fn conflict_report(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     placements: &[Placement],
     cap: usize,
 ) -> Result<ConflictReport, ServiceError> {
@@ -671,7 +675,7 @@ pub fn conflict_report(
 /// both sessions.
 pub fn participant_conflicts(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     placements: &[Placement],
     report: &mut ConflictReport,
 ) -> QueryResult<()> {

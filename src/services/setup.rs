@@ -12,6 +12,7 @@ use crate::db::schema::{
     tracks,
 };
 use crate::db::{write_transaction, DbConnection};
+use crate::domain::CongressId;
 use crate::services::registration::{self, RaisedCapacity};
 use crate::services::Ctx;
 
@@ -86,7 +87,7 @@ fn name_taken(e: diesel::result::Error) -> ServiceError {
     }
 }
 
-pub fn rooms_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<RoomRow>> {
+pub fn rooms_of(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<RoomRow>> {
     rooms::table
         .filter(rooms::congress_id.eq(congress))
         .order((rooms::position, rooms::id))
@@ -100,7 +101,11 @@ pub fn rooms_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<RoomR
         .load(conn)
 }
 
-pub fn room(conn: &mut DbConnection, congress: i64, id: i64) -> Result<RoomRow, ServiceError> {
+pub fn room(
+    conn: &mut DbConnection,
+    congress: CongressId,
+    id: i64,
+) -> Result<RoomRow, ServiceError> {
     rooms::table
         .filter(rooms::congress_id.eq(congress))
         .filter(rooms::id.eq(id))
@@ -118,7 +123,7 @@ pub fn room(conn: &mut DbConnection, congress: i64, id: i64) -> Result<RoomRow, 
 
 pub fn add_room(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     r: &RoomInput,
     actor: Actor,
 ) -> Result<i64, ServiceError> {
@@ -152,7 +157,7 @@ pub fn add_room(
 pub fn update_room(
     conn: &mut DbConnection,
     mail: &Ctx,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     r: &RoomInput,
     actor: Actor,
@@ -191,7 +196,7 @@ pub fn update_room(
 
 pub fn delete_room(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -218,7 +223,7 @@ pub fn delete_room(
     })
 }
 
-pub fn tracks_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<TrackRow>> {
+pub fn tracks_of(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<TrackRow>> {
     tracks::table
         .filter(tracks::congress_id.eq(congress))
         .order((tracks::position, tracks::id))
@@ -226,7 +231,11 @@ pub fn tracks_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<Trac
         .load(conn)
 }
 
-pub fn track(conn: &mut DbConnection, congress: i64, id: i64) -> Result<TrackRow, ServiceError> {
+pub fn track(
+    conn: &mut DbConnection,
+    congress: CongressId,
+    id: i64,
+) -> Result<TrackRow, ServiceError> {
     tracks::table
         .filter(tracks::congress_id.eq(congress))
         .filter(tracks::id.eq(id))
@@ -238,7 +247,7 @@ pub fn track(conn: &mut DbConnection, congress: i64, id: i64) -> Result<TrackRow
 
 pub fn add_track(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     t: &TrackInput,
     actor: Actor,
 ) -> Result<i64, ServiceError> {
@@ -268,7 +277,7 @@ pub fn add_track(
 
 pub fn update_track(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     t: &TrackInput,
     actor: Actor,
@@ -299,7 +308,7 @@ pub fn update_track(
 
 pub fn delete_track(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -326,7 +335,10 @@ pub fn delete_track(
     })
 }
 
-pub fn categories_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<CategoryRow>> {
+pub fn categories_of(
+    conn: &mut DbConnection,
+    congress: CongressId,
+) -> QueryResult<Vec<CategoryRow>> {
     categories::table
         .filter(categories::congress_id.eq(congress))
         .order((categories::position, categories::id))
@@ -344,7 +356,7 @@ pub fn categories_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<
 
 pub fn category(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
 ) -> Result<CategoryRow, ServiceError> {
     categories::table
@@ -366,7 +378,7 @@ pub fn category(
 
 pub fn add_category(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     c: &CategoryInput,
     actor: Actor,
 ) -> Result<i64, ServiceError> {
@@ -404,7 +416,7 @@ pub fn add_category(
 pub fn update_category(
     conn: &mut DbConnection,
     mail: &Ctx,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     c: &CategoryInput,
     actor: Actor,
@@ -450,7 +462,7 @@ pub fn update_category(
 
 pub fn delete_category(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -502,7 +514,7 @@ pub use crate::db::queries::{questions_of, QuestionRow};
 
 pub fn question(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
 ) -> Result<QuestionRow, ServiceError> {
     questions::table
@@ -523,7 +535,7 @@ pub fn question(
 
 pub fn add_question(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     q: &QuestionInput,
     actor: Actor,
 ) -> Result<i64, ServiceError> {
@@ -555,7 +567,7 @@ pub fn add_question(
 
 pub fn update_question(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     q: &QuestionInput,
     actor: Actor,
@@ -590,7 +602,7 @@ pub fn update_question(
 /// the deletion is audited with the number of answers dropped).
 pub fn delete_question(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -636,7 +648,7 @@ pub struct SpeakerRow {
     pub email: Option<String>,
 }
 
-pub fn speakers_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<SpeakerRow>> {
+pub fn speakers_of(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<SpeakerRow>> {
     speakers::table
         .filter(speakers::congress_id.eq(congress))
         .order((speakers::name, speakers::id))
@@ -653,7 +665,7 @@ pub fn speakers_of(conn: &mut DbConnection, congress: i64) -> QueryResult<Vec<Sp
 
 pub fn speaker(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
 ) -> Result<SpeakerRow, ServiceError> {
     speakers::table
@@ -679,7 +691,7 @@ fn speaker_audit(s: &SpeakerInput) -> serde_json::Value {
 
 pub fn add_speaker(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     s: &SpeakerInput,
     actor: Actor,
 ) -> Result<i64, ServiceError> {
@@ -715,7 +727,7 @@ pub fn add_speaker(
 
 pub fn update_speaker(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     s: &SpeakerInput,
     actor: Actor,
@@ -748,7 +760,7 @@ pub fn update_speaker(
 
 pub fn delete_speaker(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {

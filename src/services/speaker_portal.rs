@@ -23,6 +23,7 @@ use crate::db::rows;
 use crate::db::schema::{congresses, session_speakers, sessions, speaker_links, speakers};
 use crate::db::DbConnection;
 use crate::domain::programme::{changelog, SnapshotSession, SpeakerRole};
+use crate::domain::CongressId;
 use crate::domain::MailKind;
 use crate::domain::{SessionId, SpeakerId};
 use crate::i18n::Lang;
@@ -57,7 +58,7 @@ fn load_speaker(conn: &mut DbConnection, id: i64) -> QueryResult<rows::Speaker> 
 
 fn speaker_in(
     conn: &mut DbConnection,
-    congress_id: i64,
+    congress_id: CongressId,
     speaker_id: i64,
 ) -> Result<rows::Speaker, ServiceError> {
     speakers::table
@@ -188,7 +189,7 @@ pub fn login(
 pub fn resend(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    congress_id: i64,
+    congress_id: CongressId,
     speaker_id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -214,7 +215,7 @@ pub fn resend(
 /// An organizer revokes every link of a speaker.
 pub fn revoke(
     conn: &mut DbConnection,
-    congress_id: i64,
+    congress_id: CongressId,
     speaker_id: i64,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -434,7 +435,7 @@ fn slot(
 
 fn old_snapshot(
     conn: &mut DbConnection,
-    congress_id: i64,
+    congress_id: CongressId,
     number: i32,
 ) -> Result<Option<crate::domain::programme::ProgrammeSnapshot>, ServiceError> {
     use crate::db::schema::schedule_versions;
@@ -531,7 +532,7 @@ pub fn set_confirmation(
     }
     crate::db::write_transaction(conn, |conn| {
         let ids: Vec<i64> = person_rows(conn, speaker)?.iter().map(|r| r.id).collect();
-        let row: Option<(i64, String, i64)> = session_speakers::table
+        let row: Option<(i64, String, CongressId)> = session_speakers::table
             .inner_join(sessions::table)
             .filter(session_speakers::session_id.eq(session_id))
             .filter(session_speakers::speaker_id.eq_any(&ids))
@@ -590,7 +591,7 @@ type LinkRow = (
 /// The portal status of every speaker of a congress, in three queries.
 pub fn statuses(
     conn: &mut DbConnection,
-    congress_id: i64,
+    congress_id: CongressId,
     now: NaiveDateTime,
 ) -> Result<Vec<SpeakerStatus>, ServiceError> {
     let people: Vec<(i64, String, Option<String>)> = speakers::table

@@ -52,13 +52,7 @@ fn page_tag(
         .map(|(id, n)| (id.get(), n.enrolled, n.waitlisted))
         .collect();
     c.sort_unstable();
-    super::http::etag_of((
-        "page",
-        p.snapshot.congress.id.get(),
-        p.number,
-        ctx.lang.code(),
-        c,
-    ))
+    super::http::etag_of(("page", p.snapshot.congress.id, p.number, ctx.lang.code(), c))
 }
 
 /// 304 when the client's copy of the page is current.
@@ -89,7 +83,7 @@ async fn load(
         let Some(p) = programme::latest_by_slug(conn, &st.ctx.programmes, &slug)? else {
             return Ok(None);
         };
-        let counts = programme::live_counts(conn, p.snapshot.congress.id.get())?;
+        let counts = programme::live_counts(conn, p.snapshot.congress.id)?;
         Ok(Some(Loaded { p, counts }))
     })
     .await?;
@@ -613,7 +607,7 @@ pub async fn changelog(
         let Some(p) = programme::latest_by_slug(conn, &st.ctx.programmes, &slug)? else {
             return Ok(None);
         };
-        let versions = crate::services::history::versions(conn, p.snapshot.congress.id.get())?;
+        let versions = crate::services::history::versions(conn, p.snapshot.congress.id)?;
         Ok(Some((p, versions)))
     })
     .await?
@@ -667,13 +661,7 @@ pub async fn schedule_export(
     .await?
     .ok_or(AppError::NotFound(ctx.lang))?;
     let base = &state.settings.base_url;
-    let tag = super::http::etag_of((
-        "export",
-        p.snapshot.congress.id.get(),
-        p.number,
-        format.ext,
-        base,
-    ));
+    let tag = super::http::etag_of(("export", p.snapshot.congress.id, p.number, format.ext, base));
     let modified = Some(p.published_at);
     let mut r = if super::http::is_fresh(&req, &tag, modified) {
         super::http::not_modified(&tag, modified, cache::MINUTE)

@@ -6,6 +6,7 @@ use kongress::web::admin::ADMIN_ROUTES;
 use kongress::web::auth::{Access, Role};
 
 use crate::helpers::{spawn_app, TestApp};
+use kongress::domain::CongressId;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Persona {
@@ -43,7 +44,7 @@ fn allowed(access: Access, p: Persona) -> bool {
     }
 }
 
-fn first_id(app: &TestApp, table: &str, congress: i64) -> i64 {
+fn first_id(app: &TestApp, table: &str, congress: CongressId) -> i64 {
     let mut conn = app.conn();
     match table {
         "room" => rooms::table
@@ -85,7 +86,7 @@ fn first_id(app: &TestApp, table: &str, congress: i64) -> i64 {
 
 /// The concrete path to request: real ids for GET (the page must render), an id that does not
 /// exist for POST (an allowed persona then gets 404 from the handler, changing nothing).
-fn sample(app: &TestApp, pattern: &str, slug: &str, congress: i64, method: &str) -> String {
+fn sample(app: &TestApp, pattern: &str, slug: &str, congress: CongressId, method: &str) -> String {
     let mut path = pattern.replace("{slug}", slug);
     while let Some(start) = path.find('{') {
         let end = path[start..].find('}').unwrap() + start;
@@ -107,7 +108,7 @@ async fn authorization_matrix_covers_every_admin_route() {
         "the matrix's requests queue speaker links and a confirmation; it checks access only",
     );
     let slug = app.load_demo();
-    let congress: i64 = {
+    let congress: CongressId = {
         let mut conn = app.conn();
         congresses::table
             .filter(congresses::slug.eq(&slug))

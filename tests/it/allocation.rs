@@ -11,11 +11,12 @@ use kongress::services::{now_utc, ServiceError};
 
 use crate::helpers::spawn_app_with;
 use crate::smtp::SmtpSink;
+use kongress::domain::CongressId;
 
 type Conn = kongress::db::DbConnection;
 
 /// The first category that needs neither quota nor approval.
-fn open_category(conn: &mut Conn, congress: i64) -> i64 {
+fn open_category(conn: &mut Conn, congress: CongressId) -> i64 {
     categories::table
         .filter(categories::congress_id.eq(congress))
         .filter(categories::quota.is_null())
@@ -288,7 +289,7 @@ async fn an_organizer_switches_a_block_previews_and_commits_in_the_back_office()
     let (b, csrf) = app.login("editor@example.org").await;
     let (cid, g, workshops) = {
         let mut conn = app.conn();
-        let cid: i64 = congresses::table
+        let cid: kongress::domain::CongressId = congresses::table
             .filter(congresses::slug.eq(&slug))
             .select(congresses::id)
             .first(&mut *conn)
@@ -587,7 +588,7 @@ async fn people_seated_before_the_switch_keep_their_seat_and_take_no_part() {
     let app = crate::helpers::spawn_app().await;
     let slug = app.load_demo_with_people();
     let mut conn = app.conn();
-    let cid: i64 = congresses::table
+    let cid: kongress::domain::CongressId = congresses::table
         .filter(congresses::slug.eq(&slug))
         .select(congresses::id)
         .first(&mut *conn)

@@ -111,7 +111,7 @@ mod v1 {
 
     use crate::helpers::{spawn_app, TestApp};
 
-    fn congress_id(app: &TestApp, slug: &str) -> i64 {
+    fn congress_id(app: &TestApp, slug: &str) -> kongress::domain::CongressId {
         let mut conn = app.conn();
         congresses::table
             .filter(congresses::slug.eq(slug))

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use kongress::db::schema::{rooms, sessions, speakers};
 
 use crate::helpers::{spawn_app, TestApp};
+use kongress::domain::CongressId;
 
 struct Organizer<'a> {
     app: &'a TestApp,
@@ -673,7 +674,7 @@ async fn a_move_that_creates_overlaps_for_enrolled_participants_is_a_warning() {
     );
     {
         let mut conn = app.conn();
-        let congress: i64 = congresses::table
+        let congress: CongressId = congresses::table
             .select(congresses::id)
             .first(&mut *conn)
             .unwrap();

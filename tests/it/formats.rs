@@ -223,7 +223,7 @@ async fn exports_and_pages_answer_304_until_something_changes() {
         .to_string();
     {
         let mut conn = app.conn();
-        let id: i64 = congresses::table
+        let id: kongress::domain::CongressId = congresses::table
             .filter(congresses::slug.eq(&slug))
             .select(congresses::id)
             .first(&mut *conn)

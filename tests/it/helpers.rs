@@ -387,7 +387,7 @@ impl TestApp {
         use diesel::prelude::*;
         use kongress::db::schema::congresses;
         let mut conn = self.conn();
-        let id: i64 = congresses::table
+        let id: kongress::domain::CongressId = congresses::table
             .filter(congresses::slug.eq(slug))
             .select(congresses::id)
             .first(&mut *conn)

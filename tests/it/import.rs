@@ -223,7 +223,7 @@ async fn our_export_round_trips_through_import_into_another_instance() {
             .unwrap();
         assert_eq!(title, "Smart City Kongress 2027");
         assert_eq!(tz, "Europe/Berlin");
-        let id: i64 = congresses::table
+        let id: kongress::domain::CongressId = congresses::table
             .filter(congresses::slug.eq("kopie-2027"))
             .select(congresses::id)
             .first(&mut *conn)

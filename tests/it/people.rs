@@ -10,6 +10,7 @@ use kongress::domain::registration::RegistrationStatus;
 use kongress::services::registration::{self as reg, Confirmation};
 
 use crate::helpers::{spawn_app, Applicant, TestApp};
+use kongress::domain::CongressId;
 
 const WORKSHOP: &str = "Digitale Zwillinge für die Stadtplanung";
 
@@ -94,7 +95,7 @@ fn rows_listed(page: &str, slug: &str) -> usize {
 }
 
 /// For the authorization matrix: a registration of the congress (made if there is none).
-pub fn any_registration(app: &TestApp, congress: i64) -> i64 {
+pub fn any_registration(app: &TestApp, congress: CongressId) -> i64 {
     let found: Option<i64> = {
         let mut conn = app.conn();
         registrations::table

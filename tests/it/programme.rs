@@ -13,6 +13,7 @@ use kongress::services::audit::Actor;
 use kongress::services::publish;
 
 use crate::helpers::spawn_app;
+use kongress::domain::CongressId;
 
 fn now() -> chrono::NaiveDateTime {
     kongress::services::now_utc()
@@ -24,7 +25,7 @@ pub fn make_congress(
     tz: &str,
     first: NaiveDate,
     last: NaiveDate,
-) -> i64 {
+) -> CongressId {
     let guid = uuid::Uuid::new_v4().to_string();
     diesel::insert_into(congresses::table)
         .values(NewCongress {
@@ -51,7 +52,7 @@ pub fn make_congress(
         .unwrap()
 }
 
-pub fn add_room(conn: &mut DbConnection, congress: i64, name: &str, position: i32) -> i64 {
+pub fn add_room(conn: &mut DbConnection, congress: CongressId, name: &str, position: i32) -> i64 {
     let guid = uuid::Uuid::new_v4().to_string();
     diesel::insert_into(rooms::table)
         .values(NewRoom {
@@ -70,7 +71,7 @@ pub fn add_room(conn: &mut DbConnection, congress: i64, name: &str, position: i3
 #[allow(clippy::too_many_arguments)]
 pub fn add_session(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     title: &str,
     room: Option<i64>,
     track: Option<i64>,
@@ -124,7 +125,7 @@ fn build_programme(
     n: usize,
     n_rooms: usize,
     days: u64,
-) -> i64 {
+) -> CongressId {
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
         let first = NaiveDate::from_ymd_opt(2027, 5, 10).unwrap();
         let last = first + chrono::Days::new(days - 1);
@@ -222,7 +223,7 @@ async fn pages_and_api_issue_a_constant_number_of_queries() {
         publish::publish(&mut conn, large, Actor::System, None).unwrap();
         (small, large)
     };
-    let sid = |c: i64| {
+    let sid = |c: CongressId| {
         let mut conn = app.conn();
         sessions::table
             .filter(sessions::congress_id.eq(c))
@@ -230,7 +231,7 @@ async fn pages_and_api_issue_a_constant_number_of_queries() {
             .first::<i64>(&mut *conn)
             .unwrap()
     };
-    let spid = |c: i64| {
+    let spid = |c: CongressId| {
         let mut conn = app.conn();
         speakers::table
             .filter(speakers::congress_id.eq(c))
@@ -314,7 +315,7 @@ async fn unpublished_changes_stay_private_until_publish() {
             .unwrap();
         congress_id = congresses::table
             .select(congresses::id)
-            .first::<i64>(&mut *conn)
+            .first::<kongress::domain::CongressId>(&mut *conn)
             .unwrap();
     }
     let (_, page) = app.text(&format!("/{slug}/sessions/{id}")).await;

@@ -193,7 +193,7 @@ async fn user_text_is_escaped() {
             .set(sessions::title.eq("<script>alert(1)</script> & Co"))
             .execute(&mut *conn)
             .unwrap();
-        let id: i64 = kongress::db::schema::congresses::table
+        let id: kongress::domain::CongressId = kongress::db::schema::congresses::table
             .select(kongress::db::schema::congresses::id)
             .first(&mut *conn)
             .unwrap();

@@ -64,7 +64,7 @@ async fn register(
     ];
     let days: Vec<String> = {
         let mut conn = app.conn();
-        let id: i64 = congresses::table
+        let id: kongress::domain::CongressId = congresses::table
             .select(congresses::id)
             .first(&mut *conn)
             .unwrap();

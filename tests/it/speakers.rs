@@ -20,7 +20,7 @@ async fn app_with_smtp(sink: &SmtpSink) -> TestApp {
     spawn_app_with(move |s| s.smtp_url = Some(url)).await
 }
 
-fn congress_id(app: &TestApp, slug: &str) -> i64 {
+fn congress_id(app: &TestApp, slug: &str) -> kongress::domain::CongressId {
     let mut conn = app.conn();
     congresses::table
         .filter(congresses::slug.eq(slug))
@@ -62,7 +62,7 @@ fn queued_links(app: &TestApp) -> BTreeMap<String, String> {
 
 /// The demo with its programme published a second time with notifications on, as an organizer
 /// would: every speaker with an email gets their first link.
-fn demo_with_links(app: &TestApp) -> (String, i64) {
+fn demo_with_links(app: &TestApp) -> (String, kongress::domain::CongressId) {
     let slug = app.load_demo();
     let id = congress_id(app, &slug);
     let mut conn = app.conn();

@@ -9,6 +9,7 @@ use crate::db::rows;
 use crate::db::schema::{categories, enrollments, outbox, registrations, sessions};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::CongressId;
 use crate::domain::MailKind;
 use crate::i18n::Lang;
 use crate::services::audit::{self, Actor, AuditEvent};
@@ -50,7 +51,7 @@ pub const OUTBOX_STATUSES: [&str; 4] = ["pending", "sending", "sent", "failed"];
 /// One page (0-based) of a congress's outbox, newest first (three queries).
 pub fn outbox_page(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     status: Option<&str>,
     page: i64,
 ) -> Result<OutboxPage, ServiceError> {
@@ -104,7 +105,7 @@ pub fn outbox_page(
 /// round. A sent (or just now sending) message is refused with `Conflict`.
 pub fn retry(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     message: i64,
     organizer: i64,
     now: NaiveDateTime,
@@ -200,7 +201,7 @@ impl Group {
 /// category or workshop is this congress's).
 pub fn recipients(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     group: Group,
 ) -> Result<Vec<rows::Registration>, ServiceError> {
     let confirmed = RegistrationStatus::Confirmed.as_str();
@@ -331,7 +332,7 @@ pub fn send_bulk(
                 congress_id: Some(congress.id),
                 kind: "mail.bulk",
                 entity: "congress",
-                entity_id: Some(congress.id),
+                entity_id: Some(congress.id.get()),
                 before: None,
                 after: Some(serde_json::json!({
                     "group": mail.group.value(),

@@ -1,6 +1,7 @@
 //! What the participant sees and owns: the manage page, the form, the data download, deletion.
 
 use super::*;
+use crate::domain::CongressId;
 
 /// A line of the manage page: a session that takes enrollments, and where the person stands.
 pub struct WorkshopLine {
@@ -69,7 +70,7 @@ pub struct FormData {
     pub ranked: Vec<(i64, String, i32, Vec<rows::Session>)>,
 }
 
-pub fn form_data(conn: &mut DbConnection, congress: i64) -> Result<FormData, ServiceError> {
+pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormData, ServiceError> {
     let categories = categories::table
         .filter(categories::congress_id.eq(congress))
         .order((categories::position, categories::id))

@@ -1,6 +1,7 @@
 //! Where a registration stands: register, the double opt-in, cancel, approve, decline, expire.
 
 use super::*;
+use crate::domain::CongressId;
 
 /// How a registration attempt ended (the page says the same in both cases, so nobody can find
 /// out whether an address is registered).
@@ -630,7 +631,7 @@ pub fn confirmation_window() -> Duration {
 pub fn approve(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     organizer: i64,
     now: NaiveDateTime,
@@ -666,7 +667,7 @@ pub fn approve(
 pub fn decline(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    congress: i64,
+    congress: CongressId,
     id: i64,
     organizer: i64,
     now: NaiveDateTime,
@@ -698,7 +699,7 @@ fn needs_approval(conn: &mut DbConnection, r: &rows::Registration) -> QueryResul
 /// A registration of this congress, locked for the transaction, or `NotFound`.
 fn load_in_locked(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
 ) -> Result<rows::Registration, ServiceError> {
     load_in(conn, congress, id)?;

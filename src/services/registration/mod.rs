@@ -41,6 +41,7 @@ use crate::domain::registration::{
     confirmation_deadline, transition, Effect, MailKind, RegistrationEvent, RegistrationStatus,
 };
 use crate::domain::seats::{Admission, WaitlistReason};
+use crate::domain::CongressId;
 use crate::i18n::Lang;
 
 /// Runs a registration command as one write transaction, and runs it again (up to three times
@@ -111,7 +112,7 @@ pub(super) fn load(conn: &mut DbConnection, id: i64) -> QueryResult<rows::Regist
         .first(conn)
 }
 
-pub(super) fn congress_title(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
+pub(super) fn congress_title(conn: &mut DbConnection, id: CongressId) -> QueryResult<String> {
     congresses::table
         .find(id)
         .select(congresses::title)
@@ -215,7 +216,7 @@ pub fn place_attachments(
 /// A registration of this congress, or `NotFound`.
 pub(super) fn load_in(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     id: i64,
 ) -> Result<rows::Registration, ServiceError> {
     registrations::table

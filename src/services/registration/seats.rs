@@ -2,9 +2,14 @@
 
 use super::*;
 use crate::domain::enrollment::{self, CounterEffect, EnrollmentEvent, EnrollmentStatus};
+use crate::domain::CongressId;
 
 /// Takes a congress place (and category quota) atomically, or says why not (rule 1).
-pub fn take_place(conn: &mut DbConnection, congress: i64, category: i64) -> QueryResult<Admission> {
+pub fn take_place(
+    conn: &mut DbConnection,
+    congress: CongressId,
+    category: i64,
+) -> QueryResult<Admission> {
     let got = diesel::update(
         congresses::table
             .filter(congresses::id.eq(congress))
@@ -43,7 +48,7 @@ pub fn take_place(conn: &mut DbConnection, congress: i64, category: i64) -> Quer
 
 pub(super) fn give_back_place(
     conn: &mut DbConnection,
-    congress: i64,
+    congress: CongressId,
     category: i64,
 ) -> QueryResult<()> {
     diesel::update(

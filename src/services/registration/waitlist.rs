@@ -5,6 +5,7 @@ use crate::domain::enrollment::{
     self, CongressQueuePlace, CounterEffect, EnrollmentEvent, EnrollmentStatus, QueuePlace,
 };
 use crate::domain::seats;
+use crate::domain::CongressId;
 
 /// Waitlist position of an enrollment (1-based), counting only people ahead in the queue.
 pub fn waitlist_position(
@@ -138,7 +139,7 @@ pub fn promote_workshop_waitlist(
 pub fn promote_congress_waitlist(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    congress: i64,
+    congress: CongressId,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
     let mut waiting: Vec<CongressQueuePlace> = registrations::table
@@ -181,7 +182,7 @@ pub fn promote_congress_waitlist(
 pub fn organizer_promote(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    congress: i64,
+    congress: CongressId,
     session: i64,
     organizer: i64,
     now: NaiveDateTime,
@@ -225,7 +226,7 @@ pub enum RaisedCapacity {
     /// A room's capacity: every session in it.
     Room(i64),
     /// The congress's capacity or a category's quota: the congress waitlist.
-    Congress(i64),
+    Congress(CongressId),
 }
 
 /// Moves waiting people up at once after a capacity changed (SPEC §2 rule 2), in the caller's

@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use crate::app::AppState;
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::time::parse_time_zone;
+use crate::domain::CongressId;
 use crate::i18n::admin::AdminTexts;
 use crate::i18n::Lang;
 use crate::web::auth::{AdminCtx, AdminRoute, CsrfToken};
@@ -191,7 +192,7 @@ pub fn status_label(a: &AdminTexts, status: &str) -> &'static str {
 pub async fn names_for(
     state: &web::Data<AppState>,
     ctx: &PageCtx,
-    congress: i64,
+    congress: CongressId,
     needed: bool,
 ) -> Result<HashMap<i64, String>, AppError> {
     if !needed {

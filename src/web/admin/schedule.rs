@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::domain::conflicts::{ConflictReport, Severity, SHOWN_CONFLICTS};
 use crate::domain::time::{local_date_of, local_to_utc, parse_time_zone};
+use crate::domain::CongressId;
 use crate::i18n::admin::{conflict_message, conflict_messages, NAMED_CONFLICTS};
 use crate::i18n::Lang;
 use crate::services::audit::Actor;
@@ -96,7 +97,11 @@ struct Loaded {
     speaker_names: HashMap<i64, String>,
 }
 
-async fn load(state: &web::Data<AppState>, lang: Lang, congress: i64) -> Result<Loaded, AppError> {
+async fn load(
+    state: &web::Data<AppState>,
+    lang: Lang,
+    congress: CongressId,
+) -> Result<Loaded, AppError> {
     with_db(state, lang, move |conn| {
         let sessions = svc::list(conn, congress)?;
         let rooms = setup::rooms_of(conn, congress)?;

@@ -9,6 +9,7 @@ use askama::Template;
 
 use crate::app::AppState;
 use crate::domain::programme::{SessionKind, SpeakerRole};
+use crate::domain::CongressId;
 use crate::i18n::Lang;
 use crate::services::audit::Actor;
 use crate::services::sessions::{self as svc, SessionInput, SessionSummary};
@@ -445,7 +446,7 @@ async fn action(
     ctx: PageCtx,
     admin: AdminCtx,
     sid: Id<key::Session>,
-    f: fn(&mut crate::db::DbConnection, i64, i64, Actor) -> Result<(), ServiceError>,
+    f: fn(&mut crate::db::DbConnection, CongressId, i64, Actor) -> Result<(), ServiceError>,
 ) -> Result<HttpResponse, AppError> {
     let sid = sid.get();
     let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));

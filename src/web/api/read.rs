@@ -152,7 +152,7 @@ async fn load(
         let Some(p) = programme::latest_by_slug(conn, &st.ctx.programmes, &slug)? else {
             return Ok(None);
         };
-        let counts = programme::live_counts(conn, p.snapshot.congress.id.get())?;
+        let counts = programme::live_counts(conn, p.snapshot.congress.id)?;
         Ok(Some((p, counts)))
     })
     .await?
