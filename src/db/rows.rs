@@ -6,6 +6,9 @@ use diesel::prelude::*;
 
 use super::schema::*;
 use crate::domain::CongressId;
+use crate::domain::RoomId;
+use crate::domain::SessionId;
+use crate::domain::TrackId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = congresses)]
@@ -75,7 +78,7 @@ pub struct NewCongressDay<'a> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = rooms)]
 pub struct Room {
-    pub id: i64,
+    pub id: crate::domain::RoomId,
     pub congress_id: CongressId,
     pub name: String,
     pub capacity: Option<i32>,
@@ -98,7 +101,7 @@ pub struct NewRoom<'a> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tracks)]
 pub struct Track {
-    pub id: i64,
+    pub id: crate::domain::TrackId,
     pub congress_id: CongressId,
     pub name: String,
     pub colour: String,
@@ -117,7 +120,7 @@ pub struct NewTrack<'a> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sessions)]
 pub struct Session {
-    pub id: i64,
+    pub id: crate::domain::SessionId,
     pub congress_id: CongressId,
     pub guid: String,
     pub title: String,
@@ -126,8 +129,8 @@ pub struct Session {
     pub description: String,
     pub kind: String,
     pub language: String,
-    pub track_id: Option<i64>,
-    pub room_id: Option<i64>,
+    pub track_id: Option<TrackId>,
+    pub room_id: Option<RoomId>,
     pub slot_group_id: Option<i64>,
     pub starts_at: Option<NaiveDateTime>,
     pub ends_at: Option<NaiveDateTime>,
@@ -150,8 +153,8 @@ pub struct NewSession<'a> {
     pub description: &'a str,
     pub kind: &'a str,
     pub language: &'a str,
-    pub track_id: Option<i64>,
-    pub room_id: Option<i64>,
+    pub track_id: Option<TrackId>,
+    pub room_id: Option<RoomId>,
     pub slot_group_id: Option<i64>,
     pub starts_at: Option<NaiveDateTime>,
     pub ends_at: Option<NaiveDateTime>,
@@ -194,7 +197,7 @@ pub struct NewSpeaker<'a> {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = session_speakers)]
 pub struct SessionSpeaker {
-    pub session_id: i64,
+    pub session_id: SessionId,
     pub speaker_id: i64,
     pub role: String,
     pub position: i32,

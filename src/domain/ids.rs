@@ -39,6 +39,22 @@ macro_rules! id_newtype {
                 }
             }
 
+            /// The raw key, for columns that hold keys of several tables (the audit log's
+            /// entity).
+            impl From<$name> for i64 {
+                fn from(id: $name) -> i64 {
+                    id.0
+                }
+            }
+
+            /// A decimal key, as it comes in a path or a form field.
+            impl std::str::FromStr for $name {
+                type Err = std::num::ParseIntError;
+                fn from_str(s: &str) -> Result<Self, Self::Err> {
+                    s.parse().map(Self)
+                }
+            }
+
             impl fmt::Display for $name {
                 fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                     // Only the number: ids appear in URLs and log lines, where a type prefix

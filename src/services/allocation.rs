@@ -18,8 +18,8 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::allocation::{allocate, Allocation, Instance, Ranking, Stats};
-use crate::domain::CongressId;
 use crate::domain::MailKind;
+use crate::domain::{CongressId, RoomId, SessionId};
 use crate::i18n::Lang;
 
 /// A slot group's allocation settings.
@@ -199,11 +199,11 @@ pub fn set_ranking(
 
 /// id, title, capacity, enrolled, room, start, end
 type WorkshopRow = (
-    i64,
+    SessionId,
     String,
     Option<i32>,
     i32,
-    Option<i64>,
+    Option<RoomId>,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
 );
@@ -271,7 +271,7 @@ pub fn ranking_views(
 pub struct Problem {
     pub group: GroupSettings,
     /// (session id, title, seats left) per workshop, in the instance's order.
-    pub workshops: Vec<(i64, String, u32)>,
+    pub workshops: Vec<(SessionId, String, u32)>,
     /// Registration ids in the instance's order.
     pub registrations: Vec<i64>,
     pub instance: Instance,
@@ -301,14 +301,14 @@ pub fn problem(
             sessions::ends_at,
         ))
         .load(conn)?;
-    let room_caps: HashMap<i64, Option<i32>> = rooms::table
+    let room_caps: HashMap<RoomId, Option<i32>> = rooms::table
         .filter(rooms::congress_id.eq(congress))
         .select((rooms::id, rooms::capacity))
-        .load::<(i64, Option<i32>)>(conn)?
+        .load::<(RoomId, Option<i32>)>(conn)?
         .into_iter()
         .collect();
-    let index: HashMap<i64, usize> = ws.iter().enumerate().map(|(i, w)| (w.0, i)).collect();
-    let workshops: Vec<(i64, String, u32)> = ws
+    let index: HashMap<SessionId, usize> = ws.iter().enumerate().map(|(i, w)| (w.0, i)).collect();
+    let workshops: Vec<(SessionId, String, u32)> = ws
         .iter()
         .map(|(id, title, cap, enrolled, room, _, _)| {
             let room_cap = room.and_then(|r| room_caps.get(&r).copied().flatten());
@@ -321,7 +321,7 @@ pub fn problem(
         })
         .collect();
     // Confirmed registrations with a ranking, and their category's priority.
-    let ranked: Vec<(i64, i64, i32)> = preferences::table
+    let ranked: Vec<(i64, SessionId, i32)> = preferences::table
         .inner_join(registrations::table.inner_join(categories::table))
         .filter(preferences::slot_group_id.eq(group_id))
         .filter(registrations::status.eq("confirmed"))
@@ -369,7 +369,7 @@ pub fn problem(
         .load::<i64>(conn)?
         .into_iter()
         .collect();
-    let ranked: Vec<(i64, i64, i32)> = ranked
+    let ranked: Vec<(i64, SessionId, i32)> = ranked
         .into_iter()
         .filter(|r| !seated.contains(&r.0))
         .collect();

@@ -70,10 +70,11 @@ pub fn change(
     actor: Actor,
     congress: CongressId,
     kind: &str,
-    id: i64,
+    id: impl Into<i64>,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> QueryResult<()> {
+    let id: i64 = id.into();
     record(
         conn,
         actor,

@@ -318,7 +318,7 @@ pub fn dashboard(conn: &mut DbConnection, id: CongressId) -> Result<Dashboard, S
             .map(|r| {
                 let here: Vec<_> = placements
                     .iter()
-                    .filter(|p| p.room.map(|x| x.get()) == Some(r.id))
+                    .filter(|p| p.room == Some(r.id))
                     .filter(|p| crate::domain::time::local_date_of(tz, p.range.start()) == d.day)
                     .collect();
                 (

@@ -18,7 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::time::local_to_utc;
-use crate::domain::CongressId;
+use crate::domain::{CongressId, RoomId, SessionId, TrackId};
 
 pub const DEMO_SLUG: &str = "smart-city-2027";
 pub const DEMO_ORGANIZER: &str = "orga@kongress.example";
@@ -404,7 +404,7 @@ fn insert_programme(
     let mut room_ids = Vec::new();
     for (i, (name, cap, note)) in room_specs.iter().enumerate() {
         let g = new_guid();
-        let id: i64 = diesel::insert_into(rooms::table)
+        let id: RoomId = diesel::insert_into(rooms::table)
             .values(NewRoom {
                 congress_id,
                 name,
@@ -421,7 +421,7 @@ fn insert_programme(
 
     let mut track_ids = Vec::new();
     for (i, (name, colour)) in TRACKS.iter().enumerate() {
-        let id: i64 = diesel::insert_into(tracks::table)
+        let id: TrackId = diesel::insert_into(tracks::table)
             .values(NewTrack {
                 congress_id,
                 name,
@@ -502,8 +502,8 @@ fn insert_programme(
         day: NaiveDate,
         start: NaiveTime,
         end: NaiveTime,
-        room: i64,
-        track: Option<i64>,
+        room: RoomId,
+        track: Option<TrackId>,
         capacity: Option<i32>,
         block: Option<i64>,
         people: Vec<(usize, &'a str)>,
@@ -512,7 +512,7 @@ fn insert_programme(
                    kind: &'static str,
                    s: NaiveTime,
                    e: NaiveTime,
-                   room: i64,
+                   room: RoomId,
                    people: Vec<(usize, &'static str)>,
                    text: &str| Plan {
         title,
@@ -538,7 +538,7 @@ fn insert_programme(
         plenary("Kaffeepause", "break", hm(14, 30), hm(15, 0), foyer, vec![], "Zeit für Gespräche."),
     ];
     // Two short parallel talk blocks in the afternoon of day 1.
-    let talks: [(&str, i64, usize, usize); 4] = [
+    let talks: [(&str, RoomId, usize, usize); 4] = [
         (
             "Wärmeplanung mit offenen Daten: ein Werkstattbericht",
             saal,
@@ -664,7 +664,7 @@ fn insert_programme(
     let count = plans.len();
     for p in plans {
         let g = new_guid();
-        let id: i64 = diesel::insert_into(sessions::table)
+        let id: SessionId = diesel::insert_into(sessions::table)
             .values(NewSession {
                 congress_id,
                 guid: &g,
@@ -756,7 +756,7 @@ fn add_registrations(
         .order(slot_groups::id)
         .select(slot_groups::id)
         .load(conn)?;
-    let mut workshops: Vec<Vec<i64>> = vec![];
+    let mut workshops: Vec<Vec<SessionId>> = vec![];
     for g in &groups {
         workshops.push(
             sessions::table
@@ -776,7 +776,7 @@ fn add_registrations(
             _ => cats[3].0,
         };
         // Popularity is skewed: the first workshops of each block fill up and get waitlists.
-        let picks: Vec<(i64, i64)> = groups
+        let picks: Vec<(i64, SessionId)> = groups
             .iter()
             .zip(&workshops)
             .filter(|(_, ws)| !ws.is_empty())

@@ -22,7 +22,7 @@ use crate::db::schema::{congresses, rooms, session_speakers, sessions, speakers,
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::{Conflict, SessionId, Slug};
 
-use crate::domain::CongressId;
+use crate::domain::{CongressId, RoomId, TrackId};
 use crate::formats::schedule_import::{bad, is_uuid, ReadError};
 pub use crate::formats::schedule_import::{
     check, kind_of, parse, BadFile, EventIn, OverLimit, PersonIn, RoomIn, Schedule,
@@ -429,9 +429,9 @@ pub fn apply(
         out.congress_created = created;
 
         // Rooms: by guid within the congress, then by name.
-        let mut room_ids: HashMap<String, i64> = HashMap::new();
+        let mut room_ids: HashMap<String, RoomId> = HashMap::new();
         let mut used_guids: BTreeSet<String> = BTreeSet::new();
-        let existing_rooms: Vec<(i64, String, String, i32)> = rooms::table
+        let existing_rooms: Vec<(RoomId, String, String, i32)> = rooms::table
             .filter(rooms::congress_id.eq(congress))
             .select((rooms::id, rooms::name, rooms::guid, rooms::position))
             .load(conn)?;
@@ -467,7 +467,7 @@ pub fn apply(
             }
             let guid = guid.unwrap_or_else(|| namespace_guid(&cguid, "room", &r.name));
             used_guids.insert(guid.clone());
-            let id: i64 = diesel::insert_into(rooms::table)
+            let id: RoomId = diesel::insert_into(rooms::table)
                 .values(NewRoom {
                     congress_id: congress,
                     name: &r.name,
@@ -484,10 +484,10 @@ pub fn apply(
         }
 
         // Tracks: by name.
-        let mut track_ids: HashMap<String, i64> = tracks::table
+        let mut track_ids: HashMap<String, TrackId> = tracks::table
             .filter(tracks::congress_id.eq(congress))
             .select((tracks::name, tracks::id))
-            .load::<(String, i64)>(conn)?
+            .load::<(String, TrackId)>(conn)?
             .into_iter()
             .collect();
         let mut wanted: Vec<(String, Option<String>)> = s.tracks.clone();
@@ -506,7 +506,7 @@ pub fn apply(
             let colour = colour
                 .filter(|c| c.len() == 7 && c.starts_with('#'))
                 .unwrap_or_else(|| TRACK_COLOURS[n % TRACK_COLOURS.len()].to_string());
-            let id: i64 = diesel::insert_into(tracks::table)
+            let id: TrackId = diesel::insert_into(tracks::table)
                 .values(NewTrack {
                     congress_id: congress,
                     name: &name,
@@ -601,7 +601,7 @@ pub fn apply(
                 .first(conn)
                 .optional()?;
             let (start, end) = (e.start.naive_utc(), e.end.naive_utc());
-            let (id, existed): (i64, Option<bool>) = match found {
+            let (id, existed): (SessionId, Option<bool>) = match found {
                 Some(old) => {
                     let same = old.title == e.title
                         && old.subtitle == e.subtitle
@@ -641,7 +641,7 @@ pub fn apply(
                             format!("guid {} belongs to a session of another congress", e.guid),
                         )));
                     }
-                    let id: i64 = diesel::insert_into(sessions::table)
+                    let id: SessionId = diesel::insert_into(sessions::table)
                         .values(NewSession {
                             congress_id: congress,
                             guid: &e.guid,

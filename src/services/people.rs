@@ -25,6 +25,7 @@ use crate::db::schema::{
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::CongressId;
+use crate::domain::SessionId;
 
 /// Capital letters beyond ASCII that SQLite's `lower()` (and PostgreSQL's in a "C" locale)
 /// leaves alone, folded with `replace()`: the same SQL on both backends, so "öztürk" finds
@@ -252,7 +253,7 @@ pub fn registration_in(
 /// A workshop seat or waitlist place held by a registration.
 #[derive(Debug, Clone)]
 pub struct EnrollmentLine {
-    pub session_id: i64,
+    pub session_id: SessionId,
     pub title: String,
     pub starts_at: Option<NaiveDateTime>,
     /// enrolled, waitlisted or cancelled
@@ -302,19 +303,20 @@ pub fn detail(
         .order((questions::position, questions::id))
         .select((questions::label, questions::kind, answers::value))
         .load(conn)?;
-    let held: Vec<(i64, i64, String, i64, String, Option<NaiveDateTime>)> = enrollments::table
-        .inner_join(sessions::table)
-        .filter(enrollments::registration_id.eq(id))
-        .order((sessions::starts_at, sessions::title))
-        .select((
-            enrollments::id,
-            enrollments::position,
-            enrollments::status,
-            sessions::id,
-            sessions::title,
-            sessions::starts_at,
-        ))
-        .load(conn)?;
+    let held: Vec<(i64, i64, String, SessionId, String, Option<NaiveDateTime>)> =
+        enrollments::table
+            .inner_join(sessions::table)
+            .filter(enrollments::registration_id.eq(id))
+            .order((sessions::starts_at, sessions::title))
+            .select((
+                enrollments::id,
+                enrollments::position,
+                enrollments::status,
+                sessions::id,
+                sessions::title,
+                sessions::starts_at,
+            ))
+            .load(conn)?;
     let mut lines = Vec::with_capacity(held.len());
     for (eid, position, status, session_id, title, starts_at) in held {
         // At most one query per workshop the person waits for: a handful, never the list.

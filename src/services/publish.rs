@@ -18,7 +18,7 @@ use crate::domain::programme::{
     SpeakerRole,
 };
 use crate::domain::seats::effective_capacity;
-use crate::domain::{CongressId, RoomId, SessionId, SpeakerId, TrackId};
+use crate::domain::{CongressId, RoomId, SessionId, SpeakerId};
 
 /// The result of a publish: the new version's number and what changed.
 #[derive(Debug, Clone)]
@@ -75,14 +75,15 @@ pub fn build_snapshot(
         .select(rows::Speaker::as_select())
         .load(conn)?;
 
-    let room_position: std::collections::HashMap<i64, usize> = room_rows
+    let room_position: std::collections::HashMap<RoomId, usize> = room_rows
         .iter()
         .enumerate()
         .map(|(i, r)| (r.id, i))
         .collect();
-    let room_capacity: std::collections::HashMap<i64, Option<i32>> =
+    let room_capacity: std::collections::HashMap<RoomId, Option<i32>> =
         room_rows.iter().map(|r| (r.id, r.capacity)).collect();
-    let mut by_session: std::collections::HashMap<i64, Vec<SnapshotRole>> = Default::default();
+    let mut by_session: std::collections::HashMap<SessionId, Vec<SnapshotRole>> =
+        Default::default();
     for l in &links {
         if l.confirmation == "declined" {
             continue;
@@ -101,7 +102,7 @@ pub fn build_snapshot(
             let (start, end) = (s.starts_at?, s.ends_at?);
             Some(SnapshotSession {
                 sequence: 0,
-                id: SessionId::from(s.id),
+                id: s.id,
                 speakers: by_session.remove(&s.id).unwrap_or_default(),
                 guid: s.guid,
                 title: s.title,
@@ -110,8 +111,8 @@ pub fn build_snapshot(
                 description: s.description,
                 kind: SessionKind::parse(&s.kind).unwrap_or(SessionKind::Other),
                 language: s.language,
-                track_id: s.track_id.map(TrackId::from),
-                room_id: s.room_id.map(RoomId::from),
+                track_id: s.track_id,
+                room_id: s.room_id,
                 start: DateTime::<Utc>::from_naive_utc_and_offset(start, Utc),
                 end: DateTime::<Utc>::from_naive_utc_and_offset(end, Utc),
                 cancelled: s.status == "cancelled",
@@ -130,7 +131,7 @@ pub fn build_snapshot(
         (
             s.start,
             s.room_id
-                .and_then(|r| room_position.get(&r.get()).copied())
+                .and_then(|r| room_position.get(&r).copied())
                 .unwrap_or(usize::MAX),
             s.id,
         )
@@ -171,7 +172,7 @@ pub fn build_snapshot(
         rooms: room_rows
             .into_iter()
             .map(|r| SnapshotRoom {
-                id: RoomId::from(r.id),
+                id: r.id,
                 guid: r.guid,
                 name: r.name,
                 capacity: r.capacity,
@@ -181,7 +182,7 @@ pub fn build_snapshot(
         tracks: track_rows
             .into_iter()
             .map(|t| SnapshotTrack {
-                id: TrackId::from(t.id),
+                id: t.id,
                 name: t.name,
                 colour: t.colour,
             })

@@ -20,6 +20,7 @@ use crate::domain::conflicts::{
 use crate::domain::programme::{SessionKind, SpeakerRole};
 use crate::domain::time::{congress_window_utc, parse_time_zone, TimeRange};
 use crate::domain::CongressId;
+use crate::domain::TrackId;
 use crate::domain::{RoomId, SessionId, SpeakerId};
 use crate::services::registration::{self, RaisedCapacity};
 use crate::services::Ctx;
@@ -33,7 +34,7 @@ pub struct SessionInput {
     pub description: String,
     pub kind: SessionKind,
     pub language: String,
-    pub track_id: Option<i64>,
+    pub track_id: Option<TrackId>,
     pub capacity: Option<i32>,
     /// In order of appearance.
     pub speakers: Vec<(i64, SpeakerRole)>,
@@ -52,7 +53,7 @@ pub struct SessionSummary {
 fn session_row(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SessionId,
 ) -> Result<rows::Session, ServiceError> {
     sessions::table
         .filter(sessions::congress_id.eq(congress))
@@ -71,7 +72,7 @@ fn snapshot_of(s: &rows::Session, speakers: &[(i64, String)]) -> serde_json::Val
     })
 }
 
-fn speakers_of_session(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<(i64, String)>> {
+fn speakers_of_session(conn: &mut DbConnection, id: SessionId) -> QueryResult<Vec<(i64, String)>> {
     session_speakers::table
         .filter(session_speakers::session_id.eq(id))
         .order(session_speakers::position)
@@ -89,19 +90,19 @@ pub fn list(
         .order((sessions::starts_at.asc(), sessions::title))
         .select(rows::Session::as_select())
         .load(conn)?;
-    let room_names: HashMap<i64, String> = rooms::table
+    let room_names: HashMap<RoomId, String> = rooms::table
         .filter(rooms::congress_id.eq(congress))
         .select((rooms::id, rooms::name))
-        .load::<(i64, String)>(conn)?
+        .load::<(RoomId, String)>(conn)?
         .into_iter()
         .collect();
-    let track_names: HashMap<i64, String> = tracks::table
+    let track_names: HashMap<TrackId, String> = tracks::table
         .filter(tracks::congress_id.eq(congress))
         .select((tracks::id, tracks::name))
-        .load::<(i64, String)>(conn)?
+        .load::<(TrackId, String)>(conn)?
         .into_iter()
         .collect();
-    let links: Vec<(i64, i64, String, String)> = session_speakers::table
+    let links: Vec<(SessionId, i64, String, String)> = session_speakers::table
         .inner_join(speakers::table)
         .filter(speakers::congress_id.eq(congress))
         .order((session_speakers::session_id, session_speakers::position))
@@ -112,7 +113,7 @@ pub fn list(
             session_speakers::role,
         ))
         .load(conn)?;
-    let mut by_session: HashMap<i64, Vec<(i64, String, String)>> = HashMap::new();
+    let mut by_session: HashMap<SessionId, Vec<(i64, String, String)>> = HashMap::new();
     for (sid, spid, name, role) in links {
         by_session.entry(sid).or_default().push((spid, name, role));
     }
@@ -131,7 +132,7 @@ pub fn list(
 pub fn get(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SessionId,
 ) -> Result<(rows::Session, Vec<(i64, String)>), ServiceError> {
     let row = session_row(conn, congress, id)?;
     let sp = speakers_of_session(conn, id)?;
@@ -165,7 +166,7 @@ fn check_refs(
     Ok(())
 }
 
-fn write_speakers(conn: &mut DbConnection, id: i64, s: &SessionInput) -> QueryResult<()> {
+fn write_speakers(conn: &mut DbConnection, id: SessionId, s: &SessionInput) -> QueryResult<()> {
     // Confirmations survive an edit for people who stay on the session.
     let old: HashMap<i64, String> = session_speakers::table
         .filter(session_speakers::session_id.eq(id))
@@ -198,12 +199,12 @@ pub fn create(
     congress: CongressId,
     s: &SessionInput,
     actor: Actor,
-) -> Result<i64, ServiceError> {
+) -> Result<SessionId, ServiceError> {
     write_transaction(conn, |conn| {
         check_refs(conn, congress, s)?;
         let now = now_utc();
         let guid = new_guid();
-        let id: i64 = diesel::insert_into(sessions::table)
+        let id: SessionId = diesel::insert_into(sessions::table)
             .values(NewSession {
                 congress_id: congress,
                 guid: &guid,
@@ -245,7 +246,7 @@ pub fn update(
     conn: &mut DbConnection,
     mail: &Ctx,
     congress: CongressId,
-    id: i64,
+    id: SessionId,
     s: &SessionInput,
     actor: Actor,
 ) -> Result<Vec<Conflict>, ServiceError> {
@@ -303,7 +304,7 @@ pub fn update(
 pub fn cancel(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SessionId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     set_status(conn, congress, id, actor, true)
@@ -313,7 +314,7 @@ pub fn cancel(
 pub fn reinstate(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SessionId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     set_status(conn, congress, id, actor, false)
@@ -322,7 +323,7 @@ pub fn reinstate(
 fn set_status(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SessionId,
     actor: Actor,
     cancel: bool,
 ) -> Result<(), ServiceError> {
@@ -373,7 +374,7 @@ fn set_status(
 pub fn delete(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SessionId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {
@@ -481,8 +482,8 @@ pub fn window(
 fn check(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
-    room: Option<i64>,
+    id: SessionId,
+    room: Option<RoomId>,
     start: NaiveDateTime,
     end: NaiveDateTime,
 ) -> Result<Vec<Conflict>, ServiceError> {
@@ -499,8 +500,8 @@ fn check(
 pub fn check_detailed(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
-    room: Option<i64>,
+    id: SessionId,
+    room: Option<RoomId>,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<(Vec<Conflict>, Vec<Conflict>), ServiceError> {
@@ -524,9 +525,9 @@ pub fn check_detailed(
         None => None,
     };
     let candidate = Placement {
-        session: SessionId::from(id),
+        session: id,
         title: row.title.clone(),
-        room: room.map(RoomId::from),
+        room,
         range,
         speakers,
         enrollment_capacity: row.capacity,
@@ -546,7 +547,7 @@ pub fn check_detailed(
 }
 
 /// For each other session: how many participants enrolled in `id` are also enrolled there.
-fn shared_participants(conn: &mut DbConnection, id: i64) -> QueryResult<HashMap<i64, usize>> {
+fn shared_participants(conn: &mut DbConnection, id: SessionId) -> QueryResult<HashMap<i64, usize>> {
     let mine: Vec<i64> = enrollments::table
         .filter(enrollments::session_id.eq(id))
         .filter(enrollments::status.eq("enrolled"))
@@ -572,8 +573,8 @@ fn shared_participants(conn: &mut DbConnection, id: i64) -> QueryResult<HashMap<
 pub fn place(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
-    room: Option<i64>,
+    id: SessionId,
+    room: Option<RoomId>,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     actor: Actor,
@@ -619,7 +620,7 @@ pub fn place(
 pub fn unschedule(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SessionId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {

@@ -12,7 +12,7 @@ use crate::db::schema::{
     tracks,
 };
 use crate::db::{write_transaction, DbConnection};
-use crate::domain::CongressId;
+use crate::domain::{CongressId, RoomId, TrackId};
 use crate::services::registration::{self, RaisedCapacity};
 use crate::services::Ctx;
 
@@ -46,7 +46,7 @@ pub struct CategoryInput {
 /// A row of one of the three lists.
 #[derive(Debug, Clone, Queryable)]
 pub struct RoomRow {
-    pub id: i64,
+    pub id: RoomId,
     pub name: String,
     pub capacity: Option<i32>,
     pub accessibility_note: String,
@@ -55,7 +55,7 @@ pub struct RoomRow {
 
 #[derive(Debug, Clone, Queryable)]
 pub struct TrackRow {
-    pub id: i64,
+    pub id: TrackId,
     pub name: String,
     pub colour: String,
     pub position: i32,
@@ -104,7 +104,7 @@ pub fn rooms_of(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Ve
 pub fn room(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: RoomId,
 ) -> Result<RoomRow, ServiceError> {
     rooms::table
         .filter(rooms::congress_id.eq(congress))
@@ -126,10 +126,10 @@ pub fn add_room(
     congress: CongressId,
     r: &RoomInput,
     actor: Actor,
-) -> Result<i64, ServiceError> {
+) -> Result<RoomId, ServiceError> {
     write_transaction(conn, |conn| {
         let guid = new_guid();
-        let id: i64 = diesel::insert_into(rooms::table)
+        let id: RoomId = diesel::insert_into(rooms::table)
             .values(NewRoom {
                 congress_id: congress,
                 name: &r.name,
@@ -158,7 +158,7 @@ pub fn update_room(
     conn: &mut DbConnection,
     mail: &Ctx,
     congress: CongressId,
-    id: i64,
+    id: RoomId,
     r: &RoomInput,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -197,7 +197,7 @@ pub fn update_room(
 pub fn delete_room(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: RoomId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {
@@ -234,7 +234,7 @@ pub fn tracks_of(conn: &mut DbConnection, congress: CongressId) -> QueryResult<V
 pub fn track(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: TrackId,
 ) -> Result<TrackRow, ServiceError> {
     tracks::table
         .filter(tracks::congress_id.eq(congress))
@@ -250,9 +250,9 @@ pub fn add_track(
     congress: CongressId,
     t: &TrackInput,
     actor: Actor,
-) -> Result<i64, ServiceError> {
+) -> Result<TrackId, ServiceError> {
     write_transaction(conn, |conn| {
-        let id: i64 = diesel::insert_into(tracks::table)
+        let id: TrackId = diesel::insert_into(tracks::table)
             .values(NewTrack {
                 congress_id: congress,
                 name: &t.name,
@@ -278,7 +278,7 @@ pub fn add_track(
 pub fn update_track(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: TrackId,
     t: &TrackInput,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -309,7 +309,7 @@ pub fn update_track(
 pub fn delete_track(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: TrackId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {

@@ -524,7 +524,7 @@ pub fn update_profile(
 pub fn set_confirmation(
     conn: &mut DbConnection,
     speaker: &rows::Speaker,
-    session_id: i64,
+    session_id: SessionId,
     answer: &str,
 ) -> Result<(), ServiceError> {
     if !matches!(answer, "confirmed" | "declined") {

@@ -79,36 +79,41 @@ impl FromRequest for PageCtx {
 
 /// The named path segments that hold a number: `Id<key::Session>` reads `{session}`.
 pub mod key {
-    /// A path segment, by the name the route table gives it.
+    use crate::domain::{RoomId, SessionId, TrackId};
+
+    /// A path segment, by the name the route table gives it, and the id type it holds.
     pub trait Segment {
         const NAME: &'static str;
+        /// What the number is: a typed id, or a raw key where no table id fits yet.
+        type Id: From<i64> + Into<i64> + Copy + Send + 'static;
     }
 
     macro_rules! segments {
-        ($( $ty:ident = $name:literal ),+ $(,)?) => {
+        ($( $ty:ident = $name:literal => $id:ty ),+ $(,)?) => {
             $(
                 #[doc = concat!("`{", $name, "}`")]
                 pub enum $ty {}
 
                 impl Segment for $ty {
                     const NAME: &'static str = $name;
+                    type Id = $id;
                 }
             )+
         };
     }
 
     segments! {
-        Room = "room",
-        Track = "track",
-        Category = "category",
-        Question = "question",
-        Speaker = "speaker",
-        Session = "session",
-        Registration = "registration",
-        Group = "group",
-        Message = "message",
-        Token = "token",
-        Member = "member",
+        Room = "room" => RoomId,
+        Track = "track" => TrackId,
+        Category = "category" => i64,
+        Question = "question" => i64,
+        Speaker = "speaker" => i64,
+        Session = "session" => SessionId,
+        Registration = "registration" => i64,
+        Group = "group" => i64,
+        Message = "message" => i64,
+        Token = "token" => i64,
+        Member = "member" => i64,
     }
 }
 
@@ -119,14 +124,15 @@ pub struct Id<K> {
     of: PhantomData<K>,
 }
 
-impl<K> Id<K> {
-    pub fn get(&self) -> i64 {
-        self.raw
+impl<K: key::Segment> Id<K> {
+    /// The id, typed by the segment it came from.
+    pub fn get(&self) -> K::Id {
+        K::Id::from(self.raw)
     }
 }
 
 impl<K: key::Segment> Id<K> {
-    pub fn from_request(req: &HttpRequest) -> Result<Id<K>, AppError> {
+    fn from_request(req: &HttpRequest) -> Result<Id<K>, AppError> {
         let raw = req.match_info().get(K::NAME).ok_or_else(|| {
             AppError::Internal(format!("route without a {{{}}} segment", K::NAME))
         })?;
@@ -167,7 +173,10 @@ mod tests {
             .param("session", "42")
             .param("room", "4x")
             .to_http_request();
-        assert_eq!(Id::<key::Session>::from_request(&req).unwrap().get(), 42);
+        assert_eq!(
+            Id::<key::Session>::from_request(&req).unwrap().get(),
+            crate::domain::SessionId::from(42)
+        );
         assert!(matches!(
             Id::<key::Room>::from_request(&req),
             Err(AppError::NotFound(_))

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::db::rows;
 use crate::domain::enrollment::EnrollmentStatus;
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::SessionId;
 use crate::i18n::Lang;
 use crate::services::registration::{
     self as svc, ConfirmLink, Confirmation, FormData, SeatOutcome,
@@ -48,7 +49,7 @@ struct RegisterPage {
     data: FormData,
     form: RegisterForm,
     errors: Errors,
-    seats: HashMap<i64, String>,
+    seats: HashMap<SessionId, String>,
     tz: chrono_tz::Tz,
 }
 
@@ -88,7 +89,7 @@ async fn congress_and_data(
     state: &web::Data<AppState>,
     ctx: &PageCtx,
     slug: String,
-) -> Result<(rows::Congress, FormData, HashMap<i64, String>), AppError> {
+) -> Result<(rows::Congress, FormData, HashMap<SessionId, String>), AppError> {
     let lang = ctx.lang;
     with_db(state, ctx.lang, move |conn| {
         let Some(c) = programme::congress_by_slug(conn, &slug)? else {
@@ -104,10 +105,7 @@ async fn congress_and_data(
             .iter()
             .flat_map(|(_, _, s)| s.iter())
             .filter_map(|s| {
-                let count = counts
-                    .get(&crate::domain::SessionId::from(s.id))
-                    .copied()
-                    .unwrap_or_default();
+                let count = counts.get(&s.id).copied().unwrap_or_default();
                 super::views::seats_text(lang, s.capacity, count).map(|(t, _)| (s.id, t))
             })
             .collect();
@@ -533,7 +531,7 @@ pub async fn enroll(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (r, _, _) = load_manage(&state, &ctx, &token).await?;
-    let session: i64 = form
+    let session: SessionId = form
         .session
         .parse()
         .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_required.into()))?;
@@ -573,7 +571,7 @@ pub async fn leave(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (r, _, _) = load_manage(&state, &ctx, &token).await?;
-    let session: i64 = form
+    let session: SessionId = form
         .session
         .parse()
         .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_required.into()))?;

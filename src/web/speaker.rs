@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::db::rows;
 use crate::domain::programme::SpeakerRole;
+use crate::domain::SessionId;
 use crate::services::speaker_portal::{self as svc, Portal, ProfileInput, Slot};
 use crate::services::{now_utc, rate_limit};
 use crate::web::auth::CsrfToken;
@@ -376,7 +377,7 @@ pub async fn answer(
 ) -> Result<HttpResponse, AppError> {
     let (token, session) = path.into_inner();
     let speaker = open(&state, &ctx, &token).await?;
-    let session: i64 = session.parse().map_err(|_| AppError::NotFound(ctx.lang))?;
+    let session: SessionId = session.parse().map_err(|_| AppError::NotFound(ctx.lang))?;
     let answer = form.into_inner().answer;
     let result = with_db(&state, ctx.lang, move |conn| {
         Ok(svc::set_confirmation(conn, &speaker, session, &answer))

@@ -595,7 +595,7 @@ async fn people_seated_before_the_switch_keep_their_seat_and_take_no_part() {
         .unwrap();
     let g = allocation::groups(&mut conn, cid).unwrap()[0].id;
     // The demo's people took seats first come, first served; now the block switches.
-    let (seated, session): (i64, i64) = enrollments::table
+    let (seated, session): (i64, kongress::domain::SessionId) = enrollments::table
         .inner_join(sessions::table)
         .filter(sessions::slot_group_id.eq(g))
         .filter(enrollments::status.eq("enrolled"))
@@ -603,7 +603,7 @@ async fn people_seated_before_the_switch_keep_their_seat_and_take_no_part() {
         .first(&mut *conn)
         .unwrap();
     allocation::set_mode(&mut conn, cid, g, "ranked", 1, None, Actor::System).unwrap();
-    allocation::set_ranking(&mut conn, seated, g, &[session], now_utc()).unwrap();
+    allocation::set_ranking(&mut conn, seated, g, &[session.get()], now_utc()).unwrap();
     let p = allocation::preview(&mut conn, cid, g, 1).unwrap();
     assert!(!p.problem.registrations.contains(&seated));
     // Seats left are the seats minus those taken.

@@ -13,7 +13,7 @@ use kongress::services::audit::Actor;
 use kongress::services::publish;
 
 use crate::helpers::spawn_app;
-use kongress::domain::CongressId;
+use kongress::domain::{CongressId, RoomId, SessionId, TrackId};
 
 fn now() -> chrono::NaiveDateTime {
     kongress::services::now_utc()
@@ -52,7 +52,12 @@ pub fn make_congress(
         .unwrap()
 }
 
-pub fn add_room(conn: &mut DbConnection, congress: CongressId, name: &str, position: i32) -> i64 {
+pub fn add_room(
+    conn: &mut DbConnection,
+    congress: CongressId,
+    name: &str,
+    position: i32,
+) -> RoomId {
     let guid = uuid::Uuid::new_v4().to_string();
     diesel::insert_into(rooms::table)
         .values(NewRoom {
@@ -73,12 +78,12 @@ pub fn add_session(
     conn: &mut DbConnection,
     congress: CongressId,
     title: &str,
-    room: Option<i64>,
-    track: Option<i64>,
+    room: Option<RoomId>,
+    track: Option<TrackId>,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     capacity: Option<i32>,
-) -> i64 {
+) -> SessionId {
     let guid = uuid::Uuid::new_v4().to_string();
     diesel::insert_into(sessions::table)
         .values(NewSession {
@@ -130,10 +135,10 @@ fn build_programme(
         let first = NaiveDate::from_ymd_opt(2027, 5, 10).unwrap();
         let last = first + chrono::Days::new(days - 1);
         let c = make_congress(conn, slug, "Europe/Berlin", first, last);
-        let room_ids: Vec<i64> = (0..n_rooms)
+        let room_ids: Vec<RoomId> = (0..n_rooms)
             .map(|i| add_room(conn, c, &format!("Room {i}"), i as i32))
             .collect();
-        let track_ids: Vec<i64> = (0..5)
+        let track_ids: Vec<TrackId> = (0..5)
             .map(|i| {
                 diesel::insert_into(tracks::table)
                     .values(NewTrack {

@@ -578,7 +578,10 @@ fn pending_with_pick(app: &TestApp, n: usize, workshop: Option<i64>) {
             language: kongress::i18n::Lang::De,
             answers: vec![],
             consent_public: false,
-            picks: group.zip(workshop).into_iter().collect(),
+            picks: group
+                .zip(workshop.map(kongress::domain::SessionId::from))
+                .into_iter()
+                .collect(),
             rankings: vec![],
         };
         kongress::services::registration::register(

@@ -684,8 +684,8 @@ async fn the_speaker_page_marks_changes_since_the_last_visit() {
     let (_, congress) = demo_with_links(&app);
     let links = queued_links(&app);
     let (session, room, start, end, email): (
-        i64,
-        Option<i64>,
+        kongress::domain::SessionId,
+        Option<kongress::domain::RoomId>,
         chrono::NaiveDateTime,
         chrono::NaiveDateTime,
         String,
@@ -713,10 +713,10 @@ async fn the_speaker_page_marks_changes_since_the_last_visit() {
             |t: chrono::NaiveDateTime| Utc.from_utc_datetime(&t) + chrono::Duration::minutes(30);
         // Half an hour later; the next plenary item moves too, so nothing overlaps.
         let next: Vec<(
-            i64,
+            kongress::domain::SessionId,
             chrono::NaiveDateTime,
             chrono::NaiveDateTime,
-            Option<i64>,
+            Option<kongress::domain::RoomId>,
         )> = sessions::table
             .filter(sessions::congress_id.eq(congress))
             .filter(sessions::starts_at.ge(end))

@@ -1,7 +1,7 @@
 //! What the participant sees and owns: the manage page, the form, the data download, deletion.
 
 use super::*;
-use crate::domain::CongressId;
+use crate::domain::{CongressId, RoomId, SessionId};
 
 /// A line of the manage page: a session that takes enrollments, and where the person stands.
 pub struct WorkshopLine {
@@ -24,7 +24,7 @@ pub fn overview(
         .order((sessions::starts_at, sessions::title))
         .select(rows::Session::as_select())
         .load(conn)?;
-    let mine: Vec<(i64, i64, String, i64)> = enrollments::table
+    let mine: Vec<(i64, SessionId, String, i64)> = enrollments::table
         .filter(enrollments::registration_id.eq(r.id))
         .filter(enrollments::status.ne("cancelled"))
         .select((
@@ -34,10 +34,10 @@ pub fn overview(
             enrollments::position,
         ))
         .load(conn)?;
-    let room_names: std::collections::HashMap<i64, String> = rooms::table
+    let room_names: std::collections::HashMap<RoomId, String> = rooms::table
         .filter(rooms::congress_id.eq(r.congress_id))
         .select((rooms::id, rooms::name))
-        .load::<(i64, String)>(conn)?
+        .load::<(RoomId, String)>(conn)?
         .into_iter()
         .collect();
     let mut out = vec![];

@@ -41,7 +41,7 @@ use crate::domain::registration::{
     confirmation_deadline, transition, Effect, MailKind, RegistrationEvent, RegistrationStatus,
 };
 use crate::domain::seats::{Admission, WaitlistReason};
-use crate::domain::CongressId;
+use crate::domain::{CongressId, SessionId};
 use crate::i18n::Lang;
 
 /// Runs a registration command as one write transaction, and runs it again (up to three times
@@ -86,9 +86,9 @@ pub struct RegistrationInput {
     pub answers: Vec<(i64, String)>,
     pub consent_public: bool,
     /// (slot group, chosen session) for first-come-first-served blocks.
-    pub picks: Vec<(i64, i64)>,
+    pub picks: Vec<(i64, SessionId)>,
     /// (slot group, sessions best first) for blocks allocated by ranked preferences.
-    pub rankings: Vec<(i64, Vec<i64>)>,
+    pub rankings: Vec<(i64, Vec<SessionId>)>,
 }
 
 /// The participant's manage link (the same in every email).

@@ -3,6 +3,7 @@
 use super::*;
 use crate::domain::enrollment::{self, CounterEffect, EnrollmentEvent, EnrollmentStatus};
 use crate::domain::CongressId;
+use crate::domain::SessionId;
 
 /// Takes a congress place (and category quota) atomically, or says why not (rule 1).
 pub fn take_place(
@@ -83,7 +84,7 @@ pub enum SeatOutcome {
 }
 
 /// Takes one seat of a session atomically: never more than min(session, room) capacity.
-pub(super) fn take_seat(conn: &mut DbConnection, session: i64) -> QueryResult<bool> {
+pub(super) fn take_seat(conn: &mut DbConnection, session: SessionId) -> QueryResult<bool> {
     let n = diesel::sql_query(
         "UPDATE sessions SET enrolled_count = enrolled_count + 1 \
          WHERE id = $1 AND capacity IS NOT NULL AND enrolled_count < capacity \
@@ -96,7 +97,7 @@ pub(super) fn take_seat(conn: &mut DbConnection, session: i64) -> QueryResult<bo
 
 /// session id, title, enrollment status, start, end
 type HeldSession = (
-    i64,
+    SessionId,
     String,
     String,
     Option<NaiveDateTime>,
@@ -109,7 +110,7 @@ type EnrollmentRow = (i64, String, i64);
 fn enrollment_of(
     conn: &mut DbConnection,
     registration: i64,
-    session: i64,
+    session: SessionId,
 ) -> QueryResult<Option<EnrollmentRow>> {
     enrollments::table
         .filter(enrollments::registration_id.eq(registration))
@@ -129,7 +130,7 @@ fn enrollment_of(
 pub fn enroll(
     conn: &mut DbConnection,
     r: &rows::Registration,
-    session: i64,
+    session: SessionId,
     now: NaiveDateTime,
 ) -> Result<SeatOutcome, ServiceError> {
     // The session with its block's mode, in one query.
@@ -276,7 +277,7 @@ pub(super) fn enroll_chosen(
     r: &rows::Registration,
     now: NaiveDateTime,
 ) -> Result<Vec<String>, ServiceError> {
-    let picks: Vec<(i64, String)> = preferences::table
+    let picks: Vec<(SessionId, String)> = preferences::table
         .inner_join(slot_groups::table)
         .inner_join(sessions::table)
         .filter(preferences::registration_id.eq(r.id))
@@ -302,7 +303,7 @@ pub fn leave(
     conn: &mut DbConnection,
     ctx: &Ctx,
     r: &rows::Registration,
-    session: i64,
+    session: SessionId,
     now: NaiveDateTime,
 ) -> Result<bool, ServiceError> {
     let Some((id, from, version)) = enrollment_of(conn, r.id, session)? else {
@@ -342,7 +343,7 @@ pub(super) fn leave_all(
     r: &rows::Registration,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
-    let held: Vec<i64> = enrollments::table
+    let held: Vec<SessionId> = enrollments::table
         .filter(enrollments::registration_id.eq(r.id))
         .filter(enrollments::status.ne("cancelled"))
         .select(enrollments::session_id)
@@ -357,7 +358,7 @@ pub(super) fn leave_all(
 pub fn participant_enroll(
     conn: &mut DbConnection,
     id: i64,
-    session: i64,
+    session: SessionId,
     now: NaiveDateTime,
 ) -> Result<SeatOutcome, ServiceError> {
     write_retrying(conn, |conn| {
@@ -374,7 +375,7 @@ pub fn participant_leave(
     conn: &mut DbConnection,
     ctx: &Ctx,
     id: i64,
-    session: i64,
+    session: SessionId,
     now: NaiveDateTime,
 ) -> Result<bool, ServiceError> {
     write_retrying(conn, |conn| {
@@ -396,7 +397,7 @@ pub fn enrolled_sessions(conn: &mut DbConnection, registration: i64) -> QueryRes
 pub fn seat_status(
     conn: &mut DbConnection,
     registration: i64,
-    session: i64,
+    session: SessionId,
 ) -> QueryResult<Option<EnrollmentStatus>> {
     Ok(enrollment_of(conn, registration, session)?
         .and_then(|(_, status, _)| EnrollmentStatus::parse(&status)))
@@ -431,7 +432,7 @@ pub(super) fn store_enrollment(
 /// (never below zero).
 pub(super) fn count(
     conn: &mut DbConnection,
-    session: i64,
+    session: SessionId,
     effect: CounterEffect,
 ) -> QueryResult<()> {
     let target = sessions::table.find(session);

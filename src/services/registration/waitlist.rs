@@ -5,12 +5,12 @@ use crate::domain::enrollment::{
     self, CongressQueuePlace, CounterEffect, EnrollmentEvent, EnrollmentStatus, QueuePlace,
 };
 use crate::domain::seats;
-use crate::domain::CongressId;
+use crate::domain::{CongressId, RoomId, SessionId};
 
 /// Waitlist position of an enrollment (1-based), counting only people ahead in the queue.
 pub fn waitlist_position(
     conn: &mut DbConnection,
-    session: i64,
+    session: SessionId,
     position: i64,
     id: i64,
 ) -> QueryResult<i64> {
@@ -35,7 +35,7 @@ pub fn waitlist_position(
 pub fn promote_workshop_waitlist(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    session: i64,
+    session: SessionId,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
     let (capacity, enrolled, room_capacity): (Option<i32>, i32, Option<i32>) = sessions::table
@@ -183,7 +183,7 @@ pub fn organizer_promote(
     conn: &mut DbConnection,
     ctx: &Ctx,
     congress: CongressId,
-    session: i64,
+    session: SessionId,
     organizer: i64,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
@@ -209,7 +209,7 @@ pub fn organizer_promote(
                 congress_id: Some(congress),
                 kind: "session.waitlist_promoted",
                 entity: "session",
-                entity_id: Some(session),
+                entity_id: Some(session.get()),
                 before: None,
                 after: Some(serde_json::json!({ "promoted": promoted })),
             },
@@ -222,9 +222,9 @@ pub fn organizer_promote(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RaisedCapacity {
     /// A session's own seats.
-    Session(i64),
+    Session(SessionId),
     /// A room's capacity: every session in it.
-    Room(i64),
+    Room(RoomId),
     /// The congress's capacity or a category's quota: the congress waitlist.
     Congress(CongressId),
 }
@@ -243,7 +243,7 @@ pub fn promote_after_capacity_change(
         .filter(sessions::waitlisted_count.gt(0))
         .select(sessions::id)
         .into_boxed();
-    let waiting: Vec<i64> = match raised {
+    let waiting: Vec<SessionId> = match raised {
         RaisedCapacity::Session(id) => with_queue.filter(sessions::id.eq(id)).load(conn)?,
         RaisedCapacity::Room(id) => with_queue
             .filter(sessions::room_id.eq(id))

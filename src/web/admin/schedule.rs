@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::domain::conflicts::{ConflictReport, Severity, SHOWN_CONFLICTS};
 use crate::domain::time::{local_date_of, local_to_utc, parse_time_zone};
-use crate::domain::CongressId;
+use crate::domain::{CongressId, RoomId, SessionId};
 use crate::i18n::admin::{conflict_message, conflict_messages, NAMED_CONFLICTS};
 use crate::i18n::Lang;
 use crate::services::audit::Actor;
@@ -44,7 +44,7 @@ pub struct PlaceForm {
 
 /// A session in the grid or the unscheduled list.
 pub struct Item {
-    pub id: i64,
+    pub id: SessionId,
     pub title: String,
     pub time: String,
     pub speakers: String,
@@ -81,7 +81,7 @@ struct SchedulePage {
     items: Vec<Item>,
     unscheduled: Vec<usize>,
     elsewhere: Vec<usize>,
-    conflicts: Vec<(bool, i64, String, String)>,
+    conflicts: Vec<(bool, SessionId, String, String)>,
     /// "and 1,234 more" when the conflict list is cut short; empty otherwise.
     more_conflicts: String,
     error: String,
@@ -149,7 +149,7 @@ fn build(
     admin: &AdminCtx,
     l: Loaded,
     day: NaiveDate,
-    failed: Option<(i64, PlaceForm, Vec<String>)>,
+    failed: Option<(SessionId, PlaceForm, Vec<String>)>,
     error: String,
 ) -> SchedulePage {
     let lang = ctx.lang;
@@ -158,8 +158,8 @@ fn build(
         .as_ref()
         .map(|c| c.slug.clone())
         .unwrap_or_default();
-    let mut problems: HashMap<i64, Vec<(bool, String)>> = HashMap::new();
-    let titles: HashMap<i64, String> = l
+    let mut problems: HashMap<SessionId, Vec<(bool, String)>> = HashMap::new();
+    let titles: HashMap<SessionId, String> = l
         .sessions
         .iter()
         .map(|s| (s.row.id, s.row.title.clone()))
@@ -167,8 +167,7 @@ fn build(
     // Only the listed conflicts become messages; the rest are counted (and show as a badge on
     // their sessions), so a programme where everything clashes costs what is shown.
     let mut conflicts = vec![];
-    for (sid, c) in &l.conflicts.shown {
-        let sid = sid.get();
+    for (sid, c) in l.conflicts.shown.iter().map(|(s, c)| (*s, c)) {
         let msg = conflict_message(lang, c, &l.speaker_names);
         let is_error = c.severity() == Severity::Error;
         problems
@@ -192,7 +191,7 @@ fn build(
     };
 
     let mut items = vec![];
-    let mut on_day: Vec<(usize, i64, DateTime<Utc>, DateTime<Utc>)> = vec![];
+    let mut on_day: Vec<(usize, RoomId, DateTime<Utc>, DateTime<Utc>)> = vec![];
     let mut unscheduled = vec![];
     let mut elsewhere = vec![];
     for s in &l.sessions {
@@ -245,11 +244,7 @@ fn build(
             unlisted: None,
             open: false,
         };
-        if let Some(badge) = l
-            .conflicts
-            .badges
-            .get(&crate::domain::SessionId::from(s.row.id))
-        {
+        if let Some(badge) = l.conflicts.badges.get(&s.row.id) {
             let listed = |severity| {
                 item.problems
                     .iter()
@@ -292,7 +287,7 @@ fn build(
         (None, None) => start + Duration::hours(10),
     };
     let n_rows = ((end - start).num_minutes() / 5).max(1) as usize;
-    let col: HashMap<i64, usize> = l.rooms.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let col: HashMap<RoomId, usize> = l.rooms.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let mut starts: HashMap<(usize, usize), (usize, usize)> = HashMap::new();
     let mut busy_until = vec![0usize; l.rooms.len()];
     on_day.sort_by_key(|x| x.2);
@@ -390,7 +385,7 @@ pub async fn grid(
 }
 
 /// Room (if any), start and end of a placement.
-type Slot = (Option<i64>, DateTime<Utc>, DateTime<Utc>);
+type Slot = (Option<RoomId>, DateTime<Utc>, DateTime<Utc>);
 
 fn parse_place(ctx: &PageCtx, tz: Tz, f: &PlaceForm) -> Result<Slot, Vec<String>> {
     let a = ctx.t.a;
@@ -406,7 +401,7 @@ fn parse_place(ctx: &PageCtx, tz: Tz, f: &PlaceForm) -> Result<Slot, Vec<String>
     }
     let room = match f.room.trim() {
         "" => None,
-        r => match r.parse::<i64>() {
+        r => match r.parse::<RoomId>() {
             Ok(id) => Some(id),
             Err(_) => {
                 errors.push(a.err_required.to_string());

@@ -9,7 +9,7 @@ use askama::Template;
 
 use crate::app::AppState;
 use crate::domain::programme::{SessionKind, SpeakerRole};
-use crate::domain::CongressId;
+use crate::domain::{CongressId, SessionId};
 use crate::i18n::Lang;
 use crate::services::audit::Actor;
 use crate::services::sessions::{self as svc, SessionInput, SessionSummary};
@@ -152,7 +152,7 @@ struct SessionsPage {
     ctx: PageCtx,
     chrome: Chrome,
     sessions: Vec<SessionSummary>,
-    times: HashMap<i64, String>,
+    times: HashMap<SessionId, String>,
     error: String,
 }
 
@@ -224,7 +224,7 @@ struct SessionFormPage {
     chrome: Chrome,
     form: SessionForm,
     errors: Errors,
-    editing: Option<i64>,
+    editing: Option<SessionId>,
     tracks: Vec<TrackRow>,
     speakers: Vec<SpeakerRow>,
     kinds: Vec<(&'static str, &'static str)>,
@@ -236,7 +236,7 @@ async fn form_page(
     state: &web::Data<AppState>,
     ctx: PageCtx,
     admin: &AdminCtx,
-    (status, form, errors, editing): (StatusCode, SessionForm, Errors, Option<i64>),
+    (status, form, errors, editing): (StatusCode, SessionForm, Errors, Option<SessionId>),
 ) -> Result<HttpResponse, AppError> {
     let id = admin.congress()?.id;
     let (tracks, speakers) = with_db(state, ctx.lang, move |conn| {
@@ -446,7 +446,7 @@ async fn action(
     ctx: PageCtx,
     admin: AdminCtx,
     sid: Id<key::Session>,
-    f: fn(&mut crate::db::DbConnection, CongressId, i64, Actor) -> Result<(), ServiceError>,
+    f: fn(&mut crate::db::DbConnection, CongressId, SessionId, Actor) -> Result<(), ServiceError>,
 ) -> Result<HttpResponse, AppError> {
     let sid = sid.get();
     let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::db::rows;
 use crate::domain::programme::{SessionKind, SpeakerRole};
 use crate::domain::registration::RegistrationStatus;
-use crate::domain::Severity;
+use crate::domain::{RoomId, SessionId, Severity, TrackId};
 use crate::i18n::Lang;
 use crate::services::people::{self as svc_people, Filter};
 use crate::services::sessions::{self as svc, SessionInput};
@@ -75,7 +75,7 @@ fn service_problem(req: &HttpRequest, e: ServiceError) -> ApiError {
 }
 
 /// A path id that is not a number names no session.
-fn session_id(req: &HttpRequest, raw: &str) -> Result<i64, ApiError> {
+fn session_id(req: &HttpRequest, raw: &str) -> Result<SessionId, ApiError> {
     raw.parse()
         .map_err(|_| service_problem(req, ServiceError::NotFound))
 }
@@ -166,7 +166,7 @@ impl SessionIn {
             } else {
                 language
             },
-            track_id: self.track_id,
+            track_id: self.track_id.map(TrackId::from),
             capacity: self.capacity,
             speakers,
         })
@@ -200,13 +200,13 @@ fn draft_out(
 ) -> DraftSessionOut {
     let utc = |t: Option<NaiveDateTime>| t.map(|t| t.and_utc().to_rfc3339());
     DraftSessionOut {
-        id: row.id,
+        id: row.id.get(),
         guid: row.guid.clone(),
         title: row.title.clone(),
         kind: row.kind.clone(),
         status: row.status.clone(),
-        track_id: row.track_id,
-        room_id: row.room_id,
+        track_id: row.track_id.map(i64::from),
+        room_id: row.room_id.map(i64::from),
         start: utc(row.starts_at),
         end: utc(row.ends_at),
         capacity: row.capacity,
@@ -364,7 +364,7 @@ pub async fn schedule_session(
         }
     };
     let (bearer, congress) = (token.bearer, token.congress.id);
-    let room = slot.room_id;
+    let room = slot.room_id.map(RoomId::from);
     let ((row, speakers), w) = with_db(&state, Lang::En, move |conn| {
         Ok(
             svc::place(conn, congress, id, room, start, end, bearer.actor())

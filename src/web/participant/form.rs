@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, SessionId};
 use crate::services::registration::{FormData, RegistrationInput};
 use crate::web::extract::PageCtx;
 use crate::web::forms::{Errors, FormMap};
@@ -62,7 +62,7 @@ impl RegisterForm {
         }
     }
 
-    pub fn ranked_as(&self, group: &i64, k: &i32, session: &i64) -> bool {
+    pub fn ranked_as(&self, group: &i64, k: &i32, session: &SessionId) -> bool {
         self.ranks
             .get(&format!("rank_{group}_{k}"))
             .is_some_and(|v| *v == session.to_string())
@@ -82,7 +82,7 @@ impl RegisterForm {
             .is_some_and(|v| v.iter().any(|x| x == option))
     }
 
-    pub fn picked(&self, group: &i64, session: &i64) -> bool {
+    pub fn picked(&self, group: &i64, session: &SessionId) -> bool {
         self.picks
             .get(&group.to_string())
             .is_some_and(|v| *v == session.to_string())
@@ -165,7 +165,7 @@ impl RegisterForm {
         for (group, _, sessions) in &data.groups {
             match self.picks.get(&group.to_string()).map(String::as_str) {
                 None | Some("") => {}
-                Some(v) => match v.parse::<i64>() {
+                Some(v) => match v.parse::<SessionId>() {
                     Ok(s) if sessions.iter().any(|x| x.id == s) => picks.push((*group, s)),
                     _ => e.add_owned(format!("workshop_{group}"), a.err_required),
                 },
@@ -173,7 +173,7 @@ impl RegisterForm {
         }
         let mut rankings = vec![];
         for (group, _, depth, sessions) in &data.ranked {
-            let mut chosen: Vec<i64> = vec![];
+            let mut chosen: Vec<SessionId> = vec![];
             for k in 1..=*depth {
                 match self
                     .ranks
@@ -181,7 +181,7 @@ impl RegisterForm {
                     .map(String::as_str)
                 {
                     None | Some("") => {}
-                    Some(v) => match v.parse::<i64>() {
+                    Some(v) => match v.parse::<SessionId>() {
                         Ok(s) if sessions.iter().any(|x| x.id == s) && !chosen.contains(&s) => {
                             chosen.push(s)
                         }

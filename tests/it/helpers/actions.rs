@@ -91,7 +91,7 @@ impl TestApp {
         let c = self.congress_row();
         let picks = who
             .workshop
-            .map(|w| vec![(self.slot_group_of(w), w)])
+            .map(|w| vec![(self.slot_group_of(w), kongress::domain::SessionId::from(w))])
             .unwrap_or_default();
         let input = RegistrationInput {
             category_id: self.category_id(who.category),

@@ -45,6 +45,9 @@ pub struct ListView<L: SetupList> {
     pub editing: Option<i64>,
 }
 
+/// The id of a list's rows (`RoomId` for rooms).
+pub type IdOf<L> = <<L as SetupList>::Key as key::Segment>::Id;
+
 /// One kind of set-up list.
 pub trait SetupList: Sized + 'static {
     /// Navigation key and URL segment ("rooms").
@@ -63,26 +66,26 @@ pub trait SetupList: Sized + 'static {
     fn get(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: IdOf<Self>,
     ) -> Result<Self::Row, ServiceError>;
     fn add(
         conn: &mut DbConnection,
         congress: CongressId,
         input: &Self::Input,
         actor: Actor,
-    ) -> Result<i64, ServiceError>;
+    ) -> Result<IdOf<Self>, ServiceError>;
     fn update(
         conn: &mut DbConnection,
         mail: &Ctx,
         congress: CongressId,
-        id: i64,
+        id: IdOf<Self>,
         input: &Self::Input,
         actor: Actor,
     ) -> Result<(), ServiceError>;
     fn delete(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: IdOf<Self>,
         actor: Actor,
     ) -> Result<(), ServiceError>;
     fn render(view: ListView<Self>) -> Result<String, askama::Error>;
@@ -220,7 +223,7 @@ pub async fn edit<L: SetupList>(
         status: StatusCode::OK,
         form: Some(L::form_of(&row)),
         errors: Errors::default(),
-        editing: Some(id),
+        editing: Some(id.into()),
     };
     show(&req, &state, ctx, &admin, shown).await
 }
@@ -255,7 +258,7 @@ pub async fn save<L: SetupList>(
         status: INVALID,
         form: Some(form),
         errors,
-        editing: Some(id),
+        editing: Some(id.into()),
     };
     show(&req, &state, ctx, &admin, shown).await
 }

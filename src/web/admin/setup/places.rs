@@ -1,6 +1,7 @@
 //! The venue's set-up lists: rooms and tracks.
 
 use super::*;
+use crate::domain::{RoomId, TrackId};
 
 // ---- rooms ----
 
@@ -71,7 +72,7 @@ impl SetupList for Rooms {
     fn get(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: RoomId,
     ) -> Result<RoomRow, ServiceError> {
         svc::room(conn, congress, id)
     }
@@ -80,14 +81,14 @@ impl SetupList for Rooms {
         congress: CongressId,
         i: &RoomInput,
         actor: Actor,
-    ) -> Result<i64, ServiceError> {
+    ) -> Result<RoomId, ServiceError> {
         svc::add_room(conn, congress, i, actor)
     }
     fn update(
         conn: &mut DbConnection,
         mail: &Ctx,
         congress: CongressId,
-        id: i64,
+        id: RoomId,
         i: &RoomInput,
         actor: Actor,
     ) -> Result<(), ServiceError> {
@@ -96,7 +97,7 @@ impl SetupList for Rooms {
     fn delete(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: RoomId,
         actor: Actor,
     ) -> Result<(), ServiceError> {
         svc::delete_room(conn, congress, id, actor)
@@ -180,7 +181,7 @@ impl SetupList for Tracks {
     fn get(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: TrackId,
     ) -> Result<TrackRow, ServiceError> {
         svc::track(conn, congress, id)
     }
@@ -189,14 +190,14 @@ impl SetupList for Tracks {
         congress: CongressId,
         i: &TrackInput,
         actor: Actor,
-    ) -> Result<i64, ServiceError> {
+    ) -> Result<TrackId, ServiceError> {
         svc::add_track(conn, congress, i, actor)
     }
     fn update(
         conn: &mut DbConnection,
         _mail: &Ctx,
         congress: CongressId,
-        id: i64,
+        id: TrackId,
         i: &TrackInput,
         actor: Actor,
     ) -> Result<(), ServiceError> {
@@ -205,7 +206,7 @@ impl SetupList for Tracks {
     fn delete(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: TrackId,
         actor: Actor,
     ) -> Result<(), ServiceError> {
         svc::delete_track(conn, congress, id, actor)
