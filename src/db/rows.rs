@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::*;
 use crate::domain::CongressId;
+use crate::domain::OrganizerId;
 use crate::domain::RoomId;
 use crate::domain::SessionId;
 use crate::domain::TrackId;
@@ -250,7 +251,7 @@ pub struct NewScheduleVersion<'a> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organizers)]
 pub struct Organizer {
-    pub id: i64,
+    pub id: crate::domain::OrganizerId,
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
@@ -273,7 +274,7 @@ pub struct NewOrganizer<'a> {
 #[diesel(table_name = audit_log)]
 pub struct NewAuditEntry<'a> {
     pub congress_id: Option<CongressId>,
-    pub organizer_id: Option<i64>,
+    pub organizer_id: Option<OrganizerId>,
     pub actor: &'a str,
     pub kind: &'a str,
     pub entity: &'a str,

@@ -9,6 +9,7 @@ use super::{now_utc, tokens, ServiceError};
 use crate::db::schema::api_tokens;
 use crate::db::DbConnection;
 use crate::domain::CongressId;
+use crate::domain::OrganizerId;
 
 /// A token as the back office lists it (never the token itself).
 #[derive(Debug, Clone)]
@@ -25,7 +26,7 @@ pub struct TokenRow {
 pub struct Bearer {
     pub token_id: i64,
     pub congress_id: CongressId,
-    pub organizer_id: Option<i64>,
+    pub organizer_id: Option<OrganizerId>,
 }
 
 impl Bearer {
@@ -42,7 +43,7 @@ impl Bearer {
 pub fn create(
     conn: &mut DbConnection,
     congress: CongressId,
-    organizer: i64,
+    organizer: OrganizerId,
     name: &str,
 ) -> Result<(i64, String), ServiceError> {
     let name = name.trim();
@@ -151,17 +152,18 @@ pub fn authenticate(conn: &mut DbConnection, token: &str) -> QueryResult<Option<
     if !tokens::plausible(token) {
         return Ok(None);
     }
-    let row: Option<(i64, CongressId, Option<i64>, Option<NaiveDateTime>)> = api_tokens::table
-        .filter(api_tokens::token_hash.eq(tokens::hash(token)))
-        .filter(api_tokens::revoked_at.is_null())
-        .select((
-            api_tokens::id,
-            api_tokens::congress_id,
-            api_tokens::organizer_id,
-            api_tokens::last_used_at,
-        ))
-        .first(conn)
-        .optional()?;
+    let row: Option<(i64, CongressId, Option<OrganizerId>, Option<NaiveDateTime>)> =
+        api_tokens::table
+            .filter(api_tokens::token_hash.eq(tokens::hash(token)))
+            .filter(api_tokens::revoked_at.is_null())
+            .select((
+                api_tokens::id,
+                api_tokens::congress_id,
+                api_tokens::organizer_id,
+                api_tokens::last_used_at,
+            ))
+            .first(conn)
+            .optional()?;
     let Some((token_id, congress_id, organizer_id, last)) = row else {
         return Ok(None);
     };

@@ -5,12 +5,12 @@ use diesel::prelude::*;
 use crate::db::rows::NewAuditEntry;
 use crate::db::schema::audit_log;
 use crate::db::DbConnection;
-use crate::domain::CongressId;
+use crate::domain::{CongressId, OrganizerId};
 
 /// Who made a change.
 #[derive(Debug, Clone, Copy)]
 pub enum Actor {
-    Organizer(i64),
+    Organizer(OrganizerId),
     /// The command line (`kongress demo`, `import`, `create-organizer`).
     Cli,
     System,
@@ -21,7 +21,7 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn parts(self) -> (&'static str, Option<i64>) {
+    fn parts(self) -> (&'static str, Option<OrganizerId>) {
         match self {
             Actor::Organizer(id) => ("organizer", Some(id)),
             Actor::Cli => ("cli", None),

@@ -11,6 +11,7 @@ use crate::db::rows::{self, NewCongress, NewCongressDay};
 use crate::db::schema::{congress_days, congresses, sessions};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::time::congress_days as days_between;
+use crate::domain::OrganizerId;
 use crate::domain::{CongressId, Slug};
 
 /// Validated settings of a congress (times already in UTC).
@@ -59,7 +60,7 @@ fn slug_taken(
 pub fn create(
     conn: &mut DbConnection,
     s: &CongressSettings,
-    creator: i64,
+    creator: OrganizerId,
 ) -> Result<CongressId, ServiceError> {
     write_transaction(conn, |conn| {
         create_in(conn, s, Some(creator), Actor::Organizer(creator)).map(|(id, _)| id)
@@ -73,7 +74,7 @@ pub fn create(
 pub fn create_in(
     conn: &mut DbConnection,
     s: &CongressSettings,
-    owner: Option<i64>,
+    owner: Option<OrganizerId>,
     actor: Actor,
 ) -> Result<(CongressId, String), ServiceError> {
     Slug::parse(&s.slug).map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
@@ -166,7 +167,7 @@ pub fn update(
     id: CongressId,
     s: &CongressSettings,
     labels: &[DayLabel],
-    actor: i64,
+    actor: OrganizerId,
 ) -> Result<(), ServiceError> {
     Slug::parse(&s.slug).map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
     write_transaction(conn, |conn| {

@@ -18,6 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::time::local_to_utc;
+use crate::domain::OrganizerId;
 use crate::domain::{CongressId, RoomId, SessionId, TrackId};
 
 pub const DEMO_SLUG: &str = "smart-city-2027";
@@ -334,7 +335,7 @@ fn insert_programme(
     first: NaiveDate,
     second: NaiveDate,
     today: NaiveDate,
-    owner: Option<i64>,
+    owner: Option<OrganizerId>,
 ) -> Result<(CongressId, usize), ServiceError> {
     let now = now_utc();
     let at = |day: NaiveDate, t: NaiveTime| {

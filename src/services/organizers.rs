@@ -13,6 +13,7 @@ use crate::db::schema::{congress_roles, organizers};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::CongressId;
 use crate::domain::EmailAddress;
+use crate::domain::OrganizerId;
 
 /// Shortest password we accept: long enough for a passphrase, short enough to type.
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -45,7 +46,7 @@ pub fn create_organizer(
     password: &str,
     is_admin: bool,
     actor: Actor,
-) -> Result<i64, ServiceError> {
+) -> Result<OrganizerId, ServiceError> {
     let email =
         EmailAddress::parse(email).map_err(|e| ServiceError::invalid("email", e.to_string()))?;
     if password.chars().count() < MIN_PASSWORD_LEN {
@@ -65,7 +66,7 @@ pub fn create_organizer(
                 "an organizer with this email exists already".into(),
             ));
         }
-        let id: i64 = diesel::insert_into(organizers::table)
+        let id: OrganizerId = diesel::insert_into(organizers::table)
             .values(NewOrganizer {
                 email: email.as_str(),
                 display_name: "",
@@ -82,7 +83,7 @@ pub fn create_organizer(
                 congress_id: None,
                 kind: "organizer.created",
                 entity: "organizer",
-                entity_id: Some(id),
+                entity_id: Some(id.get()),
                 before: None,
                 after: Some(serde_json::json!({ "is_admin": is_admin })),
             },
@@ -92,7 +93,7 @@ pub fn create_organizer(
 }
 
 /// The organizer with this email address (as stored, lowercased domain), if any.
-pub fn id_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<i64>> {
+pub fn id_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<OrganizerId>> {
     organizers::table
         .filter(organizers::email.eq(email))
         .select(organizers::id)
@@ -103,7 +104,7 @@ pub fn id_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<i
 /// Gives an organizer a role in a congress (owner, editor, checkin).
 pub fn grant_role(
     conn: &mut DbConnection,
-    organizer_id: i64,
+    organizer_id: OrganizerId,
     congress_id: CongressId,
     role: &str,
 ) -> QueryResult<()> {
@@ -120,7 +121,10 @@ pub fn grant_role(
 
 /// Outcome of a login attempt.
 pub enum Login {
-    Ok { id: i64, password_hash: String },
+    Ok {
+        id: OrganizerId,
+        password_hash: String,
+    },
     Wrong,
 }
 
@@ -141,7 +145,7 @@ pub enum LoginStart {
 /// A login past the rate limits, waiting for its password check.
 pub struct PendingLogin {
     email: String,
-    account: Option<(i64, String)>,
+    account: Option<(OrganizerId, String)>,
 }
 
 impl PendingLogin {
@@ -175,7 +179,7 @@ pub fn begin_login(
     {
         return Ok(LoginStart::Throttled);
     }
-    let account: Option<(i64, String)> = organizers::table
+    let account: Option<(OrganizerId, String)> = organizers::table
         .filter(organizers::email.eq(&email))
         .select((organizers::id, organizers::password_hash))
         .first(conn)
@@ -226,7 +230,7 @@ pub fn finish_login(
 /// The stored password hash of an organizer, to check before a password change.
 pub fn password_hash_of(
     conn: &mut DbConnection,
-    organizer_id: i64,
+    organizer_id: OrganizerId,
 ) -> Result<String, ServiceError> {
     Ok(organizers::table
         .find(organizer_id)
@@ -254,7 +258,7 @@ pub fn rehash_password(
 /// changed meanwhile (another session): every other session ends with it.
 pub fn store_password(
     conn: &mut DbConnection,
-    organizer_id: i64,
+    organizer_id: OrganizerId,
     old_hash: &str,
     new_hash: &str,
 ) -> Result<(), ServiceError> {
@@ -278,7 +282,7 @@ pub fn store_password(
                 congress_id: None,
                 kind: "organizer.password_changed",
                 entity: "organizer",
-                entity_id: Some(organizer_id),
+                entity_id: Some(organizer_id.get()),
                 before: None,
                 after: None,
             },
@@ -299,7 +303,7 @@ pub struct MyCongress {
 /// The congresses an organizer works on (all of them for instance admins).
 pub fn congresses_of(
     conn: &mut DbConnection,
-    organizer_id: i64,
+    organizer_id: OrganizerId,
     is_admin: bool,
 ) -> Result<Vec<MyCongress>, ServiceError> {
     use crate::db::schema::congresses;
@@ -347,13 +351,13 @@ pub fn congresses_of(
 
 /// A member of a congress's team.
 pub struct Member {
-    pub organizer_id: i64,
+    pub organizer_id: OrganizerId,
     pub email: String,
     pub role: String,
 }
 
 pub fn team_of(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<Member>> {
-    let rows: Vec<(i64, String, String)> = congress_roles::table
+    let rows: Vec<(OrganizerId, String, String)> = congress_roles::table
         .inner_join(organizers::table)
         .filter(congress_roles::congress_id.eq(congress))
         .order(organizers::email)
@@ -384,14 +388,14 @@ pub fn set_member(
     congress: CongressId,
     email: &str,
     role: &str,
-    actor: i64,
+    actor: OrganizerId,
 ) -> Result<(), ServiceError> {
     if !matches!(role, "owner" | "editor" | "checkin") {
         return Err(ServiceError::invalid("role", "unknown"));
     }
     let email = email.trim().to_lowercase();
     write_transaction(conn, |conn| {
-        let id: i64 = organizers::table
+        let id: OrganizerId = organizers::table
             .filter(organizers::email.eq(&email))
             .select(organizers::id)
             .first(conn)
@@ -425,7 +429,7 @@ pub fn set_member(
                 congress_id: Some(congress),
                 kind: "team.role_set",
                 entity: "organizer",
-                entity_id: Some(id),
+                entity_id: Some(id.get()),
                 before: before.map(|r| serde_json::json!({ "role": r })),
                 after: Some(serde_json::json!({ "role": role })),
             },
@@ -438,8 +442,8 @@ pub fn set_member(
 pub fn remove_member(
     conn: &mut DbConnection,
     congress: CongressId,
-    organizer: i64,
-    actor: i64,
+    organizer: OrganizerId,
+    actor: OrganizerId,
 ) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {
         let before: String = congress_roles::table
@@ -465,7 +469,7 @@ pub fn remove_member(
                 congress_id: Some(congress),
                 kind: "team.removed",
                 entity: "organizer",
-                entity_id: Some(organizer),
+                entity_id: Some(organizer.get()),
                 before: Some(serde_json::json!({ "role": before })),
                 after: None,
             },

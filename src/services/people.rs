@@ -25,6 +25,7 @@ use crate::db::schema::{
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::CongressId;
+use crate::domain::OrganizerId;
 use crate::domain::SessionId;
 
 /// Capital letters beyond ASCII that SQLite's `lower()` (and PostgreSQL's in a "C" locale)
@@ -629,7 +630,7 @@ pub fn check_in(
     conn: &mut DbConnection,
     congress: CongressId,
     id: i64,
-    organizer: i64,
+    organizer: OrganizerId,
     now: NaiveDateTime,
 ) -> Result<CheckIn, ServiceError> {
     write_transaction(conn, |conn| {

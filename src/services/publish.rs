@@ -18,7 +18,7 @@ use crate::domain::programme::{
     SpeakerRole,
 };
 use crate::domain::seats::effective_capacity;
-use crate::domain::{CongressId, RoomId, SessionId, SpeakerId};
+use crate::domain::{CongressId, OrganizerId, RoomId, SessionId, SpeakerId};
 
 /// The result of a publish: the new version's number and what changed.
 #[derive(Debug, Clone)]
@@ -273,7 +273,7 @@ pub fn publish(
                 congress_id,
                 number,
                 published_at: now,
-                published_by: organizer,
+                published_by: organizer.map(OrganizerId::get),
                 changelog: &changelog_json,
                 snapshot: &snapshot_json,
             })

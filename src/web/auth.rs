@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::db::rows;
 use crate::db::schema::{congress_roles, congresses, organizers};
+use crate::domain::OrganizerId;
 use crate::web::error::AppError;
 use crate::web::limits::MAX_BODY_BYTES;
 
@@ -109,7 +110,7 @@ pub struct SiteRoute {
 /// The logged-in organizer.
 #[derive(Debug, Clone)]
 pub struct Viewer {
-    pub id: i64,
+    pub id: OrganizerId,
     pub email: String,
     pub is_admin: bool,
 }
@@ -166,7 +167,7 @@ impl FromRequest for AdminCtx {
 #[derive(Serialize, Deserialize)]
 struct SessionData {
     /// organizer id
-    o: i64,
+    o: OrganizerId,
     /// expiry, unix seconds
     e: i64,
     /// a tag of the password hash: changing the password ends every other session
@@ -184,7 +185,11 @@ pub fn password_tag(password_hash: &str) -> String {
 }
 
 /// The cookie that logs `organizer` in.
-pub fn session_cookie(state: &AppState, organizer: i64, password_hash: &str) -> Cookie<'static> {
+pub fn session_cookie(
+    state: &AppState,
+    organizer: OrganizerId,
+    password_hash: &str,
+) -> Cookie<'static> {
     let data = SessionData {
         o: organizer,
         e: Utc::now().timestamp() + SESSION_HOURS * 3600,

@@ -79,7 +79,7 @@ impl FromRequest for PageCtx {
 
 /// The named path segments that hold a number: `Id<key::Session>` reads `{session}`.
 pub mod key {
-    use crate::domain::{RoomId, SessionId, TrackId};
+    use crate::domain::{OrganizerId, RoomId, SessionId, TrackId};
 
     /// A path segment, by the name the route table gives it, and the id type it holds.
     pub trait Segment {
@@ -113,7 +113,7 @@ pub mod key {
         Group = "group" => i64,
         Message = "message" => i64,
         Token = "token" => i64,
-        Member = "member" => i64,
+        Member = "member" => OrganizerId,
     }
 }
 

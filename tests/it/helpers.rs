@@ -371,7 +371,7 @@ pub fn csrf_in(html: &str) -> String {
 
 impl TestApp {
     /// Creates an organizer directly (as `create-organizer` would).
-    pub fn organizer(&self, email: &str, admin: bool) -> i64 {
+    pub fn organizer(&self, email: &str, admin: bool) -> kongress::domain::OrganizerId {
         let mut conn = self.conn();
         kongress::services::organizers::create_organizer(
             &mut conn,
@@ -383,7 +383,7 @@ impl TestApp {
         .expect("organizer created")
     }
 
-    pub fn grant(&self, organizer: i64, slug: &str, role: &str) {
+    pub fn grant(&self, organizer: kongress::domain::OrganizerId, slug: &str, role: &str) {
         use diesel::prelude::*;
         use kongress::db::schema::congresses;
         let mut conn = self.conn();

@@ -80,7 +80,7 @@ async fn answer_before_the_body_is_sent(
 }
 
 /// A session cookie as the login would set it, for a raw request.
-fn session_of(app: &TestApp, organizer: i64) -> String {
+fn session_of(app: &TestApp, organizer: kongress::domain::OrganizerId) -> String {
     let hash: String = organizers::table
         .find(organizer)
         .select(organizers::password_hash)
@@ -295,6 +295,6 @@ async fn logins_beyond_the_hashing_pool_wait_briefly_then_get_503_with_retry_aft
     assert_eq!(app.state.hashing.high_water(), 1);
     // And a right password still logs in.
     let id = app.organizer("owner@example.org", false);
-    assert!(id > 0);
+    assert!(id.get() > 0);
     app.login("owner@example.org").await;
 }

@@ -712,7 +712,7 @@ async fn check_in_by_search_and_by_code_happens_once_and_the_door_sees_nothing_e
     assert_eq!(tap(999_999, vec![]).await.status(), 404);
 
     // Two check-ins, two audit entries, by the door's account.
-    let audited: Vec<(Option<i64>, Option<i64>)> = {
+    let audited: Vec<(Option<i64>, Option<kongress::domain::OrganizerId>)> = {
         let mut conn = app.conn();
         audit_log::table
             .filter(audit_log::kind.eq("registration.checked_in"))

@@ -11,6 +11,7 @@ use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::CongressId;
 use crate::domain::MailKind;
+use crate::domain::OrganizerId;
 use crate::i18n::Lang;
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::outbox::{queue, Mail};
@@ -107,7 +108,7 @@ pub fn retry(
     conn: &mut DbConnection,
     congress: CongressId,
     message: i64,
-    organizer: i64,
+    organizer: OrganizerId,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {
@@ -290,7 +291,7 @@ pub fn send_bulk(
     ctx: &Ctx,
     congress: &rows::Congress,
     mail: &BulkMail,
-    organizer: i64,
+    organizer: OrganizerId,
 ) -> Result<usize, ServiceError> {
     let paras = paragraphs(&mail.body);
     write_transaction(conn, |conn| {

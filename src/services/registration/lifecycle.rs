@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::CongressId;
+use crate::domain::OrganizerId;
 
 /// How a registration attempt ended (the page says the same in both cases, so nobody can find
 /// out whether an address is registered).
@@ -556,7 +557,7 @@ pub fn cancel(
     conn: &mut DbConnection,
     ctx: &Ctx,
     id: i64,
-    by_organizer: Option<i64>,
+    by_organizer: Option<OrganizerId>,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
     write_retrying(conn, |conn| {
@@ -633,7 +634,7 @@ pub fn approve(
     ctx: &Ctx,
     congress: CongressId,
     id: i64,
-    organizer: i64,
+    organizer: OrganizerId,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
     write_retrying(conn, |conn| {
@@ -669,7 +670,7 @@ pub fn decline(
     ctx: &Ctx,
     congress: CongressId,
     id: i64,
-    organizer: i64,
+    organizer: OrganizerId,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
     write_retrying(conn, |conn| {

@@ -5,6 +5,7 @@ use crate::domain::enrollment::{
     self, CongressQueuePlace, CounterEffect, EnrollmentEvent, EnrollmentStatus, QueuePlace,
 };
 use crate::domain::seats;
+use crate::domain::OrganizerId;
 use crate::domain::{CongressId, RoomId, SessionId};
 
 /// Waitlist position of an enrollment (1-based), counting only people ahead in the queue.
@@ -184,7 +185,7 @@ pub fn organizer_promote(
     ctx: &Ctx,
     congress: CongressId,
     session: SessionId,
-    organizer: i64,
+    organizer: OrganizerId,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
     write_transaction(conn, |conn| {
