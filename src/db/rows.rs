@@ -287,7 +287,7 @@ pub struct NewAuditEntry<'a> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = registrations)]
 pub struct Registration {
-    pub id: i64,
+    pub id: crate::domain::RegistrationId,
     pub congress_id: CongressId,
     pub category_id: i64,
     pub first_name: String,

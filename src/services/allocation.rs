@@ -19,7 +19,7 @@ use crate::db::schema::{
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::allocation::{allocate, Allocation, Instance, Ranking, Stats};
 use crate::domain::MailKind;
-use crate::domain::{CongressId, RoomId, SessionId};
+use crate::domain::{CongressId, RegistrationId, RoomId, SessionId};
 use crate::i18n::Lang;
 
 /// A slot group's allocation settings.
@@ -142,7 +142,7 @@ pub fn set_mode(
 /// Only before the deadline, only sessions of the group, at most the group's depth.
 pub fn set_ranking(
     conn: &mut DbConnection,
-    registration: i64,
+    registration: RegistrationId,
     group_id: i64,
     ranking: &[i64],
     now: NaiveDateTime,
@@ -273,7 +273,7 @@ pub struct Problem {
     /// (session id, title, seats left) per workshop, in the instance's order.
     pub workshops: Vec<(SessionId, String, u32)>,
     /// Registration ids in the instance's order.
-    pub registrations: Vec<i64>,
+    pub registrations: Vec<RegistrationId>,
     pub instance: Instance,
     /// Choices dropped because they overlap a seat the person already holds (rule 3).
     pub dropped_for_overlap: usize,
@@ -321,7 +321,7 @@ pub fn problem(
         })
         .collect();
     // Confirmed registrations with a ranking, and their category's priority.
-    let ranked: Vec<(i64, SessionId, i32)> = preferences::table
+    let ranked: Vec<(RegistrationId, SessionId, i32)> = preferences::table
         .inner_join(registrations::table.inner_join(categories::table))
         .filter(preferences::slot_group_id.eq(group_id))
         .filter(registrations::status.eq("confirmed"))
@@ -333,27 +333,28 @@ pub fn problem(
         ))
         .load(conn)?;
     // Seats they hold elsewhere (rule 3: no overlapping workshops).
-    let ids: Vec<i64> = {
-        let mut v: Vec<i64> = ranked.iter().map(|r| r.0).collect();
+    let ids: Vec<RegistrationId> = {
+        let mut v: Vec<RegistrationId> = ranked.iter().map(|r| r.0).collect();
         v.dedup();
         v
     };
-    let held: Vec<(i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = enrollments::table
-        .inner_join(sessions::table)
-        .filter(enrollments::registration_id.eq_any(&ids))
-        .filter(enrollments::status.ne("cancelled"))
-        .filter(
-            sessions::slot_group_id
-                .ne(group_id)
-                .or(sessions::slot_group_id.is_null()),
-        )
-        .select((
-            enrollments::registration_id,
-            sessions::starts_at,
-            sessions::ends_at,
-        ))
-        .load(conn)?;
-    let mut held_by: HashMap<i64, Vec<(NaiveDateTime, NaiveDateTime)>> = HashMap::new();
+    let held: Vec<(RegistrationId, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
+        enrollments::table
+            .inner_join(sessions::table)
+            .filter(enrollments::registration_id.eq_any(&ids))
+            .filter(enrollments::status.ne("cancelled"))
+            .filter(
+                sessions::slot_group_id
+                    .ne(group_id)
+                    .or(sessions::slot_group_id.is_null()),
+            )
+            .select((
+                enrollments::registration_id,
+                sessions::starts_at,
+                sessions::ends_at,
+            ))
+            .load(conn)?;
+    let mut held_by: HashMap<RegistrationId, Vec<(NaiveDateTime, NaiveDateTime)>> = HashMap::new();
     for (r, a, b) in held {
         if let (Some(a), Some(b)) = (a, b) {
             held_by.entry(r).or_default().push((a, b));
@@ -361,22 +362,22 @@ pub fn problem(
     }
     // People who already hold a seat in this block (taken before it switched to ranked
     // choices) keep it and take no part.
-    let seated: std::collections::HashSet<i64> = enrollments::table
+    let seated: std::collections::HashSet<RegistrationId> = enrollments::table
         .inner_join(sessions::table)
         .filter(sessions::slot_group_id.eq(group_id))
         .filter(enrollments::status.eq("enrolled"))
         .select(enrollments::registration_id)
-        .load::<i64>(conn)?
+        .load::<RegistrationId>(conn)?
         .into_iter()
         .collect();
-    let ranked: Vec<(i64, SessionId, i32)> = ranked
+    let ranked: Vec<(RegistrationId, SessionId, i32)> = ranked
         .into_iter()
         .filter(|r| !seated.contains(&r.0))
         .collect();
     let mut priorities: Vec<i32> = ranked.iter().map(|r| r.2).collect();
     priorities.sort_unstable_by(|a, b| b.cmp(a));
     priorities.dedup();
-    let mut by_person: BTreeMap<i64, (Vec<usize>, i32)> = BTreeMap::new();
+    let mut by_person: BTreeMap<RegistrationId, (Vec<usize>, i32)> = BTreeMap::new();
     let mut dropped = 0;
     for (r, s, prio) in ranked {
         let Some(&i) = index.get(&s) else { continue };
@@ -389,7 +390,7 @@ pub fn problem(
             entry.0.push(i);
         }
     }
-    let registrations: Vec<i64> = by_person.keys().copied().collect();
+    let registrations: Vec<RegistrationId> = by_person.keys().copied().collect();
     let people = by_person
         .into_values()
         .map(|(choices, prio)| Ranking {

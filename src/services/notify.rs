@@ -23,7 +23,7 @@ use crate::db::schema::{enrollments, registrations, speaker_links, speakers};
 use crate::db::DbConnection;
 use crate::domain::programme::{Change, ProgrammeSnapshot};
 use crate::domain::MailKind;
-use crate::domain::SessionId;
+use crate::domain::{RegistrationId, SessionId};
 use crate::i18n::Lang;
 
 /// What publishing queued.
@@ -171,19 +171,19 @@ pub fn after_publish(
         .filter(|(_, cs)| cs.iter().any(|c| concerns_participants(c)))
         .map(|(id, _)| id.get())
         .collect();
-    let held: Vec<(i64, i64)> = enrollments::table
+    let held: Vec<(RegistrationId, i64)> = enrollments::table
         .filter(enrollments::session_id.eq_any(&changed))
         .filter(enrollments::status.eq("enrolled"))
         .select((enrollments::registration_id, enrollments::session_id))
         .load(conn)?;
-    let mut per_person: BTreeMap<i64, BTreeSet<SessionId>> = BTreeMap::new();
+    let mut per_person: BTreeMap<RegistrationId, BTreeSet<SessionId>> = BTreeMap::new();
     for (reg, session) in held {
         per_person
             .entry(reg)
             .or_default()
             .insert(SessionId::from(session));
     }
-    let ids: Vec<i64> = per_person.keys().copied().collect();
+    let ids: Vec<RegistrationId> = per_person.keys().copied().collect();
     let regs: Vec<rows::Registration> = registrations::table
         .filter(registrations::id.eq_any(&ids))
         .filter(registrations::status.eq("confirmed"))

@@ -26,6 +26,7 @@ use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::CongressId;
 use crate::domain::OrganizerId;
+use crate::domain::RegistrationId;
 use crate::domain::SessionId;
 
 /// Capital letters beyond ASCII that SQLite's `lower()` (and PostgreSQL's in a "C" locale)
@@ -240,7 +241,7 @@ pub fn list(
 pub fn registration_in(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: RegistrationId,
 ) -> Result<rows::Registration, ServiceError> {
     registrations::table
         .filter(registrations::id.eq(id))
@@ -291,7 +292,7 @@ type AuditRow = (
 pub fn detail(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: RegistrationId,
 ) -> Result<RegistrationDetail, ServiceError> {
     let registration = registration_in(conn, congress, id)?;
     let (category, needs_approval): (String, bool) = categories::table
@@ -404,7 +405,7 @@ pub fn export(
         .order((questions::position, questions::id))
         .select((questions::id, questions::label))
         .load(conn)?;
-    let all_answers: Vec<(i64, i64, String)> = answers::table
+    let all_answers: Vec<(RegistrationId, i64, String)> = answers::table
         .inner_join(registrations::table)
         .filter(registrations::congress_id.eq(congress))
         .select((
@@ -413,7 +414,7 @@ pub fn export(
             answers::value,
         ))
         .load(conn)?;
-    let held: Vec<(i64, String, String)> = enrollments::table
+    let held: Vec<(RegistrationId, String, String)> = enrollments::table
         .inner_join(sessions::table)
         .filter(sessions::congress_id.eq(congress))
         .filter(enrollments::status.ne("cancelled"))
@@ -424,11 +425,11 @@ pub fn export(
             sessions::title,
         ))
         .load(conn)?;
-    let mut answers_of: HashMap<i64, HashMap<i64, String>> = HashMap::new();
+    let mut answers_of: HashMap<RegistrationId, HashMap<i64, String>> = HashMap::new();
     for (r, q, v) in all_answers {
         answers_of.entry(r).or_default().insert(q, v);
     }
-    let mut seats_of: HashMap<i64, (Vec<String>, Vec<String>)> = HashMap::new();
+    let mut seats_of: HashMap<RegistrationId, (Vec<String>, Vec<String>)> = HashMap::new();
     for (r, status, title) in held {
         let e = seats_of.entry(r).or_default();
         if status == "enrolled" {
@@ -629,7 +630,7 @@ impl CheckIn {
 pub fn check_in(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: RegistrationId,
     organizer: OrganizerId,
     now: NaiveDateTime,
 ) -> Result<CheckIn, ServiceError> {
@@ -652,7 +653,7 @@ pub fn check_in(
                     congress_id: Some(congress),
                     kind: "registration.checked_in",
                     entity: "registration",
-                    entity_id: Some(id),
+                    entity_id: Some(id.get()),
                     before: None,
                     after: Some(serde_json::json!({ "checked_in_at": now.to_string() })),
                 },

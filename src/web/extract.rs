@@ -79,7 +79,7 @@ impl FromRequest for PageCtx {
 
 /// The named path segments that hold a number: `Id<key::Session>` reads `{session}`.
 pub mod key {
-    use crate::domain::{OrganizerId, RoomId, SessionId, TrackId};
+    use crate::domain::{OrganizerId, RegistrationId, RoomId, SessionId, TrackId};
 
     /// A path segment, by the name the route table gives it, and the id type it holds.
     pub trait Segment {
@@ -109,7 +109,7 @@ pub mod key {
         Question = "question" => i64,
         Speaker = "speaker" => i64,
         Session = "session" => SessionId,
-        Registration = "registration" => i64,
+        Registration = "registration" => RegistrationId,
         Group = "group" => i64,
         Message = "message" => i64,
         Token = "token" => i64,

@@ -77,7 +77,7 @@ fn first_id(app: &TestApp, table: &str, congress: CongressId) -> i64 {
             .select(kongress::db::schema::sessions::id)
             .first(&mut *conn)
             .unwrap(),
-        "registration" => crate::people::any_registration(app, congress),
+        "registration" => crate::people::any_registration(app, congress).get(),
         // A check-in code that matches nobody: the page says so (200), like an empty search.
         "code" => 0,
         other => panic!("the matrix has no sample for {{{other}}}: add one"),

@@ -109,7 +109,7 @@ async fn two_hundred_people_rank_a_block_and_the_allocation_commits() {
             lang,
         );
     }
-    let confirmed: Vec<i64> = registrations::table
+    let confirmed: Vec<kongress::domain::RegistrationId> = registrations::table
         .filter(registrations::congress_id.eq(c.id))
         .filter(registrations::status.eq("confirmed"))
         .select(registrations::id)
@@ -595,7 +595,10 @@ async fn people_seated_before_the_switch_keep_their_seat_and_take_no_part() {
         .unwrap();
     let g = allocation::groups(&mut conn, cid).unwrap()[0].id;
     // The demo's people took seats first come, first served; now the block switches.
-    let (seated, session): (i64, kongress::domain::SessionId) = enrollments::table
+    let (seated, session): (
+        kongress::domain::RegistrationId,
+        kongress::domain::SessionId,
+    ) = enrollments::table
         .inner_join(sessions::table)
         .filter(sessions::slot_group_id.eq(g))
         .filter(enrollments::status.eq("enrolled"))

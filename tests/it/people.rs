@@ -70,7 +70,7 @@ fn confirm(app: &TestApp, email: &str) -> RegistrationStatus {
     }
 }
 
-fn signed_up(app: &TestApp, who: Applicant<'_>) -> i64 {
+fn signed_up(app: &TestApp, who: Applicant<'_>) -> kongress::domain::RegistrationId {
     let email = who.email.to_string();
     let id = app.register_directly(who);
     confirm(app, &email);
@@ -95,8 +95,8 @@ fn rows_listed(page: &str, slug: &str) -> usize {
 }
 
 /// For the authorization matrix: a registration of the congress (made if there is none).
-pub fn any_registration(app: &TestApp, congress: CongressId) -> i64 {
-    let found: Option<i64> = {
+pub fn any_registration(app: &TestApp, congress: CongressId) -> kongress::domain::RegistrationId {
+    let found: Option<kongress::domain::RegistrationId> = {
         let mut conn = app.conn();
         registrations::table
             .filter(registrations::congress_id.eq(congress))
@@ -148,7 +148,9 @@ async fn the_list_searches_filters_and_pages_with_a_fixed_number_of_queries() {
         "labelled search field"
     );
 
-    let listed = |page: &str, id: i64| page.contains(&format!("/registrations/{id}\""));
+    let listed = |page: &str, id: kongress::domain::RegistrationId| {
+        page.contains(&format!("/registrations/{id}\""))
+    };
     // Any case, any part of the name, email address or organization.
     for (q, expected) in [
         ("müller", vec![anna]),
@@ -636,7 +638,7 @@ async fn check_in_by_search_and_by_code_happens_once_and_the_door_sees_nothing_e
     let (_, page) = get(o.admin("/checkin?q=example.org")).await;
     assert!(page.contains("Bernd Schulz") && !page.contains("Clara"));
 
-    let tap = |id: i64, fields: Vec<(&'static str, String)>| {
+    let tap = |id: kongress::domain::RegistrationId, fields: Vec<(&'static str, String)>| {
         let door = door.clone();
         let url = app.url(&o.admin(&format!("/checkin/{id}")));
         let token = door_token.clone();
@@ -646,7 +648,7 @@ async fn check_in_by_search_and_by_code_happens_once_and_the_door_sees_nothing_e
             door.post(url).form(&form).send().await.unwrap()
         }
     };
-    let checked_in_at = |id: i64| -> Option<chrono::NaiveDateTime> {
+    let checked_in_at = |id: kongress::domain::RegistrationId| -> Option<chrono::NaiveDateTime> {
         let mut conn = app.conn();
         registrations::table
             .find(id)
@@ -676,7 +678,7 @@ async fn check_in_by_search_and_by_code_happens_once_and_the_door_sees_nothing_e
     assert!(page.contains("war schon eingecheckt um"));
 
     // By the code in the participant's QR code.
-    let code = |id: i64| {
+    let code = |id: kongress::domain::RegistrationId| {
         let mut conn = app.conn();
         let r: rows::Registration = registrations::table
             .find(id)
@@ -709,7 +711,12 @@ async fn check_in_by_search_and_by_code_happens_once_and_the_door_sees_nothing_e
         assert_eq!(status, 200);
         assert!(page.contains("gehört zu keiner Anmeldung"));
     }
-    assert_eq!(tap(999_999, vec![]).await.status(), 404);
+    assert_eq!(
+        tap(kongress::domain::RegistrationId::from(999_999), vec![])
+            .await
+            .status(),
+        404
+    );
 
     // Two check-ins, two audit entries, by the door's account.
     let audited: Vec<(Option<i64>, Option<kongress::domain::OrganizerId>)> = {
@@ -723,7 +730,10 @@ async fn check_in_by_search_and_by_code_happens_once_and_the_door_sees_nothing_e
     };
     assert_eq!(
         audited,
-        [(Some(anna), Some(checkin)), (Some(bernd), Some(checkin))]
+        [
+            (Some(anna.get()), Some(checkin)),
+            (Some(bernd.get()), Some(checkin))
+        ]
     );
     // An editor sees the time on the registration.
     let (_, page) = o.page(&o.admin(&format!("/registrations/{anna}"))).await;

@@ -124,7 +124,11 @@ impl Stage {
 
     /// A pending registration in `category` (its confirmation mail queued); returns its id and
     /// its confirmation token.
-    fn pending(&mut self, category: &str, workshop: Option<i64>) -> (i64, String) {
+    fn pending(
+        &mut self,
+        category: &str,
+        workshop: Option<i64>,
+    ) -> (kongress::domain::RegistrationId, String) {
         self.n += 1;
         let email = format!("person{}@example.org", self.n);
         let last = format!("Nr. {}", self.n);
@@ -138,7 +142,11 @@ impl Stage {
     }
 
     /// A registration confirmed through its link (one request); returns (id, manage token).
-    async fn confirmed(&mut self, category: &str, workshop: Option<i64>) -> (i64, String) {
+    async fn confirmed(
+        &mut self,
+        category: &str,
+        workshop: Option<i64>,
+    ) -> (kongress::domain::RegistrationId, String) {
         let (id, token) = self.pending(category, workshop);
         let r = self
             .person
@@ -153,7 +161,7 @@ impl Stage {
     }
 
     /// How many mails of `kind` are queued for registration `id`'s address.
-    fn mails(&self, kind: &str, id: i64) -> i64 {
+    fn mails(&self, kind: &str, id: kongress::domain::RegistrationId) -> i64 {
         let mut conn = self.app().conn();
         let email: String = registrations::table
             .find(id)

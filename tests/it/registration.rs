@@ -721,7 +721,7 @@ async fn the_congress_capacity_race_and_waitlist_promotion_on_cancellation() {
         .select(registrations::id)
         .first(&mut *conn)
         .unwrap();
-    let leaving: i64 = registrations::table
+    let leaving: kongress::domain::RegistrationId = registrations::table
         .filter(registrations::status.eq("confirmed"))
         .select(registrations::id)
         .first(&mut *conn)

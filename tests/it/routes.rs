@@ -177,7 +177,7 @@ impl Stage {
     }
 
     /// A new registration, pending: its confirmation token and id.
-    fn pending(&self, app: &TestApp) -> (String, i64) {
+    fn pending(&self, app: &TestApp) -> (String, kongress::domain::RegistrationId) {
         let n = self.made.get() + 1;
         self.made.set(n);
         let email = format!("route-{n}@example.org");

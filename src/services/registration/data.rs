@@ -1,6 +1,7 @@
 //! What the participant sees and owns: the manage page, the form, the data download, deletion.
 
 use super::*;
+use crate::domain::RegistrationId;
 use crate::domain::{CongressId, RoomId, SessionId};
 
 /// A line of the manage page: a session that takes enrollments, and where the person stands.
@@ -198,7 +199,7 @@ pub fn export_data(
 pub fn delete_registration(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    id: i64,
+    id: RegistrationId,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
     write_retrying(conn, |conn| {
@@ -232,7 +233,7 @@ pub fn delete_registration(
                 congress_id: Some(r.congress_id),
                 kind: "registration.deleted",
                 entity: "registration",
-                entity_id: Some(id),
+                entity_id: Some(id.get()),
                 before: Some(serde_json::json!({ "status": r.status })),
                 after: None,
             },

@@ -3,13 +3,14 @@
 use super::*;
 use crate::domain::CongressId;
 use crate::domain::OrganizerId;
+use crate::domain::RegistrationId;
 
 /// How a registration attempt ended (the page says the same in both cases, so nobody can find
 /// out whether an address is registered).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Registered {
-    New(i64),
-    LinkSentAgain(i64),
+    New(RegistrationId),
+    LinkSentAgain(RegistrationId),
 }
 
 fn check_input(
@@ -94,7 +95,7 @@ pub fn register(
             .filter(registrations::congress_id.eq(congress.id))
             .filter(registrations::email.eq(&input.email))
             .select(registrations::id)
-            .first::<i64>(conn)
+            .first::<RegistrationId>(conn)
             .optional()?
             .map(|id| load_locked(conn, id))
             .transpose()?;
@@ -193,7 +194,7 @@ pub fn register(
             None => {
                 // The manage and check-in hashes are placeholders until the id exists.
                 let placeholder = tokens::new_token();
-                let id: i64 = diesel::insert_into(registrations::table)
+                let id: RegistrationId = diesel::insert_into(registrations::table)
                     .values((
                         registrations::congress_id.eq(congress.id),
                         registrations::category_id.eq(input.category_id),
@@ -284,7 +285,7 @@ pub fn register(
                 congress_id: Some(congress.id),
                 kind: "registration.created",
                 entity: "registration",
-                entity_id: Some(id),
+                entity_id: Some(id.get()),
                 before: None,
                 after: Some(
                     serde_json::json!({ "status": "pending", "category_id": input.category_id }),
@@ -556,7 +557,7 @@ pub fn by_manage_token(
 pub fn cancel(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    id: i64,
+    id: RegistrationId,
     by_organizer: Option<OrganizerId>,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
@@ -588,7 +589,7 @@ pub fn expire_due(
     ctx: &Ctx,
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
-    let due: Vec<i64> = registrations::table
+    let due: Vec<RegistrationId> = registrations::table
         .filter(registrations::status.eq("pending"))
         .filter(registrations::confirm_expires_at.le(now))
         .select(registrations::id)
@@ -633,7 +634,7 @@ pub fn approve(
     conn: &mut DbConnection,
     ctx: &Ctx,
     congress: CongressId,
-    id: i64,
+    id: RegistrationId,
     organizer: OrganizerId,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
@@ -669,7 +670,7 @@ pub fn decline(
     conn: &mut DbConnection,
     ctx: &Ctx,
     congress: CongressId,
-    id: i64,
+    id: RegistrationId,
     organizer: OrganizerId,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
@@ -701,7 +702,7 @@ fn needs_approval(conn: &mut DbConnection, r: &rows::Registration) -> QueryResul
 fn load_in_locked(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: RegistrationId,
 ) -> Result<rows::Registration, ServiceError> {
     load_in(conn, congress, id)?;
     Ok(load_locked(conn, id)?)

@@ -41,7 +41,7 @@ use crate::domain::registration::{
     confirmation_deadline, transition, Effect, MailKind, RegistrationEvent, RegistrationStatus,
 };
 use crate::domain::seats::{Admission, WaitlistReason};
-use crate::domain::{CongressId, SessionId};
+use crate::domain::{CongressId, RegistrationId, SessionId};
 use crate::i18n::Lang;
 
 /// Runs a registration command as one write transaction, and runs it again (up to three times
@@ -65,8 +65,11 @@ pub(super) fn write_retrying<T>(
 }
 
 /// Locks a registration row for the rest of the transaction (PostgreSQL) and reads it.
-pub(super) fn load_locked(conn: &mut DbConnection, id: i64) -> QueryResult<rows::Registration> {
-    crate::db::locks::lock_row(conn, crate::db::locks::Lockable::Registration, id)?;
+pub(super) fn load_locked(
+    conn: &mut DbConnection,
+    id: RegistrationId,
+) -> QueryResult<rows::Registration> {
+    crate::db::locks::lock_row(conn, crate::db::locks::Lockable::Registration, id.get())?;
     load(conn, id)
 }
 
@@ -93,19 +96,24 @@ pub struct RegistrationInput {
 
 /// The participant's manage link (the same in every email).
 pub fn manage_token(ctx: &Ctx, r: &rows::Registration) -> String {
-    tokens::derived(&ctx.secret, "manage", r.id, &r.created_at.to_string())
+    tokens::derived(&ctx.secret, "manage", r.id.get(), &r.created_at.to_string())
 }
 
 /// The code on the participant's badge and QR code.
 pub fn checkin_token(ctx: &Ctx, r: &rows::Registration) -> String {
-    tokens::derived(&ctx.secret, "checkin", r.id, &r.created_at.to_string())
+    tokens::derived(
+        &ctx.secret,
+        "checkin",
+        r.id.get(),
+        &r.created_at.to_string(),
+    )
 }
 
 pub(super) fn lang_of(r: &rows::Registration) -> Lang {
     Lang::parse(&r.language).unwrap_or(Lang::De)
 }
 
-pub(super) fn load(conn: &mut DbConnection, id: i64) -> QueryResult<rows::Registration> {
+pub(super) fn load(conn: &mut DbConnection, id: RegistrationId) -> QueryResult<rows::Registration> {
     registrations::table
         .find(id)
         .select(rows::Registration::as_select())
@@ -134,7 +142,7 @@ pub(super) fn audit_status(
             congress_id: Some(r.congress_id),
             kind: "registration.status",
             entity: "registration",
-            entity_id: Some(r.id),
+            entity_id: Some(r.id.get()),
             before: Some(serde_json::json!({ "status": from.as_str() })),
             after: Some(serde_json::json!({ "status": to.as_str(), "event": event })),
         },
@@ -154,7 +162,7 @@ pub(super) fn queue_mail(
 ) -> Result<(), ServiceError> {
     let title = congress_title(conn, r.congress_id)?;
     let name = format!("{} {}", r.first_name, r.last_name);
-    let place = [Recipe::PlaceOfRegistration(r.id)];
+    let place = [Recipe::PlaceOfRegistration(r.id.get())];
     outbox::queue(
         conn,
         ctx,
@@ -182,7 +190,7 @@ pub(super) fn queue_mail(
 pub fn place_attachments(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    id: i64,
+    id: RegistrationId,
 ) -> Result<Vec<Attachment>, ServiceError> {
     let r = load(conn, id).optional()?.ok_or(ServiceError::NotFound)?;
     let slug: String = congresses::table
@@ -217,7 +225,7 @@ pub fn place_attachments(
 pub(super) fn load_in(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: RegistrationId,
 ) -> Result<rows::Registration, ServiceError> {
     registrations::table
         .filter(registrations::id.eq(id))
@@ -243,7 +251,7 @@ impl crate::mail::attachment::AttachmentRenderer for PlaceAttachments {
         match *recipe {
             // The id and the error kind only: no names or addresses in the stored error.
             crate::mail::attachment::Recipe::PlaceOfRegistration(id) => {
-                place_attachments(conn, &self.ctx, id)
+                place_attachments(conn, &self.ctx, RegistrationId::from(id))
                     .map_err(|e| format!("place attachments of registration {id}: {e}"))
             }
         }

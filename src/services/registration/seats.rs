@@ -3,6 +3,7 @@
 use super::*;
 use crate::domain::enrollment::{self, CounterEffect, EnrollmentEvent, EnrollmentStatus};
 use crate::domain::CongressId;
+use crate::domain::RegistrationId;
 use crate::domain::SessionId;
 
 /// Takes a congress place (and category quota) atomically, or says why not (rule 1).
@@ -109,7 +110,7 @@ type EnrollmentRow = (i64, String, i64);
 
 fn enrollment_of(
     conn: &mut DbConnection,
-    registration: i64,
+    registration: RegistrationId,
     session: SessionId,
 ) -> QueryResult<Option<EnrollmentRow>> {
     enrollments::table
@@ -357,7 +358,7 @@ pub(super) fn leave_all(
 /// A participant's own action on their manage page.
 pub fn participant_enroll(
     conn: &mut DbConnection,
-    id: i64,
+    id: RegistrationId,
     session: SessionId,
     now: NaiveDateTime,
 ) -> Result<SeatOutcome, ServiceError> {
@@ -374,7 +375,7 @@ pub fn participant_enroll(
 pub fn participant_leave(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    id: i64,
+    id: RegistrationId,
     session: SessionId,
     now: NaiveDateTime,
 ) -> Result<bool, ServiceError> {
@@ -385,7 +386,10 @@ pub fn participant_leave(
 }
 
 /// Sessions a registration holds a seat in.
-pub fn enrolled_sessions(conn: &mut DbConnection, registration: i64) -> QueryResult<Vec<i64>> {
+pub fn enrolled_sessions(
+    conn: &mut DbConnection,
+    registration: RegistrationId,
+) -> QueryResult<Vec<i64>> {
     enrollments::table
         .filter(enrollments::registration_id.eq(registration))
         .filter(enrollments::status.eq("enrolled"))
@@ -396,7 +400,7 @@ pub fn enrolled_sessions(conn: &mut DbConnection, registration: i64) -> QueryRes
 /// Where a person stands in one session (`None`: never asked for it).
 pub fn seat_status(
     conn: &mut DbConnection,
-    registration: i64,
+    registration: RegistrationId,
     session: SessionId,
 ) -> QueryResult<Option<EnrollmentStatus>> {
     Ok(enrollment_of(conn, registration, session)?

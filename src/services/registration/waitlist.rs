@@ -6,7 +6,7 @@ use crate::domain::enrollment::{
 };
 use crate::domain::seats;
 use crate::domain::OrganizerId;
-use crate::domain::{CongressId, RoomId, SessionId};
+use crate::domain::{CongressId, RegistrationId, RoomId, SessionId};
 
 /// Waitlist position of an enrollment (1-based), counting only people ahead in the queue.
 pub fn waitlist_position(
@@ -53,7 +53,7 @@ pub fn promote_workshop_waitlist(
     if free == 0 {
         return Ok(0);
     }
-    let mut queue: Vec<(QueuePlace, i64, i64)> = enrollments::table
+    let mut queue: Vec<(QueuePlace, RegistrationId, i64)> = enrollments::table
         .filter(enrollments::session_id.eq(session))
         .filter(enrollments::status.eq(EnrollmentStatus::Waitlisted.as_str()))
         .select((
@@ -62,7 +62,7 @@ pub fn promote_workshop_waitlist(
             enrollments::registration_id,
             enrollments::state_version,
         ))
-        .load::<(i64, i64, i64, i64)>(conn)?
+        .load::<(i64, i64, RegistrationId, i64)>(conn)?
         .into_iter()
         .map(|(position, id, reg, version)| (QueuePlace { position, id }, reg, version))
         .collect();
@@ -155,7 +155,7 @@ pub fn promote_congress_waitlist(
     let mut promoted = 0;
     for place in waiting {
         // Locked and read again: the person may have cancelled since the list was read.
-        let r = load_locked(conn, place.id)?;
+        let r = load_locked(conn, RegistrationId::from(place.id))?;
         if r.status != RegistrationStatus::Waitlisted.as_str() {
             continue;
         }

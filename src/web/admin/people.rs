@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::RegistrationId;
 use crate::services::people::{
     self as svc, Filter, RegistrationDetail, RegistrationPage, SeatLine, PAGE_SIZE,
 };
@@ -226,7 +227,7 @@ async fn detail_page(
     state: &web::Data<AppState>,
     ctx: PageCtx,
     admin: &AdminCtx,
-    (status, rid, error): (StatusCode, i64, String),
+    (status, rid, error): (StatusCode, RegistrationId, String),
 ) -> Result<HttpResponse, AppError> {
     let id = admin.congress()?.id;
     let d = with_db(state, ctx.lang, move |conn| svc::detail(conn, id, rid)).await?;

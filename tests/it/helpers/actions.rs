@@ -87,7 +87,7 @@ impl TestApp {
 
     /// Registers through the service, as the form would (both days, German, vegetarian);
     /// the registration is pending and its confirmation mail queued. Returns its id.
-    pub fn register_directly(&self, who: Applicant<'_>) -> i64 {
+    pub fn register_directly(&self, who: Applicant<'_>) -> kongress::domain::RegistrationId {
         let c = self.congress_row();
         let picks = who
             .workshop
@@ -132,7 +132,7 @@ impl TestApp {
         (b, token)
     }
 
-    pub fn registration_status(&self, id: i64) -> String {
+    pub fn registration_status(&self, id: kongress::domain::RegistrationId) -> String {
         let mut conn = self.conn();
         registrations::table
             .find(id)
@@ -142,7 +142,11 @@ impl TestApp {
     }
 
     /// The state of a registration's enrollment in a session (None: it has none).
-    pub fn seat(&self, registration: i64, session: i64) -> Option<String> {
+    pub fn seat(
+        &self,
+        registration: kongress::domain::RegistrationId,
+        session: i64,
+    ) -> Option<String> {
         let mut conn = self.conn();
         enrollments::table
             .filter(enrollments::registration_id.eq(registration))
