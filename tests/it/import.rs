@@ -536,8 +536,12 @@ async fn an_overlapping_programme_is_refused_unless_a_draft_and_its_views_stay_b
         )),
         "the grid counts what it does not list"
     );
+    // RSS is the whole test process's, and on PostgreSQL the rest of the suite runs beside
+    // this test: 100 MB was exceeded by neighbours twice in four runs. Listing the conflicts
+    // would take well over a gigabyte (25 million pairs of ~50 bytes), so 400 MB still tells
+    // bounded from unbounded without depending on what runs next to it.
     let grown = rss().saturating_sub(before);
-    assert!(grown < 100 * 1024 * 1024, "RSS grew by {grown} bytes");
+    assert!(grown < 400 * 1024 * 1024, "RSS grew by {grown} bytes");
     eprintln!(
         "dashboard + grid of {N} overlapping sessions: {:?}, RSS +{} KiB",
         started.elapsed(),
