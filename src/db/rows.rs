@@ -9,6 +9,7 @@ use crate::domain::CongressId;
 use crate::domain::OrganizerId;
 use crate::domain::RoomId;
 use crate::domain::SessionId;
+use crate::domain::SpeakerId;
 use crate::domain::TrackId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -168,7 +169,7 @@ pub struct NewSession<'a> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = speakers)]
 pub struct Speaker {
-    pub id: i64,
+    pub id: crate::domain::SpeakerId,
     pub congress_id: CongressId,
     pub guid: String,
     pub name: String,
@@ -199,7 +200,7 @@ pub struct NewSpeaker<'a> {
 #[diesel(table_name = session_speakers)]
 pub struct SessionSpeaker {
     pub session_id: SessionId,
-    pub speaker_id: i64,
+    pub speaker_id: SpeakerId,
     pub role: String,
     pub position: i32,
     pub confirmation: String,

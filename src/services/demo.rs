@@ -19,7 +19,7 @@ use crate::db::schema::{
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::time::local_to_utc;
 use crate::domain::OrganizerId;
-use crate::domain::{CongressId, RoomId, SessionId, TrackId};
+use crate::domain::{CongressId, RoomId, SessionId, SpeakerId, TrackId};
 
 pub const DEMO_SLUG: &str = "smart-city-2027";
 pub const DEMO_ORGANIZER: &str = "orga@kongress.example";
@@ -479,7 +479,7 @@ fn insert_programme(
              Transformation von Kommunen.",
             p.name, p.position, p.org
         );
-        let id: i64 = diesel::insert_into(speakers::table)
+        let id: SpeakerId = diesel::insert_into(speakers::table)
             .values(NewSpeaker {
                 congress_id,
                 guid: &g,

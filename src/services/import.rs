@@ -22,7 +22,7 @@ use crate::db::schema::{congresses, rooms, session_speakers, sessions, speakers,
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::{Conflict, SessionId, Slug};
 
-use crate::domain::{CongressId, RoomId, TrackId};
+use crate::domain::{CongressId, RoomId, SpeakerId, TrackId};
 use crate::formats::schedule_import::{bad, is_uuid, ReadError};
 pub use crate::formats::schedule_import::{
     check, kind_of, parse, BadFile, EventIn, OverLimit, PersonIn, RoomIn, Schedule,
@@ -89,7 +89,7 @@ pub struct ImportConflicts {
     /// Sessions with at least one conflict.
     pub sessions: usize,
     /// Names of the speakers the named conflicts mention.
-    pub speaker_names: HashMap<i64, String>,
+    pub speaker_names: HashMap<SpeakerId, String>,
 }
 
 impl ImportConflicts {
@@ -162,7 +162,7 @@ fn import_conflicts(
     let speaker_names = speakers::table
         .filter(speakers::id.eq_any(&speaker_ids))
         .select((speakers::id, speakers::name))
-        .load::<(i64, String)>(conn)?
+        .load::<(SpeakerId, String)>(conn)?
         .into_iter()
         .collect();
     Ok(ImportConflicts {

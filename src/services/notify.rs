@@ -23,7 +23,7 @@ use crate::db::schema::{enrollments, registrations, speaker_links, speakers};
 use crate::db::DbConnection;
 use crate::domain::programme::{Change, ProgrammeSnapshot};
 use crate::domain::MailKind;
-use crate::domain::{RegistrationId, SessionId};
+use crate::domain::{RegistrationId, SessionId, SpeakerId};
 use crate::i18n::Lang;
 
 /// What publishing queued.
@@ -53,18 +53,18 @@ pub fn after_publish(
     let mut out = Notified::default();
 
     // 1. Links for speakers in the programme who never had one.
-    let in_programme: BTreeSet<i64> = next
+    let in_programme: BTreeSet<SpeakerId> = next
         .sessions
         .iter()
         .filter(|s| !s.cancelled)
-        .flat_map(|s| s.speakers.iter().map(|r| r.speaker_id.get()))
+        .flat_map(|s| s.speakers.iter().map(|r| r.speaker_id))
         .collect();
-    let ever_linked: HashSet<i64> = speaker_links::table
+    let ever_linked: HashSet<SpeakerId> = speaker_links::table
         .inner_join(speakers::table)
         .filter(speakers::congress_id.eq(congress_id))
         .select(speaker_links::speaker_id)
         .distinct()
-        .load::<i64>(conn)?
+        .load::<SpeakerId>(conn)?
         .into_iter()
         .collect();
     let people: Vec<rows::Speaker> = speakers::table
@@ -118,14 +118,14 @@ pub fn after_publish(
     };
 
     // Speakers of a changed session, before or after the change.
-    let mut speaker_sessions: BTreeMap<i64, BTreeSet<SessionId>> = BTreeMap::new();
+    let mut speaker_sessions: BTreeMap<SpeakerId, BTreeSet<SessionId>> = BTreeMap::new();
     for s in next.sessions.iter().chain(previous.sessions.iter()) {
         if !by_session.contains_key(&s.id) {
             continue;
         }
         for r in &s.speakers {
             speaker_sessions
-                .entry(r.speaker_id.get())
+                .entry(r.speaker_id)
                 .or_default()
                 .insert(s.id);
         }

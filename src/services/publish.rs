@@ -92,7 +92,7 @@ pub fn build_snapshot(
             .entry(l.session_id)
             .or_default()
             .push(SnapshotRole {
-                speaker_id: SpeakerId::from(l.speaker_id),
+                speaker_id: l.speaker_id,
                 role: SpeakerRole::parse(&l.role).unwrap_or(SpeakerRole::Speaker),
             });
     }
@@ -190,9 +190,9 @@ pub fn build_snapshot(
         // Only people who appear in the programme are public.
         speakers: speaker_rows
             .into_iter()
-            .filter(|s| used.contains(&SpeakerId::from(s.id)))
+            .filter(|s| used.contains(&s.id))
             .map(|s| SnapshotSpeaker {
-                id: SpeakerId::from(s.id),
+                id: s.id,
                 guid: s.guid,
                 name: s.name,
                 organization: s.organization,

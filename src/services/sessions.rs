@@ -37,7 +37,7 @@ pub struct SessionInput {
     pub track_id: Option<TrackId>,
     pub capacity: Option<i32>,
     /// In order of appearance.
-    pub speakers: Vec<(i64, SpeakerRole)>,
+    pub speakers: Vec<(SpeakerId, SpeakerRole)>,
 }
 
 /// A session as listed in the back office.
@@ -47,7 +47,7 @@ pub struct SessionSummary {
     pub room: Option<String>,
     pub track: Option<String>,
     /// (speaker id, name, role)
-    pub speakers: Vec<(i64, String, String)>,
+    pub speakers: Vec<(SpeakerId, String, String)>,
 }
 
 fn session_row(
@@ -102,7 +102,7 @@ pub fn list(
         .load::<(TrackId, String)>(conn)?
         .into_iter()
         .collect();
-    let links: Vec<(SessionId, i64, String, String)> = session_speakers::table
+    let links: Vec<(SessionId, SpeakerId, String, String)> = session_speakers::table
         .inner_join(speakers::table)
         .filter(speakers::congress_id.eq(congress))
         .order((session_speakers::session_id, session_speakers::position))
@@ -113,7 +113,7 @@ pub fn list(
             session_speakers::role,
         ))
         .load(conn)?;
-    let mut by_session: HashMap<SessionId, Vec<(i64, String, String)>> = HashMap::new();
+    let mut by_session: HashMap<SessionId, Vec<(SpeakerId, String, String)>> = HashMap::new();
     for (sid, spid, name, role) in links {
         by_session.entry(sid).or_default().push((spid, name, role));
     }
@@ -154,7 +154,7 @@ fn check_refs(
             return Err(ServiceError::invalid("track", "unknown"));
         }
     }
-    let ids: Vec<i64> = s.speakers.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<SpeakerId> = s.speakers.iter().map(|(id, _)| *id).collect();
     let known: i64 = speakers::table
         .filter(speakers::id.eq_any(&ids))
         .filter(speakers::congress_id.eq(congress))
@@ -168,10 +168,10 @@ fn check_refs(
 
 fn write_speakers(conn: &mut DbConnection, id: SessionId, s: &SessionInput) -> QueryResult<()> {
     // Confirmations survive an edit for people who stay on the session.
-    let old: HashMap<i64, String> = session_speakers::table
+    let old: HashMap<SpeakerId, String> = session_speakers::table
         .filter(session_speakers::session_id.eq(id))
         .select((session_speakers::speaker_id, session_speakers::confirmation))
-        .load::<(i64, String)>(conn)?
+        .load::<(SpeakerId, String)>(conn)?
         .into_iter()
         .collect();
     diesel::delete(session_speakers::table.filter(session_speakers::session_id.eq(id)))

@@ -12,7 +12,7 @@ use crate::db::schema::{
     tracks,
 };
 use crate::db::{write_transaction, DbConnection};
-use crate::domain::{CongressId, RoomId, TrackId};
+use crate::domain::{CongressId, RoomId, SpeakerId, TrackId};
 use crate::services::registration::{self, RaisedCapacity};
 use crate::services::Ctx;
 
@@ -640,7 +640,7 @@ pub struct SpeakerInput {
 
 #[derive(Debug, Clone, Queryable)]
 pub struct SpeakerRow {
-    pub id: i64,
+    pub id: SpeakerId,
     pub name: String,
     pub organization: String,
     pub position: String,
@@ -666,7 +666,7 @@ pub fn speakers_of(conn: &mut DbConnection, congress: CongressId) -> QueryResult
 pub fn speaker(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SpeakerId,
 ) -> Result<SpeakerRow, ServiceError> {
     speakers::table
         .filter(speakers::congress_id.eq(congress))
@@ -694,11 +694,11 @@ pub fn add_speaker(
     congress: CongressId,
     s: &SpeakerInput,
     actor: Actor,
-) -> Result<i64, ServiceError> {
+) -> Result<SpeakerId, ServiceError> {
     write_transaction(conn, |conn| {
         let now = super::now_utc();
         let guid = new_guid();
-        let id: i64 = diesel::insert_into(speakers::table)
+        let id: SpeakerId = diesel::insert_into(speakers::table)
             .values(crate::db::rows::NewSpeaker {
                 congress_id: congress,
                 guid: &guid,
@@ -728,7 +728,7 @@ pub fn add_speaker(
 pub fn update_speaker(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SpeakerId,
     s: &SpeakerInput,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -761,7 +761,7 @@ pub fn update_speaker(
 pub fn delete_speaker(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SpeakerId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {

@@ -59,7 +59,7 @@ fn load_speaker(conn: &mut DbConnection, id: i64) -> QueryResult<rows::Speaker> 
 fn speaker_in(
     conn: &mut DbConnection,
     congress_id: CongressId,
-    speaker_id: i64,
+    speaker_id: SpeakerId,
 ) -> Result<rows::Speaker, ServiceError> {
     speakers::table
         .find(speaker_id)
@@ -105,7 +105,7 @@ pub fn issue_link(
 pub fn current_token(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    speaker_id: i64,
+    speaker_id: SpeakerId,
     now: NaiveDateTime,
 ) -> QueryResult<Option<String>> {
     let row: Option<(i64, NaiveDateTime)> = speaker_links::table
@@ -190,7 +190,7 @@ pub fn resend(
     conn: &mut DbConnection,
     ctx: &Ctx,
     congress_id: CongressId,
-    speaker_id: i64,
+    speaker_id: SpeakerId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     let now = super::now_utc();
@@ -216,7 +216,7 @@ pub fn resend(
 pub fn revoke(
     conn: &mut DbConnection,
     congress_id: CongressId,
-    speaker_id: i64,
+    speaker_id: SpeakerId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     let now = super::now_utc();
@@ -227,7 +227,11 @@ pub fn revoke(
     })
 }
 
-fn revoke_all(conn: &mut DbConnection, speaker_id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+fn revoke_all(
+    conn: &mut DbConnection,
+    speaker_id: SpeakerId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         speaker_links::table
             .filter(speaker_links::speaker_id.eq(speaker_id))
@@ -250,7 +254,7 @@ fn audit_link(
             congress_id: Some(s.congress_id),
             kind,
             entity: "speaker",
-            entity_id: Some(s.id),
+            entity_id: Some(s.id.get()),
             before: None,
             after: None,
         },
@@ -335,15 +339,15 @@ pub fn portal(
     remember: bool,
 ) -> Result<Portal, ServiceError> {
     let rows = person_rows(conn, &speaker)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let confirmations: HashMap<(i64, i64), String> = session_speakers::table
+    let ids: Vec<SpeakerId> = rows.iter().map(|r| r.id).collect();
+    let confirmations: HashMap<(SessionId, SpeakerId), String> = session_speakers::table
         .filter(session_speakers::speaker_id.eq_any(&ids))
         .select((
             session_speakers::session_id,
             session_speakers::speaker_id,
             session_speakers::confirmation,
         ))
-        .load::<(i64, i64, String)>(conn)?
+        .load::<(SessionId, SpeakerId, String)>(conn)?
         .into_iter()
         .map(|(session, sp, c)| ((session, sp), c))
         .collect();
@@ -363,7 +367,7 @@ pub fn portal(
             .snapshot
             .sessions
             .iter()
-            .filter(|s| s.speakers.iter().any(|r| r.speaker_id.get() == row.id))
+            .filter(|s| s.speakers.iter().any(|r| r.speaker_id == row.id))
             .collect();
         let counts = if mine.iter().any(|s| s.capacity.is_some()) {
             programme::live_counts(conn, row.congress_id)?
@@ -395,9 +399,9 @@ pub fn portal(
 
 fn slot(
     p: &Arc<PublishedProgramme>,
-    speaker_id: i64,
+    speaker_id: SpeakerId,
     s: &SnapshotSession,
-    confirmations: &HashMap<(i64, i64), String>,
+    confirmations: &HashMap<(SessionId, SpeakerId), String>,
     counts: &HashMap<SessionId, SeatCount>,
     tz: chrono_tz::Tz,
     changes: Vec<String>,
@@ -405,7 +409,7 @@ fn slot(
     let role = s
         .speakers
         .iter()
-        .find(|r| r.speaker_id.get() == speaker_id)
+        .find(|r| r.speaker_id == speaker_id)
         .map(|r| r.role)
         .unwrap_or(SpeakerRole::Speaker);
     Slot {
@@ -418,11 +422,11 @@ fn slot(
         co_speakers: s
             .speakers
             .iter()
-            .filter(|r| r.speaker_id.get() != speaker_id)
+            .filter(|r| r.speaker_id != speaker_id)
             .filter_map(|r| p.speaker(r.speaker_id).map(|sp| (sp.name.clone(), r.role)))
             .collect(),
         confirmation: confirmations
-            .get(&(s.id.get(), speaker_id))
+            .get(&(s.id, speaker_id))
             .cloned()
             .unwrap_or_else(|| "unconfirmed".into()),
         seats: s
@@ -531,7 +535,7 @@ pub fn set_confirmation(
         return Err(ServiceError::invalid("answer", "confirmed or declined"));
     }
     crate::db::write_transaction(conn, |conn| {
-        let ids: Vec<i64> = person_rows(conn, speaker)?.iter().map(|r| r.id).collect();
+        let ids: Vec<SpeakerId> = person_rows(conn, speaker)?.iter().map(|r| r.id).collect();
         let row: Option<(i64, String, CongressId)> = session_speakers::table
             .inner_join(sessions::table)
             .filter(session_speakers::session_id.eq(session_id))

@@ -79,7 +79,7 @@ impl FromRequest for PageCtx {
 
 /// The named path segments that hold a number: `Id<key::Session>` reads `{session}`.
 pub mod key {
-    use crate::domain::{OrganizerId, RegistrationId, RoomId, SessionId, TrackId};
+    use crate::domain::{OrganizerId, RegistrationId, RoomId, SessionId, SpeakerId, TrackId};
 
     /// A path segment, by the name the route table gives it, and the id type it holds.
     pub trait Segment {
@@ -107,7 +107,7 @@ pub mod key {
         Track = "track" => TrackId,
         Category = "category" => i64,
         Question = "question" => i64,
-        Speaker = "speaker" => i64,
+        Speaker = "speaker" => SpeakerId,
         Session = "session" => SessionId,
         Registration = "registration" => RegistrationId,
         Group = "group" => i64,

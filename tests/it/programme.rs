@@ -152,7 +152,7 @@ fn build_programme(
                     .unwrap()
             })
             .collect();
-        let speaker_ids: Vec<i64> = (0..(n / 2).max(1))
+        let speaker_ids: Vec<kongress::domain::SpeakerId> = (0..(n / 2).max(1))
             .map(|i| {
                 let guid = uuid::Uuid::new_v4().to_string();
                 diesel::insert_into(speakers::table)

@@ -2,14 +2,18 @@
 
 use std::collections::HashMap;
 
-use crate::domain::Conflict;
+use crate::domain::{Conflict, SpeakerId};
 use crate::i18n::lang::Lang;
 
 /// A conflict as a sentence naming the other session.
-pub fn conflict_message(lang: Lang, c: &Conflict, speaker_names: &HashMap<i64, String>) -> String {
+pub fn conflict_message(
+    lang: Lang,
+    c: &Conflict,
+    speaker_names: &HashMap<SpeakerId, String>,
+) -> String {
     let who = |id: &crate::domain::SpeakerId| {
         speaker_names
-            .get(&id.get())
+            .get(id)
             .cloned()
             .unwrap_or_else(|| format!("#{id}"))
     };
@@ -79,7 +83,7 @@ pub fn conflict_message(lang: Lang, c: &Conflict, speaker_names: &HashMap<i64, S
 pub fn conflict_messages(
     lang: Lang,
     conflicts: &[Conflict],
-    speaker_names: &HashMap<i64, String>,
+    speaker_names: &HashMap<SpeakerId, String>,
     cap: usize,
 ) -> Vec<String> {
     let mut out: Vec<String> = conflicts

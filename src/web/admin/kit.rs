@@ -194,7 +194,7 @@ pub async fn names_for(
     ctx: &PageCtx,
     congress: CongressId,
     needed: bool,
-) -> Result<HashMap<i64, String>, AppError> {
+) -> Result<HashMap<crate::domain::SpeakerId, String>, AppError> {
     if !needed {
         return Ok(HashMap::new());
     }

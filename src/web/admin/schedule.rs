@@ -94,7 +94,7 @@ struct Loaded {
     day_labels: HashMap<NaiveDate, String>,
     tz: Tz,
     conflicts: ConflictReport,
-    speaker_names: HashMap<i64, String>,
+    speaker_names: HashMap<crate::domain::SpeakerId, String>,
 }
 
 async fn load(

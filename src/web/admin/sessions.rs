@@ -9,7 +9,7 @@ use askama::Template;
 
 use crate::app::AppState;
 use crate::domain::programme::{SessionKind, SpeakerRole};
-use crate::domain::{CongressId, SessionId};
+use crate::domain::{CongressId, SessionId, SpeakerId};
 use crate::i18n::Lang;
 use crate::services::audit::Actor;
 use crate::services::sessions::{self as svc, SessionInput, SessionSummary};
@@ -117,12 +117,12 @@ impl SessionForm {
             }),
         };
         let capacity = forms::optional_count(&mut e, "capacity", &self.capacity, a.err_number);
-        let mut speakers: Vec<(i64, SpeakerRole)> = vec![];
+        let mut speakers: Vec<(SpeakerId, SpeakerRole)> = vec![];
         for (id, role) in &self.speakers {
             if id.is_empty() {
                 continue;
             }
-            match (id.parse::<i64>(), SpeakerRole::parse(role)) {
+            match (id.parse::<SpeakerId>(), SpeakerRole::parse(role)) {
                 (Ok(id), Some(role)) if !speakers.iter().any(|(s, _)| *s == id) => {
                     speakers.push((id, role))
                 }
@@ -296,7 +296,7 @@ fn refused(
     ctx: &PageCtx,
     e: ServiceError,
     errors: &mut Errors,
-    names: &HashMap<i64, String>,
+    names: &HashMap<SpeakerId, String>,
 ) -> Result<(), AppError> {
     match e {
         ServiceError::Invalid {

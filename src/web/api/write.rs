@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::db::rows;
 use crate::domain::programme::{SessionKind, SpeakerRole};
 use crate::domain::registration::RegistrationStatus;
-use crate::domain::{RoomId, SessionId, Severity, TrackId};
+use crate::domain::{RoomId, SessionId, Severity, SpeakerId, TrackId};
 use crate::i18n::Lang;
 use crate::services::people::{self as svc_people, Filter};
 use crate::services::sessions::{self as svc, SessionInput};
@@ -143,7 +143,9 @@ impl SessionIn {
                 Some(r) => SpeakerRole::parse(r),
             };
             match role {
-                Some(r) if !speakers.iter().any(|(id, _)| *id == s.id) => speakers.push((s.id, r)),
+                Some(r) if !speakers.iter().any(|(id, _)| *id == SpeakerId::from(s.id)) => {
+                    speakers.push((SpeakerId::from(s.id), r))
+                }
                 Some(_) => err(&format!("speakers[{i}]"), "listed twice"),
                 None => err(
                     &format!("speakers[{i}].role"),

@@ -1,6 +1,7 @@
 //! The speakers list of the back office (profiles; links are `speaker_links`).
 
 use super::*;
+use crate::domain::SpeakerId;
 
 // ---- speakers ----
 
@@ -84,7 +85,7 @@ impl SetupList for Speakers {
     fn get(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: SpeakerId,
     ) -> Result<SpeakerRow, ServiceError> {
         svc::speaker(conn, congress, id)
     }
@@ -93,14 +94,14 @@ impl SetupList for Speakers {
         congress: CongressId,
         i: &SpeakerInput,
         actor: Actor,
-    ) -> Result<i64, ServiceError> {
+    ) -> Result<SpeakerId, ServiceError> {
         svc::add_speaker(conn, congress, i, actor)
     }
     fn update(
         conn: &mut DbConnection,
         _mail: &Ctx,
         congress: CongressId,
-        id: i64,
+        id: SpeakerId,
         i: &SpeakerInput,
         actor: Actor,
     ) -> Result<(), ServiceError> {
@@ -109,7 +110,7 @@ impl SetupList for Speakers {
     fn delete(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: SpeakerId,
         actor: Actor,
     ) -> Result<(), ServiceError> {
         svc::delete_speaker(conn, congress, id, actor)
