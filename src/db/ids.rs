@@ -55,6 +55,17 @@ macro_rules! diesel_id {
                 }
             }
 
+            /// For `eq_any` on a nullable column (`sessions.slot_group_id`).
+            impl<DB> ToSql<Nullable<BigInt>, DB> for $name
+            where
+                DB: Backend,
+                i64: ToSql<Nullable<BigInt>, DB>,
+            {
+                fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                    ToSql::<Nullable<BigInt>, DB>::to_sql(self.as_raw(), out)
+                }
+            }
+
             impl<DB> FromSql<BigInt, DB> for $name
             where
                 DB: Backend,

@@ -9,6 +9,7 @@ use crate::domain::CongressId;
 use crate::domain::OrganizerId;
 use crate::domain::RoomId;
 use crate::domain::SessionId;
+use crate::domain::SlotGroupId;
 use crate::domain::SpeakerId;
 use crate::domain::TrackId;
 
@@ -133,7 +134,7 @@ pub struct Session {
     pub language: String,
     pub track_id: Option<TrackId>,
     pub room_id: Option<RoomId>,
-    pub slot_group_id: Option<i64>,
+    pub slot_group_id: Option<SlotGroupId>,
     pub starts_at: Option<NaiveDateTime>,
     pub ends_at: Option<NaiveDateTime>,
     pub status: String,
@@ -157,7 +158,7 @@ pub struct NewSession<'a> {
     pub language: &'a str,
     pub track_id: Option<TrackId>,
     pub room_id: Option<RoomId>,
-    pub slot_group_id: Option<i64>,
+    pub slot_group_id: Option<SlotGroupId>,
     pub starts_at: Option<NaiveDateTime>,
     pub ends_at: Option<NaiveDateTime>,
     pub status: &'a str,

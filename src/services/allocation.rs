@@ -19,13 +19,13 @@ use crate::db::schema::{
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::allocation::{allocate, Allocation, Instance, Ranking, Stats};
 use crate::domain::MailKind;
-use crate::domain::{CongressId, RegistrationId, RoomId, SessionId};
+use crate::domain::{CongressId, RegistrationId, RoomId, SessionId, SlotGroupId};
 use crate::i18n::Lang;
 
 /// A slot group's allocation settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupSettings {
-    pub id: i64,
+    pub id: SlotGroupId,
     pub name: String,
     /// `fcfs` or `ranked`
     pub mode: String,
@@ -50,7 +50,7 @@ pub fn groups(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<
             slot_groups::allocated_at,
         ))
         .load::<(
-            i64,
+            SlotGroupId,
             String,
             String,
             i32,
@@ -78,7 +78,7 @@ pub fn groups(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<
 fn group(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SlotGroupId,
 ) -> Result<GroupSettings, ServiceError> {
     groups(conn, congress)?
         .into_iter()
@@ -91,7 +91,7 @@ fn group(
 pub fn set_mode(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: SlotGroupId,
     mode: &str,
     rank_depth: i32,
     deadline: Option<NaiveDateTime>,
@@ -143,7 +143,7 @@ pub fn set_mode(
 pub fn set_ranking(
     conn: &mut DbConnection,
     registration: RegistrationId,
-    group_id: i64,
+    group_id: SlotGroupId,
     ranking: &[i64],
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
@@ -232,8 +232,8 @@ pub fn ranking_views(
     if gs.is_empty() {
         return Ok(vec![]);
     }
-    let ids: Vec<i64> = gs.iter().map(|g| g.id).collect();
-    let options: Vec<(i64, i64, String)> = sessions::table
+    let ids: Vec<SlotGroupId> = gs.iter().map(|g| g.id).collect();
+    let options: Vec<(SlotGroupId, i64, String)> = sessions::table
         .filter(sessions::slot_group_id.eq_any(&ids))
         .filter(sessions::status.eq("scheduled"))
         .order(sessions::id)
@@ -243,7 +243,7 @@ pub fn ranking_views(
             sessions::title,
         ))
         .load(conn)?;
-    let chosen: Vec<(i64, i64)> = preferences::table
+    let chosen: Vec<(SlotGroupId, i64)> = preferences::table
         .filter(preferences::registration_id.eq(r.id))
         .order((preferences::slot_group_id, preferences::rank))
         .select((preferences::slot_group_id, preferences::session_id))
@@ -283,7 +283,7 @@ pub struct Problem {
 pub fn problem(
     conn: &mut DbConnection,
     congress: CongressId,
-    group_id: i64,
+    group_id: SlotGroupId,
 ) -> Result<Problem, ServiceError> {
     let g = group(conn, congress, group_id)?;
     let ws: Vec<WorkshopRow> = sessions::table
@@ -420,7 +420,7 @@ pub struct Preview {
 pub fn preview(
     conn: &mut DbConnection,
     congress: CongressId,
-    group_id: i64,
+    group_id: SlotGroupId,
     seed: u64,
 ) -> Result<Preview, ServiceError> {
     let problem = problem(conn, congress, group_id)?;
@@ -448,7 +448,7 @@ pub fn commit(
     conn: &mut DbConnection,
     ctx: &Ctx,
     congress: CongressId,
-    group_id: i64,
+    group_id: SlotGroupId,
     seed: u64,
     actor: Actor,
 ) -> Result<Committed, ServiceError> {
@@ -566,7 +566,7 @@ pub fn commit(
                 congress_id: Some(congress),
                 kind: "slot_group.allocated",
                 entity: "slot_group",
-                entity_id: Some(group_id),
+                entity_id: Some(group_id.get()),
                 before: None,
                 after: Some(serde_json::json!({
                     "seed": seed,

@@ -19,7 +19,7 @@ use crate::db::schema::{
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::time::local_to_utc;
 use crate::domain::OrganizerId;
-use crate::domain::{CongressId, RoomId, SessionId, SpeakerId, TrackId};
+use crate::domain::{CongressId, RoomId, SessionId, SlotGroupId, SpeakerId, TrackId};
 
 pub const DEMO_SLUG: &str = "smart-city-2027";
 pub const DEMO_ORGANIZER: &str = "orga@kongress.example";
@@ -458,7 +458,7 @@ fn insert_programme(
 
     let mut block_ids = Vec::new();
     for name in ["Werkstätten, Block 1", "Werkstätten, Block 2"] {
-        let id: i64 = diesel::insert_into(slot_groups::table)
+        let id: SlotGroupId = diesel::insert_into(slot_groups::table)
             .values(NewSlotGroup {
                 congress_id,
                 name,
@@ -506,7 +506,7 @@ fn insert_programme(
         room: RoomId,
         track: Option<TrackId>,
         capacity: Option<i32>,
-        block: Option<i64>,
+        block: Option<SlotGroupId>,
         people: Vec<(usize, &'a str)>,
     }
     let plenary = |title: &'static str,

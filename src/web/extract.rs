@@ -79,7 +79,9 @@ impl FromRequest for PageCtx {
 
 /// The named path segments that hold a number: `Id<key::Session>` reads `{session}`.
 pub mod key {
-    use crate::domain::{OrganizerId, RegistrationId, RoomId, SessionId, SpeakerId, TrackId};
+    use crate::domain::{
+        OrganizerId, RegistrationId, RoomId, SessionId, SlotGroupId, SpeakerId, TrackId,
+    };
 
     /// A path segment, by the name the route table gives it, and the id type it holds.
     pub trait Segment {
@@ -110,7 +112,7 @@ pub mod key {
         Speaker = "speaker" => SpeakerId,
         Session = "session" => SessionId,
         Registration = "registration" => RegistrationId,
-        Group = "group" => i64,
+        Group = "group" => SlotGroupId,
         Message = "message" => i64,
         Token = "token" => i64,
         Member = "member" => OrganizerId,

@@ -15,6 +15,7 @@ use crate::db::rows;
 use crate::domain::enrollment::EnrollmentStatus;
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::SessionId;
+use crate::domain::SlotGroupId;
 use crate::i18n::Lang;
 use crate::services::registration::{
     self as svc, ConfirmLink, Confirmation, FormData, SeatOutcome,
@@ -696,7 +697,7 @@ pub async fn ranking(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (r, _, _) = load_manage(&state, &ctx, &token).await?;
-    let group: i64 = form
+    let group: SlotGroupId = form
         .get("group")
         .parse()
         .map_err(|_| AppError::NotFound(ctx.lang))?;

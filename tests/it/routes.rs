@@ -96,7 +96,7 @@ struct Stage {
     speaker: i64,
     speaker_token: String,
     first_come: kongress::domain::SessionId,
-    ranked: (i64, kongress::domain::SessionId),
+    ranked: (kongress::domain::SlotGroupId, kongress::domain::SessionId),
     api_token: String,
     other_congress_token: String,
     made: std::cell::Cell<usize>,
@@ -127,15 +127,16 @@ impl Stage {
             .unwrap();
         let speaker_token = speaker_portal::issue_link(&mut conn, &ctx, &sp, now_utc()).unwrap();
         let groups = allocation::groups(&mut conn, congress.id).unwrap();
-        let first_of =
-            |conn: &mut kongress::db::DbConnection, group: i64| -> kongress::domain::SessionId {
-                kongress::db::schema::sessions::table
-                    .filter(kongress::db::schema::sessions::slot_group_id.eq(group))
-                    .order(kongress::db::schema::sessions::id)
-                    .select(kongress::db::schema::sessions::id)
-                    .first(conn)
-                    .unwrap()
-            };
+        let first_of = |conn: &mut kongress::db::DbConnection,
+                        group: kongress::domain::SlotGroupId|
+         -> kongress::domain::SessionId {
+            kongress::db::schema::sessions::table
+                .filter(kongress::db::schema::sessions::slot_group_id.eq(group))
+                .order(kongress::db::schema::sessions::id)
+                .select(kongress::db::schema::sessions::id)
+                .first(conn)
+                .unwrap()
+        };
         let first_come = first_of(&mut conn, groups[0].id);
         let ranked_group = groups[1].id;
         allocation::set_mode(

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::RegistrationId;
-use crate::domain::{CongressId, RoomId, SessionId};
+use crate::domain::{CongressId, RoomId, SessionId, SlotGroupId};
 
 /// A line of the manage page: a session that takes enrollments, and where the person stands.
 pub struct WorkshopLine {
@@ -112,7 +112,7 @@ pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormDa
         .map(|(id, name, depth, _)| {
             let s: Vec<rows::Session> = grouped
                 .iter()
-                .filter(|s| s.slot_group_id == Some(id))
+                .filter(|s| s.slot_group_id == Some(SlotGroupId::from(id)))
                 .cloned()
                 .collect();
             (id, name, depth, s)
@@ -124,7 +124,7 @@ pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormDa
         .map(|(id, name)| {
             let s = grouped
                 .iter()
-                .filter(|s| s.slot_group_id == Some(id))
+                .filter(|s| s.slot_group_id == Some(SlotGroupId::from(id)))
                 .cloned()
                 .collect();
             (id, name, s)

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::domain::time::local_to_utc;
+use crate::domain::SlotGroupId;
 use crate::services::allocation::{self as svc, GroupSettings, Preview};
 use crate::services::audit::Actor;
 use crate::services::ServiceError;
@@ -29,7 +30,7 @@ struct AllocationPage {
     tz: Tz,
     groups: Vec<GroupSettings>,
     /// The group previewed, with its result.
-    preview: Option<(i64, Preview)>,
+    preview: Option<(SlotGroupId, Preview)>,
     seed: u64,
     message: String,
 }
@@ -65,7 +66,7 @@ impl AllocationPage {
 
 #[derive(Deserialize)]
 pub struct PreviewQuery {
-    group: Option<i64>,
+    group: Option<SlotGroupId>,
     seed: Option<String>,
 }
 
