@@ -22,7 +22,7 @@ pub fn days(
 
 #[derive(Debug, Clone, Queryable)]
 pub struct QuestionRow {
-    pub id: i64,
+    pub id: crate::domain::QuestionId,
     pub label: String,
     pub kind: String,
     pub options: String,

@@ -291,7 +291,7 @@ pub struct NewAuditEntry<'a> {
 pub struct Registration {
     pub id: crate::domain::RegistrationId,
     pub congress_id: CongressId,
-    pub category_id: i64,
+    pub category_id: crate::domain::CategoryId,
     pub first_name: String,
     pub last_name: String,
     pub email: String,

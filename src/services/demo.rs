@@ -19,7 +19,7 @@ use crate::db::schema::{
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::time::local_to_utc;
 use crate::domain::OrganizerId;
-use crate::domain::{CongressId, RoomId, SessionId, SlotGroupId, SpeakerId, TrackId};
+use crate::domain::{CategoryId, CongressId, RoomId, SessionId, SlotGroupId, SpeakerId, TrackId};
 
 pub const DEMO_SLUG: &str = "smart-city-2027";
 pub const DEMO_ORGANIZER: &str = "orga@kongress.example";
@@ -747,7 +747,7 @@ fn add_registrations(
         .find(congress_id)
         .select(crate::db::rows::Congress::as_select())
         .first(conn)?;
-    let cats: Vec<(i64, String)> = categories::table
+    let cats: Vec<(CategoryId, String)> = categories::table
         .filter(categories::congress_id.eq(congress_id))
         .order(categories::position)
         .select((categories::id, categories::name))

@@ -24,6 +24,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::CategoryId;
 use crate::domain::CongressId;
 use crate::domain::OrganizerId;
 use crate::domain::RegistrationId;
@@ -57,7 +58,7 @@ pub struct Filter {
     /// Part of the name, email address or organization; any case.
     pub q: String,
     pub status: Option<RegistrationStatus>,
-    pub category: Option<i64>,
+    pub category: Option<CategoryId>,
     /// A session id: registrations enrolled or waiting there.
     pub workshop: Option<i64>,
 }
@@ -126,7 +127,7 @@ pub struct RegistrationLine {
     pub last_name: String,
     pub email: String,
     pub organization: String,
-    pub category_id: i64,
+    pub category_id: CategoryId,
     pub status: String,
     pub created_at: NaiveDateTime,
     pub checked_in_at: Option<NaiveDateTime>,
@@ -139,18 +140,18 @@ pub struct RegistrationPage {
     pub total: i64,
     /// Every status with its count in the whole congress, in the order of the state machine.
     pub by_status: Vec<(RegistrationStatus, i64)>,
-    pub categories: Vec<(i64, String)>,
+    pub categories: Vec<(CategoryId, String)>,
     /// Sessions that take enrollments: (id, title).
-    pub workshops: Vec<(i64, String)>,
+    pub workshops: Vec<(SessionId, String)>,
 }
 
 impl RegistrationPage {
-    pub fn category(&self, id: &i64) -> &str {
+    pub fn category(&self, id: &CategoryId) -> &str {
         name_of(&self.categories, *id)
     }
 }
 
-fn name_of(list: &[(i64, String)], id: i64) -> &str {
+fn name_of(list: &[(CategoryId, String)], id: CategoryId) -> &str {
     list.iter()
         .find(|(i, _)| *i == id)
         .map(|(_, n)| n.as_str())
@@ -161,7 +162,7 @@ fn name_of(list: &[(i64, String)], id: i64) -> &str {
 pub fn categories_of(
     conn: &mut DbConnection,
     congress: CongressId,
-) -> QueryResult<Vec<(i64, String)>> {
+) -> QueryResult<Vec<(CategoryId, String)>> {
     categories::table
         .filter(categories::congress_id.eq(congress))
         .order((categories::position, categories::id))
@@ -173,7 +174,7 @@ pub fn categories_of(
 pub fn workshops_of(
     conn: &mut DbConnection,
     congress: CongressId,
-) -> QueryResult<Vec<(i64, String)>> {
+) -> QueryResult<Vec<(SessionId, String)>> {
     sessions::table
         .filter(sessions::congress_id.eq(congress))
         .filter(sessions::capacity.is_not_null())
@@ -507,7 +508,7 @@ pub struct Arrival {
     pub last_name: String,
     pub email: String,
     pub organization: String,
-    pub category_id: i64,
+    pub category_id: CategoryId,
     pub status: String,
     pub checked_in_at: Option<NaiveDateTime>,
 }
@@ -519,11 +520,11 @@ pub struct CheckinList {
     pub more: bool,
     pub checked_in: i64,
     pub confirmed: i64,
-    pub categories: Vec<(i64, String)>,
+    pub categories: Vec<(CategoryId, String)>,
 }
 
 impl CheckinList {
-    pub fn category(&self, id: &i64) -> &str {
+    pub fn category(&self, id: &CategoryId) -> &str {
         name_of(&self.categories, *id)
     }
 }

@@ -12,7 +12,7 @@ use crate::db::schema::{
     tracks,
 };
 use crate::db::{write_transaction, DbConnection};
-use crate::domain::{CongressId, RoomId, SpeakerId, TrackId};
+use crate::domain::{CategoryId, CongressId, QuestionId, RoomId, SpeakerId, TrackId};
 use crate::services::registration::{self, RaisedCapacity};
 use crate::services::Ctx;
 
@@ -63,7 +63,7 @@ pub struct TrackRow {
 
 #[derive(Debug, Clone, Queryable)]
 pub struct CategoryRow {
-    pub id: i64,
+    pub id: CategoryId,
     pub name: String,
     pub quota: Option<i32>,
     pub confirmed_count: i32,
@@ -357,7 +357,7 @@ pub fn categories_of(
 pub fn category(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: CategoryId,
 ) -> Result<CategoryRow, ServiceError> {
     categories::table
         .filter(categories::congress_id.eq(congress))
@@ -381,7 +381,7 @@ pub fn add_category(
     congress: CongressId,
     c: &CategoryInput,
     actor: Actor,
-) -> Result<i64, ServiceError> {
+) -> Result<CategoryId, ServiceError> {
     write_transaction(conn, |conn| {
         diesel::insert_into(categories::table)
             .values(NewCategory {
@@ -394,7 +394,7 @@ pub fn add_category(
             })
             .execute(conn)
             .map_err(name_taken)?;
-        let id: i64 = categories::table
+        let id: CategoryId = categories::table
             .filter(categories::congress_id.eq(congress))
             .filter(categories::name.eq(&c.name))
             .select(categories::id)
@@ -417,7 +417,7 @@ pub fn update_category(
     conn: &mut DbConnection,
     mail: &Ctx,
     congress: CongressId,
-    id: i64,
+    id: CategoryId,
     c: &CategoryInput,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -463,7 +463,7 @@ pub fn update_category(
 pub fn delete_category(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: CategoryId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {
@@ -515,7 +515,7 @@ pub use crate::db::queries::{questions_of, QuestionRow};
 pub fn question(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: QuestionId,
 ) -> Result<QuestionRow, ServiceError> {
     questions::table
         .filter(questions::congress_id.eq(congress))
@@ -538,10 +538,10 @@ pub fn add_question(
     congress: CongressId,
     q: &QuestionInput,
     actor: Actor,
-) -> Result<i64, ServiceError> {
+) -> Result<QuestionId, ServiceError> {
     write_transaction(conn, |conn| {
         let options = serde_json::to_string(&q.options).unwrap_or_else(|_| "[]".into());
-        let id: i64 = diesel::insert_into(questions::table)
+        let id: QuestionId = diesel::insert_into(questions::table)
             .values((
                 questions::congress_id.eq(congress),
                 questions::label.eq(&q.label),
@@ -568,7 +568,7 @@ pub fn add_question(
 pub fn update_question(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: QuestionId,
     q: &QuestionInput,
     actor: Actor,
 ) -> Result<(), ServiceError> {
@@ -603,7 +603,7 @@ pub fn update_question(
 pub fn delete_question(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: QuestionId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {

@@ -80,7 +80,8 @@ impl FromRequest for PageCtx {
 /// The named path segments that hold a number: `Id<key::Session>` reads `{session}`.
 pub mod key {
     use crate::domain::{
-        OrganizerId, RegistrationId, RoomId, SessionId, SlotGroupId, SpeakerId, TrackId,
+        CategoryId, OrganizerId, QuestionId, RegistrationId, RoomId, SessionId, SlotGroupId,
+        SpeakerId, TrackId,
     };
 
     /// A path segment, by the name the route table gives it, and the id type it holds.
@@ -107,8 +108,8 @@ pub mod key {
     segments! {
         Room = "room" => RoomId,
         Track = "track" => TrackId,
-        Category = "category" => i64,
-        Question = "question" => i64,
+        Category = "category" => CategoryId,
+        Question = "question" => QuestionId,
         Speaker = "speaker" => SpeakerId,
         Session = "session" => SessionId,
         Registration = "registration" => RegistrationId,

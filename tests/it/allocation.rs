@@ -16,7 +16,7 @@ use kongress::domain::CongressId;
 type Conn = kongress::db::DbConnection;
 
 /// The first category that needs neither quota nor approval.
-fn open_category(conn: &mut Conn, congress: CongressId) -> i64 {
+fn open_category(conn: &mut Conn, congress: CongressId) -> kongress::domain::CategoryId {
     categories::table
         .filter(categories::congress_id.eq(congress))
         .filter(categories::quota.is_null())
@@ -32,7 +32,7 @@ fn sign_up(
     conn: &mut Conn,
     ctx: &kongress::services::Ctx,
     c: &kongress::db::rows::Congress,
-    category: i64,
+    category: kongress::domain::CategoryId,
     email: &str,
     days: Vec<chrono::NaiveDate>,
     language: kongress::i18n::Lang,

@@ -560,7 +560,7 @@ fn confirm_links(app: &TestApp) -> Vec<String> {
 /// the confirmations).
 fn pending_with_pick(app: &TestApp, n: usize, workshop: Option<i64>) {
     let c = app.congress_row();
-    let cat: i64 = category(app).parse().unwrap();
+    let cat: kongress::domain::CategoryId = category(app).parse().unwrap();
     let group = workshop.map(|w| app.slot_group_of(w));
     let mut conn = app.conn();
     let ctx = app.state.ctx.clone();

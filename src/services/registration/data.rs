@@ -62,7 +62,7 @@ pub fn overview(
 
 /// What the registration form offers (a fixed number of queries).
 pub struct FormData {
-    pub categories: Vec<(i64, String)>,
+    pub categories: Vec<(CategoryId, String)>,
     pub questions: Vec<crate::db::queries::QuestionRow>,
     pub days: Vec<rows::CongressDay>,
     /// First-come-first-served slot groups with their sessions: (group id, name, sessions).

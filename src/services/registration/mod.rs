@@ -41,7 +41,8 @@ use crate::domain::registration::{
     confirmation_deadline, transition, Effect, MailKind, RegistrationEvent, RegistrationStatus,
 };
 use crate::domain::seats::{Admission, WaitlistReason};
-use crate::domain::{CongressId, RegistrationId, SessionId};
+use crate::domain::CategoryId;
+use crate::domain::{CongressId, QuestionId, RegistrationId, SessionId};
 use crate::i18n::Lang;
 
 /// Runs a registration command as one write transaction, and runs it again (up to three times
@@ -76,7 +77,7 @@ pub(super) fn load_locked(
 /// A registration as entered on the public form (already parsed).
 #[derive(Debug, Clone)]
 pub struct RegistrationInput {
-    pub category_id: i64,
+    pub category_id: CategoryId,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
@@ -86,7 +87,7 @@ pub struct RegistrationInput {
     pub dietary: String,
     pub accessibility: String,
     pub language: Lang,
-    pub answers: Vec<(i64, String)>,
+    pub answers: Vec<(QuestionId, String)>,
     pub consent_public: bool,
     /// (slot group, chosen session) for first-come-first-served blocks.
     pub picks: Vec<(i64, SessionId)>,

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::enrollment::{self, CounterEffect, EnrollmentEvent, EnrollmentStatus};
+use crate::domain::CategoryId;
 use crate::domain::CongressId;
 use crate::domain::RegistrationId;
 use crate::domain::SessionId;
@@ -10,7 +11,7 @@ use crate::domain::SessionId;
 pub fn take_place(
     conn: &mut DbConnection,
     congress: CongressId,
-    category: i64,
+    category: CategoryId,
 ) -> QueryResult<Admission> {
     let got = diesel::update(
         congresses::table
@@ -51,7 +52,7 @@ pub fn take_place(
 pub(super) fn give_back_place(
     conn: &mut DbConnection,
     congress: CongressId,
-    category: i64,
+    category: CategoryId,
 ) -> QueryResult<()> {
     diesel::update(
         congresses::table

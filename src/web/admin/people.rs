@@ -42,7 +42,7 @@ impl ListQuery {
         Filter {
             q: self.q.clone().unwrap_or_default().trim().to_string(),
             status: self.status.as_deref().and_then(RegistrationStatus::parse),
-            category: number(&self.category),
+            category: self.category.as_deref().and_then(|s| s.trim().parse().ok()),
             workshop: number(&self.workshop),
         }
     }
@@ -96,11 +96,11 @@ impl ListPage {
     fn status_value(&self) -> &'static str {
         self.filter.status.map_or("", RegistrationStatus::as_str)
     }
-    fn is_category(&self, id: &i64) -> bool {
+    fn is_category(&self, id: &crate::domain::CategoryId) -> bool {
         self.filter.category == Some(*id)
     }
-    fn is_workshop(&self, id: &i64) -> bool {
-        self.filter.workshop == Some(*id)
+    fn is_workshop(&self, id: &crate::domain::SessionId) -> bool {
+        self.filter.workshop == Some(id.get())
     }
     fn when(&self, at: &NaiveDateTime) -> String {
         local(self.tz, at, "%Y-%m-%d %H:%M")
@@ -490,7 +490,10 @@ mod tests {
         };
         let f = q.filter();
         assert_eq!(f.q, "anna");
-        assert_eq!((f.status, f.category, f.workshop), (None, Some(7), None));
+        assert_eq!(
+            (f.status, f.category, f.workshop),
+            (None, Some(crate::domain::CategoryId::from(7)), None)
+        );
         assert_eq!(q.page(), 1);
         assert_eq!(filter_query(&f), "q=anna&category=7");
     }

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::db::rows;
 use crate::domain::programme::{SessionKind, SpeakerRole};
 use crate::domain::registration::RegistrationStatus;
-use crate::domain::{RoomId, SessionId, Severity, SpeakerId, TrackId};
+use crate::domain::{CategoryId, RoomId, SessionId, Severity, SpeakerId, TrackId};
 use crate::i18n::Lang;
 use crate::services::people::{self as svc_people, Filter};
 use crate::services::sessions::{self as svc, SessionInput};
@@ -421,7 +421,7 @@ impl RegistrationQuery {
         Filter {
             q: self.q.clone().unwrap_or_default().trim().to_string(),
             status: self.status.as_deref().and_then(RegistrationStatus::parse),
-            category: self.category,
+            category: self.category.map(CategoryId::from),
             workshop: self.workshop,
         }
     }
@@ -484,7 +484,7 @@ pub async fn registrations(
                 last_name: l.last_name,
                 email: l.email,
                 organization: l.organization,
-                category_id: l.category_id,
+                category_id: l.category_id.get(),
                 created_at: l.created_at.and_utc().to_rfc3339(),
                 checked_in_at: l.checked_in_at.map(|t| t.and_utc().to_rfc3339()),
             })

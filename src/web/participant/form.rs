@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::domain::{EmailAddress, SessionId};
+use crate::domain::{CategoryId, EmailAddress, QuestionId, SessionId};
 use crate::services::registration::{FormData, RegistrationInput};
 use crate::web::extract::PageCtx;
 use crate::web::forms::{Errors, FormMap};
@@ -68,7 +68,7 @@ impl RegisterForm {
             .is_some_and(|v| *v == session.to_string())
     }
 
-    pub fn answer(&self, q: &i64) -> &str {
+    pub fn answer(&self, q: &QuestionId) -> &str {
         self.answers
             .get(&q.to_string())
             .and_then(|v| v.first())
@@ -76,7 +76,7 @@ impl RegisterForm {
             .unwrap_or("")
     }
 
-    pub fn answered(&self, q: &i64, option: &str) -> bool {
+    pub fn answered(&self, q: &QuestionId, option: &str) -> bool {
         self.answers
             .get(&q.to_string())
             .is_some_and(|v| v.iter().any(|x| x == option))
@@ -102,7 +102,7 @@ impl RegisterForm {
         let mut e = Errors::default();
         let category_id = self
             .category
-            .parse::<i64>()
+            .parse::<CategoryId>()
             .ok()
             .filter(|c| data.categories.iter().any(|(id, _)| id == c));
         if category_id.is_none() {
@@ -201,7 +201,8 @@ impl RegisterForm {
         }
         let cut = |s: &str, n: usize| s.trim().chars().take(n).collect::<String>();
         e.into_result(RegistrationInput {
-            category_id: category_id.unwrap_or_default(),
+            // Never read without a category: into_result refuses the form then.
+            category_id: category_id.unwrap_or(CategoryId::from(0)),
             first_name: cut(&first_name, 100),
             last_name: cut(&last_name, 100),
             email,

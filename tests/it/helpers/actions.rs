@@ -19,7 +19,7 @@ pub struct Applicant<'a> {
     pub category: &'a str,
     /// A first-come workshop picked on the form.
     pub workshop: Option<i64>,
-    pub answers: Vec<(i64, String)>,
+    pub answers: Vec<(kongress::domain::QuestionId, String)>,
 }
 
 impl<'a> Applicant<'a> {
@@ -48,7 +48,7 @@ impl TestApp {
             .unwrap()
     }
 
-    pub fn category_id(&self, name: &str) -> i64 {
+    pub fn category_id(&self, name: &str) -> kongress::domain::CategoryId {
         let mut conn = self.conn();
         categories::table
             .filter(categories::name.eq(name))

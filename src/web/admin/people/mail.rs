@@ -84,8 +84,8 @@ struct MailPage {
     pages: i64,
     form: BulkForm,
     errors: Errors,
-    categories: Vec<(i64, String)>,
-    workshops: Vec<(i64, String)>,
+    categories: Vec<(crate::domain::CategoryId, String)>,
+    workshops: Vec<(crate::domain::SessionId, String)>,
     /// Set after a bulk mail was queued: how many.
     queued: Option<i64>,
     retried: bool,
@@ -110,7 +110,7 @@ impl MailPage {
     fn group_is(&self, value: &str) -> bool {
         self.form.group == value
     }
-    fn group_value(&self, kind: &str, id: &i64) -> String {
+    fn group_value(&self, kind: &str, id: &impl std::fmt::Display) -> String {
         format!("{kind}-{id}")
     }
     fn page_link(&self, n: i64) -> String {

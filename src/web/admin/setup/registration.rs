@@ -1,6 +1,7 @@
 //! The registration's set-up lists: participant categories and registration questions.
 
 use super::*;
+use crate::domain::{CategoryId, QuestionId};
 
 // ---- participant categories ----
 
@@ -85,7 +86,7 @@ impl SetupList for Categories {
     fn get(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: CategoryId,
     ) -> Result<CategoryRow, ServiceError> {
         svc::category(conn, congress, id)
     }
@@ -94,14 +95,14 @@ impl SetupList for Categories {
         congress: CongressId,
         i: &CategoryInput,
         actor: Actor,
-    ) -> Result<i64, ServiceError> {
+    ) -> Result<CategoryId, ServiceError> {
         svc::add_category(conn, congress, i, actor)
     }
     fn update(
         conn: &mut DbConnection,
         mail: &Ctx,
         congress: CongressId,
-        id: i64,
+        id: CategoryId,
         i: &CategoryInput,
         actor: Actor,
     ) -> Result<(), ServiceError> {
@@ -110,7 +111,7 @@ impl SetupList for Categories {
     fn delete(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: CategoryId,
         actor: Actor,
     ) -> Result<(), ServiceError> {
         svc::delete_category(conn, congress, id, actor)
@@ -246,7 +247,7 @@ impl SetupList for Questions {
     fn get(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: QuestionId,
     ) -> Result<QuestionRow, ServiceError> {
         svc::question(conn, congress, id)
     }
@@ -255,14 +256,14 @@ impl SetupList for Questions {
         congress: CongressId,
         i: &QuestionInput,
         actor: Actor,
-    ) -> Result<i64, ServiceError> {
+    ) -> Result<QuestionId, ServiceError> {
         svc::add_question(conn, congress, i, actor)
     }
     fn update(
         conn: &mut DbConnection,
         _mail: &Ctx,
         congress: CongressId,
-        id: i64,
+        id: QuestionId,
         i: &QuestionInput,
         actor: Actor,
     ) -> Result<(), ServiceError> {
@@ -271,7 +272,7 @@ impl SetupList for Questions {
     fn delete(
         conn: &mut DbConnection,
         congress: CongressId,
-        id: i64,
+        id: QuestionId,
         actor: Actor,
     ) -> Result<(), ServiceError> {
         svc::delete_question(conn, congress, id, actor)
