@@ -27,8 +27,8 @@ use crate::domain::registration::RegistrationStatus;
 use crate::domain::CategoryId;
 use crate::domain::CongressId;
 use crate::domain::OrganizerId;
-use crate::domain::RegistrationId;
 use crate::domain::SessionId;
+use crate::domain::{EnrollmentId, RegistrationId};
 
 /// Capital letters beyond ASCII that SQLite's `lower()` (and PostgreSQL's in a "C" locale)
 /// leaves alone, folded with `replace()`: the same SQL on both backends, so "öztürk" finds
@@ -306,20 +306,26 @@ pub fn detail(
         .order((questions::position, questions::id))
         .select((questions::label, questions::kind, answers::value))
         .load(conn)?;
-    let held: Vec<(i64, i64, String, SessionId, String, Option<NaiveDateTime>)> =
-        enrollments::table
-            .inner_join(sessions::table)
-            .filter(enrollments::registration_id.eq(id))
-            .order((sessions::starts_at, sessions::title))
-            .select((
-                enrollments::id,
-                enrollments::position,
-                enrollments::status,
-                sessions::id,
-                sessions::title,
-                sessions::starts_at,
-            ))
-            .load(conn)?;
+    let held: Vec<(
+        EnrollmentId,
+        i64,
+        String,
+        SessionId,
+        String,
+        Option<NaiveDateTime>,
+    )> = enrollments::table
+        .inner_join(sessions::table)
+        .filter(enrollments::registration_id.eq(id))
+        .order((sessions::starts_at, sessions::title))
+        .select((
+            enrollments::id,
+            enrollments::position,
+            enrollments::status,
+            sessions::id,
+            sessions::title,
+            sessions::starts_at,
+        ))
+        .load(conn)?;
     let mut lines = Vec::with_capacity(held.len());
     for (eid, position, status, session_id, title, starts_at) in held {
         // At most one query per workshop the person waits for: a handful, never the list.

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::RegistrationId;
-use crate::domain::{CongressId, RoomId, SessionId, SlotGroupId};
+use crate::domain::{CongressId, EnrollmentId, RoomId, SessionId, SlotGroupId};
 
 /// A line of the manage page: a session that takes enrollments, and where the person stands.
 pub struct WorkshopLine {
@@ -25,7 +25,7 @@ pub fn overview(
         .order((sessions::starts_at, sessions::title))
         .select(rows::Session::as_select())
         .load(conn)?;
-    let mine: Vec<(i64, SessionId, String, i64)> = enrollments::table
+    let mine: Vec<(EnrollmentId, SessionId, String, i64)> = enrollments::table
         .filter(enrollments::registration_id.eq(r.id))
         .filter(enrollments::status.ne("cancelled"))
         .select((

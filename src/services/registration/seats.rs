@@ -5,7 +5,7 @@ use crate::domain::enrollment::{self, CounterEffect, EnrollmentEvent, Enrollment
 use crate::domain::CategoryId;
 use crate::domain::CongressId;
 use crate::domain::RegistrationId;
-use crate::domain::SessionId;
+use crate::domain::{EnrollmentId, SessionId};
 
 /// Takes a congress place (and category quota) atomically, or says why not (rule 1).
 pub fn take_place(
@@ -107,7 +107,7 @@ type HeldSession = (
 );
 
 /// A person's row for one session: id, status, state version.
-type EnrollmentRow = (i64, String, i64);
+type EnrollmentRow = (EnrollmentId, String, i64);
 
 fn enrollment_of(
     conn: &mut DbConnection,
@@ -242,7 +242,7 @@ pub fn enroll(
             congress_id: Some(r.congress_id),
             kind: "enrollment.created",
             entity: "enrollment",
-            entity_id: Some(id),
+            entity_id: Some(id.get()),
             before: None,
             after: Some(serde_json::json!({ "session_id": session, "status": status })),
         },
@@ -331,7 +331,7 @@ pub fn leave(
             congress_id: Some(r.congress_id),
             kind: "enrollment.cancelled",
             entity: "enrollment",
-            entity_id: Some(id),
+            entity_id: Some(id.get()),
             before: Some(serde_json::json!({ "session_id": session, "status": from })),
             after: None,
         },
@@ -412,7 +412,7 @@ pub fn seat_status(
 /// was read with; `false` when another transaction changed the row first (nothing written).
 pub(super) fn store_enrollment(
     conn: &mut DbConnection,
-    id: i64,
+    id: EnrollmentId,
     from: &str,
     version: i64,
     to: EnrollmentStatus,

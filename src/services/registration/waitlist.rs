@@ -6,14 +6,14 @@ use crate::domain::enrollment::{
 };
 use crate::domain::seats;
 use crate::domain::OrganizerId;
-use crate::domain::{CongressId, RegistrationId, RoomId, SessionId};
+use crate::domain::{CongressId, EnrollmentId, RegistrationId, RoomId, SessionId};
 
 /// Waitlist position of an enrollment (1-based), counting only people ahead in the queue.
 pub fn waitlist_position(
     conn: &mut DbConnection,
     session: SessionId,
     position: i64,
-    id: i64,
+    id: EnrollmentId,
 ) -> QueryResult<i64> {
     let ahead: i64 = enrollments::table
         .filter(enrollments::session_id.eq(session))
@@ -70,7 +70,7 @@ pub fn promote_workshop_waitlist(
     let heads = seats::promotions(free, queue.len());
     let mut promoted = 0;
     for (place, reg, version) in queue.into_iter().take(heads) {
-        let id = place.id;
+        let id = EnrollmentId::from(place.id);
         if !take_seat(conn, session)? {
             break;
         }
@@ -127,7 +127,7 @@ pub fn promote_workshop_waitlist(
                 congress_id: Some(r.congress_id),
                 kind: "enrollment.promoted",
                 entity: "enrollment",
-                entity_id: Some(id),
+                entity_id: Some(id.get()),
                 before: Some(serde_json::json!({ "status": "waitlisted" })),
                 after: Some(serde_json::json!({ "status": "enrolled" })),
             },
