@@ -7,6 +7,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::app::AppState;
+use crate::formats::registrations_csv::{self, Export};
 use crate::i18n::Lang;
 use crate::web::error::AppError;
 
@@ -60,4 +61,23 @@ where
         f(&mut conn).map_err(|e| AppError::from_service(lang, e))
     })
     .await?
+}
+
+/// The registrations CSV of congress `slug` as a download (back office and API alike):
+/// personal data, so never stored by a cache.
+pub fn registrations_csv_download(
+    x: &Export,
+    tz: chrono_tz::Tz,
+    slug: &str,
+) -> Result<HttpResponse, AppError> {
+    let body =
+        registrations_csv::write(x, tz).map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{slug}-registrations.csv\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, cache::PRIVATE))
+        .body(body))
 }

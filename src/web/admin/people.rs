@@ -5,7 +5,7 @@
 pub mod checkin;
 pub mod mail;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -360,16 +360,7 @@ pub async fn csv_export(
     let filter = q.filter();
     let id = c.id;
     let x = with_db(&state, ctx.lang, move |conn| svc::export(conn, id, &filter)).await?;
-    let body = crate::formats::registrations_csv::write(&x, zone(&admin)?)
-        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}-registrations.csv\"", c.slug),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    crate::web::respond::registrations_csv_download(&x, zone(&admin)?, &c.slug)
 }
 
 #[derive(Template)]

@@ -511,14 +511,7 @@ pub async fn registrations_csv(
         svc_people::export(conn, congress, &filter)
     })
     .await?;
-    let body = crate::formats::registrations_csv::write(&x, tz)
-        .map_err(|e| crate::web::error::AppError::Internal(format!("csv: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}-registrations.csv\"", c.slug),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    Ok(crate::web::respond::registrations_csv_download(
+        &x, tz, &c.slug,
+    )?)
 }
