@@ -2,6 +2,7 @@
 //! row types. Backend-specific SQL lives here and only here.
 
 pub mod connection;
+pub mod enums;
 pub mod health;
 pub mod ids;
 pub mod locks;

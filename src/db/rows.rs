@@ -5,6 +5,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::programme::{CongressStatus, SessionKind, SessionStatus};
+use crate::domain::registration::RegistrationStatus;
 use crate::domain::CongressId;
 use crate::domain::OrganizerId;
 use crate::domain::RoomId;
@@ -31,7 +33,7 @@ pub struct Congress {
     pub registration_closes_at: Option<NaiveDateTime>,
     pub capacity: Option<i32>,
     pub confirmed_count: i32,
-    pub status: String,
+    pub status: CongressStatus,
     pub guid: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -53,7 +55,7 @@ pub struct NewCongress<'a> {
     pub registration_opens_at: Option<NaiveDateTime>,
     pub registration_closes_at: Option<NaiveDateTime>,
     pub capacity: Option<i32>,
-    pub status: &'a str,
+    pub status: CongressStatus,
     pub guid: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -130,14 +132,14 @@ pub struct Session {
     pub subtitle: String,
     pub abstract_: String,
     pub description: String,
-    pub kind: String,
+    pub kind: SessionKind,
     pub language: String,
     pub track_id: Option<TrackId>,
     pub room_id: Option<RoomId>,
     pub slot_group_id: Option<SlotGroupId>,
     pub starts_at: Option<NaiveDateTime>,
     pub ends_at: Option<NaiveDateTime>,
-    pub status: String,
+    pub status: SessionStatus,
     pub capacity: Option<i32>,
     pub enrolled_count: i32,
     pub waitlisted_count: i32,
@@ -154,14 +156,14 @@ pub struct NewSession<'a> {
     pub subtitle: &'a str,
     pub abstract_: &'a str,
     pub description: &'a str,
-    pub kind: &'a str,
+    pub kind: SessionKind,
     pub language: &'a str,
     pub track_id: Option<TrackId>,
     pub room_id: Option<RoomId>,
     pub slot_group_id: Option<SlotGroupId>,
     pub starts_at: Option<NaiveDateTime>,
     pub ends_at: Option<NaiveDateTime>,
-    pub status: &'a str,
+    pub status: SessionStatus,
     pub capacity: Option<i32>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -303,7 +305,7 @@ pub struct Registration {
     pub language: String,
     pub consent_privacy_at: NaiveDateTime,
     pub consent_public_listing: bool,
-    pub status: String,
+    pub status: RegistrationStatus,
     pub manage_token_hash: String,
     pub confirm_token_hash: Option<String>,
     pub confirm_expires_at: Option<NaiveDateTime>,

@@ -29,6 +29,8 @@ pub use ids::{
     SessionId, SlotGroupId, SpeakerId, TrackId, VersionId,
 };
 pub use mail::MailKind;
+pub use programme::{CongressStatus, SessionKind, SessionStatus};
+pub use registration::RegistrationStatus;
 pub use seats::{effective_capacity, promotions, seats_left, Admission, WaitlistReason};
 pub use slug::{Slug, SlugError, RESERVED_SLUGS};
 pub use time::{

@@ -78,6 +78,87 @@ impl SpeakerRole {
     }
 }
 
+/// Where a session stands in the programme. Stored as text ([`SessionStatus::as_str`]); the
+/// database's CHECK holds the same three names, and a scheduled session always has a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// Being prepared; not in the programme.
+    Draft,
+    /// Has a time (and usually a room); in the next published version.
+    Scheduled,
+    /// Called off; stays in the published programme struck through if it had a slot.
+    Cancelled,
+}
+
+impl SessionStatus {
+    pub const ALL: [SessionStatus; 3] = [
+        SessionStatus::Draft,
+        SessionStatus::Scheduled,
+        SessionStatus::Cancelled,
+    ];
+
+    /// The stored (and API) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Draft => "draft",
+            SessionStatus::Scheduled => "scheduled",
+            SessionStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Reads a stored or sent name back; `None` for anything [`as_str`](Self::as_str) never
+    /// writes.
+    pub fn parse(s: &str) -> Option<SessionStatus> {
+        SessionStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Where a congress stands: a draft is visible only in the back office, a published congress
+/// has its public pages, an archived one keeps them read-only. Stored as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CongressStatus {
+    Draft,
+    Published,
+    Archived,
+}
+
+impl CongressStatus {
+    pub const ALL: [CongressStatus; 3] = [
+        CongressStatus::Draft,
+        CongressStatus::Published,
+        CongressStatus::Archived,
+    ];
+
+    /// The stored (and API) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CongressStatus::Draft => "draft",
+            CongressStatus::Published => "published",
+            CongressStatus::Archived => "archived",
+        }
+    }
+
+    /// Reads a stored or sent name back; `None` for anything else.
+    pub fn parse(s: &str) -> Option<CongressStatus> {
+        CongressStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+macro_rules! display_as_str {
+    ($($name:ident),+) => {$(
+        impl std::fmt::Display for $name {
+            /// Writes the stored name, so logs, audit entries and the API match the database.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )+};
+}
+
+display_as_str!(SessionKind, SessionStatus, CongressStatus);
+
 /// What the public sees of the congress itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotCongress {

@@ -81,7 +81,7 @@ pub fn write(x: &Export, tz: Tz) -> Result<Vec<u8>, ::csv::Error> {
             let r = &row.registration;
             let mut rec = vec![
                 r.id.to_string(),
-                r.status.clone(),
+                r.status.to_string(),
                 cell(&row.category),
                 cell(&r.first_name),
                 cell(&r.last_name),

@@ -20,6 +20,7 @@ use crate::db::{write_transaction, DbConnection};
 use crate::domain::allocation::{allocate, Allocation, Instance, Ranking, Stats};
 use crate::domain::MailKind;
 use crate::domain::{CongressId, RegistrationId, RoomId, SessionId, SlotGroupId};
+use crate::domain::{EnrollmentStatus, RegistrationStatus, SessionStatus};
 use crate::i18n::Lang;
 
 /// A slot group's allocation settings.
@@ -161,7 +162,7 @@ pub fn set_ranking(
         }
         let offered: Vec<i64> = sessions::table
             .filter(sessions::slot_group_id.eq(group_id))
-            .filter(sessions::status.eq("scheduled"))
+            .filter(sessions::status.eq(SessionStatus::Scheduled))
             .select(sessions::id)
             .load(conn)?;
         let mut seen = vec![];
@@ -235,7 +236,7 @@ pub fn ranking_views(
     let ids: Vec<SlotGroupId> = gs.iter().map(|g| g.id).collect();
     let options: Vec<(SlotGroupId, i64, String)> = sessions::table
         .filter(sessions::slot_group_id.eq_any(&ids))
-        .filter(sessions::status.eq("scheduled"))
+        .filter(sessions::status.eq(SessionStatus::Scheduled))
         .order(sessions::id)
         .select((
             sessions::slot_group_id.assume_not_null(),
@@ -260,8 +261,8 @@ pub fn ranking_views(
             open: g.mode == "ranked"
                 && g.allocated_at.is_none()
                 && g.deadline.is_none_or(|d| now < d)
-                && r.status != "cancelled"
-                && r.status != "expired",
+                && r.status != RegistrationStatus::Cancelled
+                && r.status != RegistrationStatus::Expired,
             group: g,
         })
         .collect())
@@ -288,7 +289,7 @@ pub fn problem(
     let g = group(conn, congress, group_id)?;
     let ws: Vec<WorkshopRow> = sessions::table
         .filter(sessions::slot_group_id.eq(group_id))
-        .filter(sessions::status.eq("scheduled"))
+        .filter(sessions::status.eq(SessionStatus::Scheduled))
         .filter(sessions::capacity.is_not_null())
         .order(sessions::id)
         .select((
@@ -324,7 +325,7 @@ pub fn problem(
     let ranked: Vec<(RegistrationId, SessionId, i32)> = preferences::table
         .inner_join(registrations::table.inner_join(categories::table))
         .filter(preferences::slot_group_id.eq(group_id))
-        .filter(registrations::status.eq("confirmed"))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed))
         .order((preferences::registration_id, preferences::rank))
         .select((
             preferences::registration_id,
@@ -342,7 +343,7 @@ pub fn problem(
         enrollments::table
             .inner_join(sessions::table)
             .filter(enrollments::registration_id.eq_any(&ids))
-            .filter(enrollments::status.ne("cancelled"))
+            .filter(enrollments::status.ne(EnrollmentStatus::Cancelled))
             .filter(
                 sessions::slot_group_id
                     .ne(group_id)
@@ -365,7 +366,7 @@ pub fn problem(
     let seated: std::collections::HashSet<RegistrationId> = enrollments::table
         .inner_join(sessions::table)
         .filter(sessions::slot_group_id.eq(group_id))
-        .filter(enrollments::status.eq("enrolled"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Enrolled))
         .select(enrollments::registration_id)
         .load::<RegistrationId>(conn)?
         .into_iter()

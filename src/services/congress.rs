@@ -13,6 +13,7 @@ use crate::db::{write_transaction, DbConnection};
 use crate::domain::time::congress_days as days_between;
 use crate::domain::OrganizerId;
 use crate::domain::{CongressId, Slug};
+use crate::domain::{CongressStatus, SessionStatus};
 
 /// Validated settings of a congress (times already in UTC).
 #[derive(Debug, Clone, Serialize)]
@@ -30,7 +31,7 @@ pub struct CongressSettings {
     pub registration_opens_at: Option<NaiveDateTime>,
     pub registration_closes_at: Option<NaiveDateTime>,
     pub capacity: Option<i32>,
-    pub status: String,
+    pub status: CongressStatus,
 }
 
 /// Labels of one congress day.
@@ -98,7 +99,7 @@ pub fn create_in(
             registration_opens_at: s.registration_opens_at,
             registration_closes_at: s.registration_closes_at,
             capacity: s.capacity,
-            status: "draft",
+            status: CongressStatus::Draft,
             guid: &guid,
             created_at: now,
             updated_at: now,
@@ -184,7 +185,7 @@ pub fn update(
         {
             let outside: i64 = sessions::table
                 .filter(sessions::congress_id.eq(id))
-                .filter(sessions::status.eq("scheduled"))
+                .filter(sessions::status.eq(SessionStatus::Scheduled))
                 .filter(
                     sessions::starts_at
                         .lt(window.start().naive_utc())
@@ -265,7 +266,7 @@ pub type RoomUsage = (String, usize, i64);
 /// Counts for the dashboard.
 #[derive(Debug, Default)]
 pub struct Dashboard {
-    pub by_status: Vec<(String, i64)>,
+    pub by_status: Vec<(SessionStatus, i64)>,
     pub unscheduled: i64,
     pub rooms: i64,
     pub speakers: i64,
@@ -281,7 +282,7 @@ pub struct Dashboard {
 
 pub fn dashboard(conn: &mut DbConnection, id: CongressId) -> Result<Dashboard, ServiceError> {
     use crate::db::schema::{rooms, schedule_versions, speakers};
-    let by_status: Vec<(String, i64)> = sessions::table
+    let by_status: Vec<(SessionStatus, i64)> = sessions::table
         .filter(sessions::congress_id.eq(id))
         .group_by(sessions::status)
         .select((sessions::status, diesel::dsl::count_star()))
@@ -289,7 +290,7 @@ pub fn dashboard(conn: &mut DbConnection, id: CongressId) -> Result<Dashboard, S
         .load(conn)?;
     let unscheduled: i64 = sessions::table
         .filter(sessions::congress_id.eq(id))
-        .filter(sessions::status.ne("cancelled"))
+        .filter(sessions::status.ne(SessionStatus::Cancelled))
         .filter(sessions::starts_at.is_null())
         .count()
         .get_result(conn)?;

@@ -20,6 +20,7 @@ use crate::db::{write_transaction, DbConnection};
 use crate::domain::time::local_to_utc;
 use crate::domain::OrganizerId;
 use crate::domain::{CategoryId, CongressId, RoomId, SessionId, SlotGroupId, SpeakerId, TrackId};
+use crate::domain::{CongressStatus, SessionKind, SessionStatus};
 
 pub const DEMO_SLUG: &str = "smart-city-2027";
 pub const DEMO_ORGANIZER: &str = "orga@kongress.example";
@@ -364,7 +365,7 @@ fn insert_programme(
         registration_opens_at: Some(opens),
         registration_closes_at: Some(closes),
         capacity: Some(260),
-        status: "draft".into(),
+        status: CongressStatus::Draft,
     };
     let (congress_id, _) = super::congress::create_in(conn, &settings, owner, Actor::Cli)?;
     for (day, label, label_en) in [
@@ -499,7 +500,7 @@ fn insert_programme(
     struct Plan<'a> {
         title: &'a str,
         abstract_: String,
-        kind: &'a str,
+        kind: SessionKind,
         day: NaiveDate,
         start: NaiveTime,
         end: NaiveTime,
@@ -510,7 +511,7 @@ fn insert_programme(
         people: Vec<(usize, &'a str)>,
     }
     let plenary = |title: &'static str,
-                   kind: &'static str,
+                   kind: SessionKind,
                    s: NaiveTime,
                    e: NaiveTime,
                    room: RoomId,
@@ -529,14 +530,14 @@ fn insert_programme(
         people,
     };
     let mut plans = vec![
-        plenary("Ankommen und Kaffee", "break", hm(8, 30), hm(9, 30), foyer, vec![], "Registrierung, Namensschilder und erster Kaffee im Foyer."),
-        plenary("Eröffnung und Grußworte", "other", hm(9, 30), hm(10, 0), saal, vec![(0, "speaker"), (30, "moderator")], "Die Gastgeberstadt begrüßt die Kommunen aus dem ganzen Land."),
-        plenary("Keynote: Die Stadt als Plattform – und wem sie gehört", "keynote", hm(10, 0), hm(10, 45), saal, vec![(1, "speaker")], "Wer betreibt die Datenräume der Städte, und nach welchen Regeln? Eine Bestandsaufnahme nach zehn Jahren Smart-City-Förderung."),
-        plenary("Kaffeepause", "break", hm(10, 45), hm(11, 15), foyer, vec![], "Zeit für Gespräche."),
-        plenary("Keynote: Daseinsvorsorge 2040", "keynote", hm(11, 15), hm(12, 0), saal, vec![(2, "speaker")], "Wie Kommunen Klima, Mobilität und Teilhabe zusammendenken können – mit Beispielen aus kleinen und großen Städten."),
-        plenary("Mittagspause", "break", hm(12, 0), hm(13, 15), foyer, vec![], "Mittagessen im Foyer, vegetarisch und vegan."),
-        plenary("Podium: Vom Modellprojekt in die Fläche", "panel", hm(13, 15), hm(14, 30), saal, vec![(30, "moderator"), (3, "panelist"), (4, "panelist"), (9, "panelist"), (28, "panelist")], "Was bleibt, wenn die Förderung endet? Vier Kommunen über Verstetigung, Personal und Geld."),
-        plenary("Kaffeepause", "break", hm(14, 30), hm(15, 0), foyer, vec![], "Zeit für Gespräche."),
+        plenary("Ankommen und Kaffee", SessionKind::Break, hm(8, 30), hm(9, 30), foyer, vec![], "Registrierung, Namensschilder und erster Kaffee im Foyer."),
+        plenary("Eröffnung und Grußworte", SessionKind::Other, hm(9, 30), hm(10, 0), saal, vec![(0, "speaker"), (30, "moderator")], "Die Gastgeberstadt begrüßt die Kommunen aus dem ganzen Land."),
+        plenary("Keynote: Die Stadt als Plattform – und wem sie gehört", SessionKind::Keynote, hm(10, 0), hm(10, 45), saal, vec![(1, "speaker")], "Wer betreibt die Datenräume der Städte, und nach welchen Regeln? Eine Bestandsaufnahme nach zehn Jahren Smart-City-Förderung."),
+        plenary("Kaffeepause", SessionKind::Break, hm(10, 45), hm(11, 15), foyer, vec![], "Zeit für Gespräche."),
+        plenary("Keynote: Daseinsvorsorge 2040", SessionKind::Keynote, hm(11, 15), hm(12, 0), saal, vec![(2, "speaker")], "Wie Kommunen Klima, Mobilität und Teilhabe zusammendenken können – mit Beispielen aus kleinen und großen Städten."),
+        plenary("Mittagspause", SessionKind::Break, hm(12, 0), hm(13, 15), foyer, vec![], "Mittagessen im Foyer, vegetarisch und vegan."),
+        plenary("Podium: Vom Modellprojekt in die Fläche", SessionKind::Panel, hm(13, 15), hm(14, 30), saal, vec![(30, "moderator"), (3, "panelist"), (4, "panelist"), (9, "panelist"), (28, "panelist")], "Was bleibt, wenn die Förderung endet? Vier Kommunen über Verstetigung, Personal und Geld."),
+        plenary("Kaffeepause", SessionKind::Break, hm(14, 30), hm(15, 0), foyer, vec![], "Zeit für Gespräche."),
     ];
     // Two short parallel talk blocks in the afternoon of day 1.
     let talks: [(&str, RoomId, usize, usize); 4] = [
@@ -569,7 +570,7 @@ fn insert_programme(
         plans.push(Plan {
             title,
             abstract_: format!("Ein Praxisbericht zum Thema „{title}“ mit Zeit für Fragen."),
-            kind: "talk",
+            kind: SessionKind::Talk,
             day: first,
             start: s,
             end: e,
@@ -582,20 +583,20 @@ fn insert_programme(
     }
     plans.push(plenary(
         "Tagesabschluss",
-        "other",
+        SessionKind::Other,
         hm(16, 45),
         hm(17, 15),
         saal,
         vec![(30, "moderator")],
         "Rückblick auf den ersten Tag und Ausblick auf die Werkstätten.",
     ));
-    plans.push(plenary("Fuck-up Night: Was schiefging", "social", hm(19, 0), hm(21, 30), foyer, vec![(30, "moderator"), (13, "speaker"), (19, "speaker"), (24, "speaker")], "Drei Kommunen erzählen offen von Projekten, die gescheitert sind – und was sie daraus gelernt haben. Mit Buffet und Getränken."));
+    plans.push(plenary("Fuck-up Night: Was schiefging", SessionKind::Social, hm(19, 0), hm(21, 30), foyer, vec![(30, "moderator"), (13, "speaker"), (19, "speaker"), (24, "speaker")], "Drei Kommunen erzählen offen von Projekten, die gescheitert sind – und was sie daraus gelernt haben. Mit Buffet und Getränken."));
 
     // Day 2: welcome, two blocks of eleven parallel workshops, closing plenary.
     plans.push(Plan {
         title: "Begrüßung zum Werkstatttag",
         abstract_: "Kurze Einführung in die Werkstätten und die Räume.".into(),
-        kind: "other",
+        kind: SessionKind::Other,
         day: second,
         start: hm(9, 0),
         end: hm(9, 20),
@@ -623,7 +624,7 @@ fn insert_programme(
                      kurze Impulse, dann Arbeit an mitgebrachten Fällen aus den Kommunen. \
                      Die Teilnahme setzt eine Anmeldung zur Werkstatt voraus."
                 ),
-                kind: "workshop",
+                kind: SessionKind::Workshop,
                 day: second,
                 start: s,
                 end: e,
@@ -638,7 +639,7 @@ fn insert_programme(
     plans.push(Plan {
         title: "Mittagspause",
         abstract_: "Mittagessen im Foyer.".into(),
-        kind: "break",
+        kind: SessionKind::Break,
         day: second,
         start: hm(11, 30),
         end: hm(12, 45),
@@ -651,7 +652,7 @@ fn insert_programme(
     plans.push(Plan {
         title: "Abschlussplenum: Ergebnisse der Werkstätten",
         abstract_: "Die Werkstätten stellen ihre Ergebnisse vor; Verabschiedung.".into(),
-        kind: "other",
+        kind: SessionKind::Other,
         day: second,
         start: hm(15, 0),
         end: hm(16, 0),
@@ -682,9 +683,9 @@ fn insert_programme(
                 ends_at: Some(at(p.day, p.end)?),
                 // One talk is shown as cancelled, as happens in every real programme.
                 status: if p.title == CANCELLED_TALK {
-                    "cancelled"
+                    SessionStatus::Cancelled
                 } else {
-                    "scheduled"
+                    SessionStatus::Scheduled
                 },
                 capacity: p.capacity,
                 created_at: now,

@@ -23,6 +23,7 @@ use crate::db::{write_transaction, DbConnection};
 use crate::domain::{Conflict, SessionId, Slug};
 
 use crate::domain::{CongressId, RoomId, SpeakerId, TrackId};
+use crate::domain::{CongressStatus, SessionStatus};
 use crate::formats::schedule_import::{bad, is_uuid, ReadError};
 pub use crate::formats::schedule_import::{
     check, kind_of, parse, BadFile, EventIn, OverLimit, PersonIn, RoomIn, Schedule,
@@ -416,7 +417,7 @@ pub fn apply(
                     registration_opens_at: None,
                     registration_closes_at: None,
                     capacity: None,
-                    status: "draft".into(),
+                    status: CongressStatus::Draft,
                 };
                 // An import has no organizer to make owner: the CLI's congress is given an
                 // owner by an instance admin; the back office imports into an existing one.
@@ -607,13 +608,13 @@ pub fn apply(
                         && old.subtitle == e.subtitle
                         && old.abstract_ == e.abstract_
                         && old.description == e.description
-                        && old.kind == e.kind.as_str()
+                        && old.kind == e.kind
                         && old.language == language
                         && old.track_id == track
                         && old.room_id == room
                         && old.starts_at == Some(start)
                         && old.ends_at == Some(end)
-                        && old.status == "scheduled";
+                        && old.status == SessionStatus::Scheduled;
                     if !same {
                         diesel::update(sessions::table.find(old.id))
                             .set((
@@ -621,13 +622,13 @@ pub fn apply(
                                 sessions::subtitle.eq(&e.subtitle),
                                 sessions::abstract_.eq(&e.abstract_),
                                 sessions::description.eq(&e.description),
-                                sessions::kind.eq(e.kind.as_str()),
+                                sessions::kind.eq(e.kind),
                                 sessions::language.eq(language),
                                 sessions::track_id.eq(track),
                                 sessions::room_id.eq(room),
                                 sessions::starts_at.eq(Some(start)),
                                 sessions::ends_at.eq(Some(end)),
-                                sessions::status.eq("scheduled"),
+                                sessions::status.eq(SessionStatus::Scheduled),
                                 sessions::updated_at.eq(now),
                             ))
                             .execute(conn)?;
@@ -649,14 +650,14 @@ pub fn apply(
                             subtitle: &e.subtitle,
                             abstract_: &e.abstract_,
                             description: &e.description,
-                            kind: e.kind.as_str(),
+                            kind: e.kind,
                             language,
                             track_id: track,
                             room_id: room,
                             slot_group_id: None,
                             starts_at: Some(start),
                             ends_at: Some(end),
-                            status: "scheduled",
+                            status: SessionStatus::Scheduled,
                             capacity: None,
                             created_at: now,
                             updated_at: now,
@@ -772,8 +773,8 @@ pub fn import_file(
         let never = super::publish::latest_snapshot(conn, out.congress_id)?.is_none();
         if never || !super::publish::preview(conn, out.congress_id)?.is_empty() {
             diesel::update(congresses::table.find(out.congress_id))
-                .filter(congresses::status.eq("draft"))
-                .set(congresses::status.eq("published"))
+                .filter(congresses::status.eq(CongressStatus::Draft))
+                .set(congresses::status.eq(CongressStatus::Published))
                 .execute(conn)?;
             let p = super::publish::publish(conn, out.congress_id, actor, notify)?;
             out.published = Some(p.number);

@@ -23,6 +23,7 @@ use crate::db::schema::{enrollments, registrations, speaker_links, speakers};
 use crate::db::DbConnection;
 use crate::domain::programme::{Change, ProgrammeSnapshot};
 use crate::domain::MailKind;
+use crate::domain::{EnrollmentStatus, RegistrationStatus};
 use crate::domain::{RegistrationId, SessionId, SpeakerId};
 use crate::i18n::Lang;
 
@@ -173,7 +174,7 @@ pub fn after_publish(
         .collect();
     let held: Vec<(RegistrationId, i64)> = enrollments::table
         .filter(enrollments::session_id.eq_any(&changed))
-        .filter(enrollments::status.eq("enrolled"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Enrolled))
         .select((enrollments::registration_id, enrollments::session_id))
         .load(conn)?;
     let mut per_person: BTreeMap<RegistrationId, BTreeSet<SessionId>> = BTreeMap::new();
@@ -186,7 +187,7 @@ pub fn after_publish(
     let ids: Vec<RegistrationId> = per_person.keys().copied().collect();
     let regs: Vec<rows::Registration> = registrations::table
         .filter(registrations::id.eq_any(&ids))
-        .filter(registrations::status.eq("confirmed"))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed))
         .order(registrations::id)
         .select(rows::Registration::as_select())
         .load(conn)?;

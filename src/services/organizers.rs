@@ -295,7 +295,7 @@ pub fn store_password(
 pub struct MyCongress {
     pub slug: String,
     pub title: String,
-    pub status: String,
+    pub status: crate::domain::CongressStatus,
     pub first_day: chrono::NaiveDate,
     pub role: String,
 }
@@ -307,7 +307,13 @@ pub fn congresses_of(
     is_admin: bool,
 ) -> Result<Vec<MyCongress>, ServiceError> {
     use crate::db::schema::congresses;
-    let rows: Vec<(String, String, String, chrono::NaiveDate, Option<String>)> = if is_admin {
+    let rows: Vec<(
+        String,
+        String,
+        crate::domain::CongressStatus,
+        chrono::NaiveDate,
+        Option<String>,
+    )> = if is_admin {
         congresses::table
             .left_join(
                 congress_roles::table.on(congress_roles::congress_id

@@ -29,6 +29,7 @@ use crate::domain::CongressId;
 use crate::domain::OrganizerId;
 use crate::domain::SessionId;
 use crate::domain::{EnrollmentId, RegistrationId};
+use crate::domain::{EnrollmentStatus, SessionStatus};
 
 /// Capital letters beyond ASCII that SQLite's `lower()` (and PostgreSQL's in a "C" locale)
 /// leaves alone, folded with `replace()`: the same SQL on both backends, so "öztürk" finds
@@ -101,7 +102,7 @@ fn searched(congress: CongressId, q: &str) -> Filtered {
 fn filtered(congress: CongressId, f: &Filter) -> Filtered {
     let mut query = searched(congress, &f.q);
     if let Some(s) = f.status {
-        query = query.filter(registrations::status.eq(s.as_str()));
+        query = query.filter(registrations::status.eq(s));
     }
     if let Some(c) = f.category {
         query = query.filter(registrations::category_id.eq(c));
@@ -111,7 +112,7 @@ fn filtered(congress: CongressId, f: &Filter) -> Filtered {
             registrations::id.eq_any(
                 enrollments::table
                     .filter(enrollments::session_id.eq(w))
-                    .filter(enrollments::status.ne("cancelled"))
+                    .filter(enrollments::status.ne(EnrollmentStatus::Cancelled))
                     .select(enrollments::registration_id),
             ),
         );
@@ -122,13 +123,13 @@ fn filtered(congress: CongressId, f: &Filter) -> Filtered {
 /// One row of the registration list.
 #[derive(Debug, Clone, Queryable)]
 pub struct RegistrationLine {
-    pub id: i64,
+    pub id: RegistrationId,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
     pub organization: String,
     pub category_id: CategoryId,
-    pub status: String,
+    pub status: RegistrationStatus,
     pub created_at: NaiveDateTime,
     pub checked_in_at: Option<NaiveDateTime>,
 }
@@ -259,8 +260,7 @@ pub struct EnrollmentLine {
     pub session_id: SessionId,
     pub title: String,
     pub starts_at: Option<NaiveDateTime>,
-    /// enrolled, waitlisted or cancelled
-    pub status: String,
+    pub status: EnrollmentStatus,
     /// Place in the queue (1 = next) while waitlisted.
     pub waitlist_position: Option<i64>,
 }
@@ -309,7 +309,7 @@ pub fn detail(
     let held: Vec<(
         EnrollmentId,
         i64,
-        String,
+        EnrollmentStatus,
         SessionId,
         String,
         Option<NaiveDateTime>,
@@ -329,7 +329,7 @@ pub fn detail(
     let mut lines = Vec::with_capacity(held.len());
     for (eid, position, status, session_id, title, starts_at) in held {
         // At most one query per workshop the person waits for: a handful, never the list.
-        let waitlist_position = if status == "waitlisted" {
+        let waitlist_position = if status == EnrollmentStatus::Waitlisted {
             Some(super::registration::waitlist_position(
                 conn, session_id, position, eid,
             )?)
@@ -421,10 +421,10 @@ pub fn export(
             answers::value,
         ))
         .load(conn)?;
-    let held: Vec<(RegistrationId, String, String)> = enrollments::table
+    let held: Vec<(RegistrationId, EnrollmentStatus, String)> = enrollments::table
         .inner_join(sessions::table)
         .filter(sessions::congress_id.eq(congress))
-        .filter(enrollments::status.ne("cancelled"))
+        .filter(enrollments::status.ne(EnrollmentStatus::Cancelled))
         .order((sessions::starts_at, sessions::title, enrollments::id))
         .select((
             enrollments::registration_id,
@@ -439,7 +439,7 @@ pub fn export(
     let mut seats_of: HashMap<RegistrationId, (Vec<String>, Vec<String>)> = HashMap::new();
     for (r, status, title) in held {
         let e = seats_of.entry(r).or_default();
-        if status == "enrolled" {
+        if status == EnrollmentStatus::Enrolled {
             e.0.push(title);
         } else {
             e.1.push(title);
@@ -464,9 +464,9 @@ pub fn export(
 /// A session that takes enrollments, with its live seat counts.
 #[derive(Debug, Clone, Queryable)]
 pub struct SeatLine {
-    pub id: i64,
+    pub id: SessionId,
     pub title: String,
-    pub status: String,
+    pub status: SessionStatus,
     pub starts_at: Option<NaiveDateTime>,
     pub ends_at: Option<NaiveDateTime>,
     pub capacity: Option<i32>,
@@ -509,13 +509,13 @@ pub fn seats(conn: &mut DbConnection, congress: CongressId) -> Result<Vec<SeatLi
 /// A person at the door.
 #[derive(Debug, Clone, Queryable)]
 pub struct Arrival {
-    pub id: i64,
+    pub id: RegistrationId,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
     pub organization: String,
     pub category_id: CategoryId,
-    pub status: String,
+    pub status: RegistrationStatus,
     pub checked_in_at: Option<NaiveDateTime>,
 }
 
@@ -564,7 +564,7 @@ pub fn checkin_search(
     q: &str,
 ) -> Result<CheckinList, ServiceError> {
     let mut arrivals: Vec<Arrival> = searched(congress, q)
-        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed))
         .order((
             registrations::last_name,
             registrations::first_name,
@@ -577,7 +577,7 @@ pub fn checkin_search(
     arrivals.truncate(CHECKIN_MATCHES as usize);
     let confirmed: Vec<Option<NaiveDateTime>> = registrations::table
         .filter(registrations::congress_id.eq(congress))
-        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed))
         .select(registrations::checked_in_at)
         .load(conn)?;
     Ok(CheckinList {
@@ -647,7 +647,7 @@ pub fn check_in(
             registrations::table
                 .filter(registrations::id.eq(id))
                 .filter(registrations::congress_id.eq(congress))
-                .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+                .filter(registrations::status.eq(RegistrationStatus::Confirmed))
                 .filter(registrations::checked_in_at.is_null()),
         )
         .set(registrations::checked_in_at.eq(Some(now)))

@@ -14,6 +14,7 @@ use crate::db::schema::{congresses, schedule_versions, sessions};
 use crate::db::DbConnection;
 use crate::domain::programme::ProgrammeSnapshot;
 use crate::domain::CongressId;
+use crate::domain::CongressStatus;
 use crate::domain::SessionId;
 
 pub use crate::domain::published::PublishedProgramme;
@@ -54,7 +55,7 @@ pub fn latest_by_slug(
     let head: Option<(CongressId, i32)> = schedule_versions::table
         .inner_join(congresses::table)
         .filter(congresses::slug.eq(slug))
-        .filter(congresses::status.ne("draft"))
+        .filter(congresses::status.ne(CongressStatus::Draft))
         .order(schedule_versions::number.desc())
         .select((congresses::id, schedule_versions::number))
         .first(conn)
@@ -177,7 +178,7 @@ pub struct CongressSummary {
 pub fn published_congresses(conn: &mut DbConnection) -> Result<Vec<CongressSummary>, ServiceError> {
     let rows: Vec<(String, String, String, String, NaiveDate, NaiveDate, String)> =
         congresses::table
-            .filter(congresses::status.eq("published"))
+            .filter(congresses::status.eq(CongressStatus::Published))
             .order((congresses::first_day, congresses::slug))
             .select((
                 congresses::slug,

@@ -13,12 +13,12 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::programme::{
-    carry_sequences, changelog, Change, ProgrammeSnapshot, SessionKind, SnapshotCongress,
-    SnapshotDay, SnapshotRole, SnapshotRoom, SnapshotSession, SnapshotSpeaker, SnapshotTrack,
-    SpeakerRole,
+    carry_sequences, changelog, Change, ProgrammeSnapshot, SnapshotCongress, SnapshotDay,
+    SnapshotRole, SnapshotRoom, SnapshotSession, SnapshotSpeaker, SnapshotTrack, SpeakerRole,
 };
 use crate::domain::seats::effective_capacity;
 use crate::domain::{CongressId, OrganizerId, RoomId, SessionId, SpeakerId};
+use crate::domain::{CongressStatus, SessionStatus};
 
 /// The result of a publish: the new version's number and what changed.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ pub fn build_snapshot(
     // Scheduled sessions, and cancelled ones that still have a slot (shown struck through).
     let session_rows: Vec<rows::Session> = sessions::table
         .filter(sessions::congress_id.eq(congress_id))
-        .filter(sessions::status.eq_any(["scheduled", "cancelled"]))
+        .filter(sessions::status.eq_any([SessionStatus::Scheduled, SessionStatus::Cancelled]))
         .filter(sessions::starts_at.is_not_null())
         .order((sessions::starts_at, sessions::id))
         .select(rows::Session::as_select())
@@ -109,13 +109,13 @@ pub fn build_snapshot(
                 subtitle: s.subtitle,
                 abstract_: s.abstract_,
                 description: s.description,
-                kind: SessionKind::parse(&s.kind).unwrap_or(SessionKind::Other),
+                kind: s.kind,
                 language: s.language,
                 track_id: s.track_id,
                 room_id: s.room_id,
                 start: DateTime::<Utc>::from_naive_utc_and_offset(start, Utc),
                 end: DateTime::<Utc>::from_naive_utc_and_offset(end, Utc),
-                cancelled: s.status == "cancelled",
+                cancelled: s.status == SessionStatus::Cancelled,
                 capacity: s.capacity.map(|c| {
                     effective_capacity(
                         Some(c),
@@ -279,9 +279,9 @@ pub fn publish(
             })
             .execute(conn)?;
         diesel::update(congresses::table.find(congress_id))
-            .filter(congresses::status.eq("draft"))
+            .filter(congresses::status.eq(CongressStatus::Draft))
             .set((
-                congresses::status.eq("published"),
+                congresses::status.eq(CongressStatus::Published),
                 congresses::updated_at.eq(now),
             ))
             .execute(conn)?;

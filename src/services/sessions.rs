@@ -21,6 +21,7 @@ use crate::domain::programme::{SessionKind, SpeakerRole};
 use crate::domain::time::{congress_window_utc, parse_time_zone, TimeRange};
 use crate::domain::CongressId;
 use crate::domain::TrackId;
+use crate::domain::{EnrollmentStatus, SessionStatus};
 use crate::domain::{RoomId, SessionId, SpeakerId};
 use crate::services::registration::{self, RaisedCapacity};
 use crate::services::Ctx;
@@ -212,14 +213,14 @@ pub fn create(
                 subtitle: &s.subtitle,
                 abstract_: &s.abstract_,
                 description: &s.description,
-                kind: s.kind.as_str(),
+                kind: s.kind,
                 language: &s.language,
                 track_id: s.track_id,
                 room_id: None,
                 slot_group_id: None,
                 starts_at: None,
                 ends_at: None,
-                status: "draft",
+                status: SessionStatus::Draft,
                 capacity: s.capacity,
                 created_at: now,
                 updated_at: now,
@@ -266,7 +267,7 @@ pub fn update(
                 sessions::subtitle.eq(&s.subtitle),
                 sessions::abstract_.eq(&s.abstract_),
                 sessions::description.eq(&s.description),
-                sessions::kind.eq(s.kind.as_str()),
+                sessions::kind.eq(s.kind),
                 sessions::language.eq(&s.language),
                 sessions::track_id.eq(s.track_id),
                 sessions::capacity.eq(s.capacity),
@@ -275,7 +276,7 @@ pub fn update(
             .execute(conn)?;
         write_speakers(conn, id, s)?;
         let mut warnings = vec![];
-        if before.status == "scheduled" {
+        if before.status == SessionStatus::Scheduled {
             if let (Some(start), Some(end)) = (before.starts_at, before.ends_at) {
                 warnings = check(conn, congress, id, before.room_id, start, end)?;
             }
@@ -330,19 +331,19 @@ fn set_status(
     write_transaction(conn, |conn| {
         let before = session_row(conn, congress, id)?;
         let status = if cancel {
-            "cancelled"
+            SessionStatus::Cancelled
         } else if let (Some(start), Some(end)) = (before.starts_at, before.ends_at) {
             check(conn, congress, id, before.room_id, start, end)?;
-            "scheduled"
+            SessionStatus::Scheduled
         } else {
-            "draft"
+            SessionStatus::Draft
         };
         // Compare-and-set on the status read: of two identical clicks one changes the row, the
         // other finds it changed and records nothing.
         let changed = diesel::update(
             sessions::table
                 .find(id)
-                .filter(sessions::status.eq(&before.status)),
+                .filter(sessions::status.eq(before.status)),
         )
         .set((
             sessions::status.eq(status),
@@ -381,7 +382,7 @@ pub fn delete(
         let before = session_row(conn, congress, id)?;
         let held: i64 = enrollments::table
             .filter(enrollments::session_id.eq(id))
-            .filter(enrollments::status.ne("cancelled"))
+            .filter(enrollments::status.ne(EnrollmentStatus::Cancelled))
             .count()
             .get_result(conn)?;
         if held > 0 {
@@ -416,7 +417,7 @@ type PlacementRow = (
 pub fn placements(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<Placement>> {
     let rows: Vec<PlacementRow> = sessions::table
         .filter(sessions::congress_id.eq(congress))
-        .filter(sessions::status.eq("scheduled"))
+        .filter(sessions::status.eq(SessionStatus::Scheduled))
         .filter(sessions::starts_at.is_not_null())
         .select((
             sessions::id,
@@ -550,7 +551,7 @@ pub fn check_detailed(
 fn shared_participants(conn: &mut DbConnection, id: SessionId) -> QueryResult<HashMap<i64, usize>> {
     let mine: Vec<i64> = enrollments::table
         .filter(enrollments::session_id.eq(id))
-        .filter(enrollments::status.eq("enrolled"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Enrolled))
         .select(enrollments::registration_id)
         .load(conn)?;
     if mine.is_empty() {
@@ -558,7 +559,7 @@ fn shared_participants(conn: &mut DbConnection, id: SessionId) -> QueryResult<Ha
     }
     let others: Vec<i64> = enrollments::table
         .filter(enrollments::registration_id.eq_any(&mine))
-        .filter(enrollments::status.eq("enrolled"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Enrolled))
         .filter(enrollments::session_id.ne(id))
         .select(enrollments::session_id)
         .load(conn)?;
@@ -585,10 +586,10 @@ pub fn place(
         if !errors.is_empty() {
             return Err(ServiceError::Refused(errors));
         }
-        let status = if before.status == "cancelled" {
-            "cancelled"
+        let status = if before.status == SessionStatus::Cancelled {
+            SessionStatus::Cancelled
         } else {
-            "scheduled"
+            SessionStatus::Scheduled
         };
         diesel::update(sessions::table.find(id))
             .set((
@@ -630,10 +631,10 @@ pub fn unschedule(
                 sessions::starts_at.eq(None::<NaiveDateTime>),
                 sessions::ends_at.eq(None::<NaiveDateTime>),
                 sessions::room_id.eq(None::<i64>),
-                sessions::status.eq(if before.status == "cancelled" {
-                    "cancelled"
+                sessions::status.eq(if before.status == SessionStatus::Cancelled {
+                    SessionStatus::Cancelled
                 } else {
-                    "draft"
+                    SessionStatus::Draft
                 }),
                 sessions::updated_at.eq(now_utc()),
             ))
@@ -683,7 +684,7 @@ pub fn participant_conflicts(
     let rows: Vec<(i64, i64)> = enrollments::table
         .inner_join(sessions::table)
         .filter(sessions::congress_id.eq(congress))
-        .filter(enrollments::status.eq("enrolled"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Enrolled))
         .select((enrollments::registration_id, enrollments::session_id))
         .load(conn)?;
     let mut by_person: HashMap<i64, Vec<i64>> = HashMap::new();

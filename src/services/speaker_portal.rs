@@ -25,6 +25,7 @@ use crate::db::DbConnection;
 use crate::domain::programme::{changelog, SnapshotSession, SpeakerRole};
 use crate::domain::CongressId;
 use crate::domain::MailKind;
+use crate::domain::SessionStatus;
 use crate::domain::{SessionId, SpeakerId};
 use crate::i18n::Lang;
 
@@ -618,7 +619,7 @@ pub fn statuses(
     let sessions: Vec<(i64, i64, String, String)> = session_speakers::table
         .inner_join(sessions::table)
         .filter(sessions::congress_id.eq(congress_id))
-        .filter(sessions::status.ne("cancelled"))
+        .filter(sessions::status.ne(SessionStatus::Cancelled))
         .order((sessions::starts_at, sessions::id))
         .select((
             session_speakers::speaker_id,

@@ -14,8 +14,8 @@ use crate::app::AppState;
 use crate::db::rows;
 use crate::domain::enrollment::EnrollmentStatus;
 use crate::domain::registration::RegistrationStatus;
-use crate::domain::SessionId;
 use crate::domain::SlotGroupId;
+use crate::domain::{CongressStatus, SessionId};
 use crate::i18n::Lang;
 use crate::services::registration::{
     self as svc, ConfirmLink, Confirmation, FormData, SeatOutcome,
@@ -33,7 +33,7 @@ fn window_closed(ctx: &PageCtx, c: &rows::Congress) -> Option<String> {
     let now = now_utc();
     let t = ctx.t;
     match (c.registration_opens_at, c.registration_closes_at) {
-        _ if c.status != "published" => Some(t.registration_closed.to_string()),
+        _ if c.status != CongressStatus::Published => Some(t.registration_closed.to_string()),
         (Some(o), _) if now < o => Some(t.registration_not_yet.to_string()),
         (_, Some(cl)) if now >= cl => Some(t.registration_closed.to_string()),
         _ => None,
@@ -96,7 +96,7 @@ async fn congress_and_data(
         let Some(c) = programme::congress_by_slug(conn, &slug)? else {
             return Ok(None);
         };
-        if c.status == "draft" {
+        if c.status == CongressStatus::Draft {
             return Ok(None);
         }
         let data = svc::form_data(conn, c.id)?;
@@ -474,7 +474,7 @@ pub async fn manage(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (r, congress, lines) = load_manage(&state, &ctx, &token).await?;
-    let status = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
+    let status = r.status;
     let message = match req.query_string() {
         q if q.contains("done=enrolled") => ctx.t.msg_enrolled.to_string(),
         q if q.contains("done=waitlisted") => ctx.t.msg_waitlisted.to_string(),

@@ -13,7 +13,9 @@ use kongress::services::audit::Actor;
 use kongress::services::publish;
 
 use crate::helpers::spawn_app;
-use kongress::domain::{CongressId, RoomId, SessionId, TrackId};
+use kongress::domain::{
+    CongressId, CongressStatus, RoomId, SessionId, SessionKind, SessionStatus, TrackId,
+};
 
 fn now() -> chrono::NaiveDateTime {
     kongress::services::now_utc()
@@ -42,7 +44,7 @@ pub fn make_congress(
             registration_opens_at: None,
             registration_closes_at: None,
             capacity: None,
-            status: "draft",
+            status: CongressStatus::Draft,
             guid: &guid,
             created_at: now(),
             updated_at: now(),
@@ -94,9 +96,9 @@ pub fn add_session(
             abstract_: "",
             description: "",
             kind: if capacity.is_some() {
-                "workshop"
+                SessionKind::Workshop
             } else {
-                "talk"
+                SessionKind::Talk
             },
             language: "de",
             track_id: track,
@@ -104,7 +106,7 @@ pub fn add_session(
             slot_group_id: None,
             starts_at: Some(start.naive_utc()),
             ends_at: Some(end.naive_utc()),
-            status: "scheduled",
+            status: SessionStatus::Scheduled,
             capacity,
             created_at: now(),
             updated_at: now(),

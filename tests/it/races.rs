@@ -642,7 +642,7 @@ async fn raising_a_capacity_in_the_back_office_moves_waiting_people_up() {
             ("first_day", first.clone()),
             ("last_day", last.clone()),
             ("lang_de", "on".into()),
-            ("status", c.status.clone()),
+            ("status", c.status.to_string()),
             ("capacity", capacity),
             ("day", first),
             ("day_label", String::new()),

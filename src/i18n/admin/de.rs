@@ -153,6 +153,7 @@ pub static DE: AdminTexts = AdminTexts {
     role_owner: "Verantwortlich",
     role_editor: "Redaktion",
     role_checkin: "Einlass",
+    role_admin: "Instanzverwaltung",
     err_required: "Bitte füllen Sie dieses Feld aus.",
     err_number: "Bitte geben Sie eine ganze Zahl ab 0 an.",
     err_date: "Bitte geben Sie ein Datum im Format JJJJ-MM-TT an.",

@@ -152,6 +152,7 @@ pub static EN: AdminTexts = AdminTexts {
     role_owner: "Owner",
     role_editor: "Editor",
     role_checkin: "Check-in",
+    role_admin: "Instance administration",
     err_required: "Please fill in this field.",
     err_number: "Please enter a whole number from 0.",
     err_date: "Please enter a date as YYYY-MM-DD.",

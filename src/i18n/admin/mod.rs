@@ -162,6 +162,8 @@ pub struct AdminTexts {
     pub role_owner: &'static str,
     pub role_editor: &'static str,
     pub role_checkin: &'static str,
+    /// An instance administrator without a role in the congress.
+    pub role_admin: &'static str,
     pub err_required: &'static str,
     pub err_number: &'static str,
     pub err_date: &'static str,

@@ -10,6 +10,7 @@ use crate::db::schema::{categories, enrollments, outbox, registrations, sessions
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::CongressId;
+use crate::domain::EnrollmentStatus;
 use crate::domain::MailKind;
 use crate::domain::OrganizerId;
 use crate::i18n::Lang;
@@ -211,9 +212,7 @@ pub fn recipients(
         .into_boxed();
     match group {
         Group::Confirmed => q = q.filter(registrations::status.eq(confirmed)),
-        Group::Waitlisted => {
-            q = q.filter(registrations::status.eq(RegistrationStatus::Waitlisted.as_str()))
-        }
+        Group::Waitlisted => q = q.filter(registrations::status.eq(RegistrationStatus::Waitlisted)),
         Group::Category(id) => {
             let ours: i64 = categories::table
                 .filter(categories::id.eq(id))
@@ -240,7 +239,7 @@ pub fn recipients(
                 registrations::id.eq_any(
                     enrollments::table
                         .filter(enrollments::session_id.eq(id))
-                        .filter(enrollments::status.eq("enrolled"))
+                        .filter(enrollments::status.eq(EnrollmentStatus::Enrolled))
                         .select(enrollments::registration_id),
                 ),
             );

@@ -3,13 +3,14 @@
 use super::*;
 use crate::domain::RegistrationId;
 use crate::domain::{CongressId, EnrollmentId, RoomId, SessionId, SlotGroupId};
+use crate::domain::{EnrollmentStatus, SessionStatus};
 
 /// A line of the manage page: a session that takes enrollments, and where the person stands.
 pub struct WorkshopLine {
     pub session: rows::Session,
     pub room: Option<String>,
-    /// "enrolled", "waitlisted" or "" (not yet)
-    pub status: String,
+    /// Enrolled or waitlisted; `None` when the person has not chosen it.
+    pub status: Option<EnrollmentStatus>,
     pub position: Option<i64>,
 }
 
@@ -21,13 +22,13 @@ pub fn overview(
     let sessions: Vec<rows::Session> = sessions::table
         .filter(sessions::congress_id.eq(r.congress_id))
         .filter(sessions::capacity.is_not_null())
-        .filter(sessions::status.eq("scheduled"))
+        .filter(sessions::status.eq(SessionStatus::Scheduled))
         .order((sessions::starts_at, sessions::title))
         .select(rows::Session::as_select())
         .load(conn)?;
-    let mine: Vec<(EnrollmentId, SessionId, String, i64)> = enrollments::table
+    let mine: Vec<(EnrollmentId, SessionId, EnrollmentStatus, i64)> = enrollments::table
         .filter(enrollments::registration_id.eq(r.id))
-        .filter(enrollments::status.ne("cancelled"))
+        .filter(enrollments::status.ne(EnrollmentStatus::Cancelled))
         .select((
             enrollments::id,
             enrollments::session_id,
@@ -45,14 +46,14 @@ pub fn overview(
     for s in sessions {
         let m = mine.iter().find(|m| m.1 == s.id);
         let position = match m {
-            Some((id, session, status, pos)) if status == "waitlisted" => {
+            Some((id, session, EnrollmentStatus::Waitlisted, pos)) => {
                 Some(waitlist_position(conn, *session, *pos, *id)?)
             }
             _ => None,
         };
         out.push(WorkshopLine {
             room: s.room_id.and_then(|id| room_names.get(&id).cloned()),
-            status: m.map(|m| m.2.clone()).unwrap_or_default(),
+            status: m.map(|m| m.2),
             position,
             session: s,
         });
@@ -89,7 +90,7 @@ pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormDa
         .filter(sessions::congress_id.eq(congress))
         .filter(sessions::slot_group_id.is_not_null())
         .filter(sessions::capacity.is_not_null())
-        .filter(sessions::status.eq("scheduled"))
+        .filter(sessions::status.eq(SessionStatus::Scheduled))
         .order((sessions::starts_at, sessions::title))
         .select(rows::Session::as_select())
         .load(conn)?;
@@ -204,7 +205,7 @@ pub fn delete_registration(
 ) -> Result<(), ServiceError> {
     write_retrying(conn, |conn| {
         let r = load_locked(conn, id)?;
-        let status = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
+        let status = r.status;
         if !matches!(
             status,
             RegistrationStatus::Cancelled | RegistrationStatus::Expired

@@ -4,6 +4,7 @@ use super::*;
 use crate::domain::CongressId;
 use crate::domain::OrganizerId;
 use crate::domain::RegistrationId;
+use crate::domain::{RegistrationStatus, SessionStatus};
 
 /// How a registration attempt ended (the page says the same in both cases, so nobody can find
 /// out whether an address is registered).
@@ -37,7 +38,7 @@ fn check_input(
             .filter(sessions::id.eq(session))
             .filter(sessions::slot_group_id.eq(group))
             .filter(slot_groups::congress_id.eq(congress.id))
-            .filter(sessions::status.eq("scheduled"))
+            .filter(sessions::status.eq(SessionStatus::Scheduled))
             .filter(sessions::capacity.is_not_null())
             .count()
             .get_result(conn)?;
@@ -63,7 +64,7 @@ fn check_input(
         let ok: i64 = sessions::table
             .filter(sessions::id.eq_any(ranking))
             .filter(sessions::slot_group_id.eq(group))
-            .filter(sessions::status.eq("scheduled"))
+            .filter(sessions::status.eq(SessionStatus::Scheduled))
             .count()
             .get_result(conn)?;
         let mut distinct = ranking.clone();
@@ -102,8 +103,7 @@ pub fn register(
         let confirm = tokens::new_token();
         let deadline = confirmation_deadline(now);
         if let Some(r) = &existing {
-            let status =
-                RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
+            let status = r.status;
             if crate::domain::registration::blocks_reregistration(status) {
                 if status == RegistrationStatus::Pending {
                     diesel::update(registrations::table.find(r.id))
@@ -175,7 +175,7 @@ pub fn register(
                     registrations::language.eq(input.language.code()),
                     registrations::consent_privacy_at.eq(now),
                     registrations::consent_public_listing.eq(input.consent_public),
-                    registrations::status.eq("pending"),
+                    registrations::status.eq(RegistrationStatus::Pending),
                     registrations::confirm_token_hash.eq(Some(tokens::hash(&confirm))),
                     registrations::confirm_expires_at.eq(Some(deadline)),
                     registrations::confirmed_at.eq(None::<NaiveDateTime>),
@@ -209,7 +209,7 @@ pub fn register(
                         registrations::language.eq(input.language.code()),
                         registrations::consent_privacy_at.eq(now),
                         registrations::consent_public_listing.eq(input.consent_public),
-                        registrations::status.eq("pending"),
+                        registrations::status.eq(RegistrationStatus::Pending),
                         registrations::manage_token_hash.eq(format!("m{placeholder}")),
                         registrations::confirm_token_hash.eq(Some(tokens::hash(&confirm))),
                         registrations::confirm_expires_at.eq(Some(deadline)),
@@ -288,7 +288,7 @@ pub fn register(
                 entity_id: Some(id.get()),
                 before: None,
                 after: Some(
-                    serde_json::json!({ "status": "pending", "category_id": input.category_id }),
+                    serde_json::json!({ "status": RegistrationStatus::Pending, "category_id": input.category_id }),
                 ),
             },
         )?;
@@ -373,15 +373,15 @@ enum LinkState {
 /// passed; once confirmed it stays a way in to the private page; a registration that expired
 /// (or one pending past its deadline) makes it an expired link.
 fn link_state(r: &rows::Registration, now: NaiveDateTime) -> LinkState {
-    match RegistrationStatus::parse(&r.status) {
-        Some(RegistrationStatus::Pending) if r.confirm_expires_at.is_some_and(|d| now >= d) => {
+    match r.status {
+        RegistrationStatus::Pending if r.confirm_expires_at.is_some_and(|d| now >= d) => {
             LinkState::Expired
         }
-        Some(RegistrationStatus::Pending) => LinkState::Open,
-        Some(RegistrationStatus::Expired) | None => LinkState::Expired,
-        Some(_) if r.confirmed_at.is_some() => LinkState::Used,
+        RegistrationStatus::Pending => LinkState::Open,
+        RegistrationStatus::Expired => LinkState::Expired,
+        _ if r.confirmed_at.is_some() => LinkState::Used,
         // Cancelled before it was ever confirmed: nothing to lead to.
-        Some(_) => LinkState::Expired,
+        _ => LinkState::Expired,
     }
 }
 
@@ -410,12 +410,11 @@ pub fn confirm(
             LinkState::Used => {
                 return Ok(Confirmation::Done {
                     manage_token: manage_token(ctx, &r),
-                    status: RegistrationStatus::parse(&r.status)
-                        .unwrap_or(RegistrationStatus::Cancelled),
+                    status: r.status,
                 })
             }
             LinkState::Expired => {
-                if r.status == RegistrationStatus::Pending.as_str() {
+                if r.status == RegistrationStatus::Pending {
                     apply(
                         conn,
                         ctx,
@@ -475,7 +474,7 @@ pub(super) fn apply(
     actor: Actor,
     now: NaiveDateTime,
 ) -> Result<RegistrationStatus, ServiceError> {
-    let from = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
+    let from = r.status;
     let t = transition(from, event).map_err(|e| ServiceError::Conflict(e.to_string()))?;
     let mut set_cancelled = None;
     if t.to == RegistrationStatus::Cancelled {
@@ -485,11 +484,11 @@ pub(super) fn apply(
     let changed = diesel::update(
         registrations::table
             .filter(registrations::id.eq(r.id))
-            .filter(registrations::status.eq(t.from.as_str()))
+            .filter(registrations::status.eq(t.from))
             .filter(registrations::state_version.eq(r.state_version)),
     )
     .set((
-        registrations::status.eq(t.to.as_str()),
+        registrations::status.eq(t.to),
         registrations::state_version.eq(version),
         registrations::updated_at.eq(now),
         registrations::cancelled_at.eq(set_cancelled.or(r.cancelled_at)),
@@ -563,7 +562,7 @@ pub fn cancel(
 ) -> Result<RegistrationStatus, ServiceError> {
     write_retrying(conn, |conn| {
         let r = load_locked(conn, id)?;
-        if r.status == RegistrationStatus::Cancelled.as_str() {
+        if r.status == RegistrationStatus::Cancelled {
             // A repeat (double-click, second tab): the first request did it all.
             return Ok(RegistrationStatus::Cancelled);
         }
@@ -590,7 +589,7 @@ pub fn expire_due(
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
     let due: Vec<RegistrationId> = registrations::table
-        .filter(registrations::status.eq("pending"))
+        .filter(registrations::status.eq(RegistrationStatus::Pending))
         .filter(registrations::confirm_expires_at.le(now))
         .select(registrations::id)
         .limit(500)
@@ -600,7 +599,9 @@ pub fn expire_due(
         write_retrying(conn, |conn| {
             let r = load_locked(conn, id)?;
             // Confirmed (or expired by another instance's sweep) since the list was read.
-            if r.status != "pending" || r.confirm_expires_at.is_none_or(|d| now < d) {
+            if r.status != RegistrationStatus::Pending
+                || r.confirm_expires_at.is_none_or(|d| now < d)
+            {
                 return Ok(());
             }
             let deadline = r.confirm_expires_at.unwrap_or(now);
@@ -640,7 +641,7 @@ pub fn approve(
 ) -> Result<RegistrationStatus, ServiceError> {
     write_retrying(conn, |conn| {
         let r = load_in_locked(conn, congress, id)?;
-        let from = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
+        let from = r.status;
         if matches!(
             from,
             RegistrationStatus::Confirmed | RegistrationStatus::Waitlisted
@@ -676,7 +677,7 @@ pub fn decline(
 ) -> Result<RegistrationStatus, ServiceError> {
     write_retrying(conn, |conn| {
         let r = load_in_locked(conn, congress, id)?;
-        if r.status == RegistrationStatus::Cancelled.as_str() && needs_approval(conn, &r)? {
+        if r.status == RegistrationStatus::Cancelled && needs_approval(conn, &r)? {
             return Ok(RegistrationStatus::Cancelled);
         }
         apply(

@@ -5,6 +5,7 @@ use crate::domain::enrollment::{self, CounterEffect, EnrollmentEvent, Enrollment
 use crate::domain::CategoryId;
 use crate::domain::CongressId;
 use crate::domain::RegistrationId;
+use crate::domain::SessionStatus;
 use crate::domain::{EnrollmentId, SessionId};
 
 /// Takes a congress place (and category quota) atomically, or says why not (rule 1).
@@ -148,14 +149,16 @@ pub fn enroll(
         .optional()?;
     // Seats of a block allocated by ranked preferences are not taken one by one.
     let Some((s, _)) = s.filter(|(s, mode)| {
-        s.capacity.is_some() && s.status == "scheduled" && mode.as_deref() != Some("ranked")
+        s.capacity.is_some()
+            && s.status == SessionStatus::Scheduled
+            && mode.as_deref() != Some("ranked")
     }) else {
         return Ok(SeatOutcome::NotOffered);
     };
     let held: Vec<HeldSession> = enrollments::table
         .inner_join(sessions::table)
         .filter(enrollments::registration_id.eq(r.id))
-        .filter(enrollments::status.ne(EnrollmentStatus::Cancelled.as_str()))
+        .filter(enrollments::status.ne(EnrollmentStatus::Cancelled))
         .select((
             sessions::id,
             sessions::title,
@@ -347,7 +350,7 @@ pub(super) fn leave_all(
 ) -> Result<(), ServiceError> {
     let held: Vec<SessionId> = enrollments::table
         .filter(enrollments::registration_id.eq(r.id))
-        .filter(enrollments::status.ne("cancelled"))
+        .filter(enrollments::status.ne(EnrollmentStatus::Cancelled))
         .select(enrollments::session_id)
         .load(conn)?;
     for s in held {
@@ -365,7 +368,7 @@ pub fn participant_enroll(
 ) -> Result<SeatOutcome, ServiceError> {
     write_retrying(conn, |conn| {
         let r = load_locked(conn, id)?;
-        let status = RegistrationStatus::parse(&r.status).unwrap_or(RegistrationStatus::Cancelled);
+        let status = r.status;
         if !crate::domain::registration::may_enroll(status) {
             return Err(ServiceError::Conflict("not confirmed".into()));
         }
@@ -393,7 +396,7 @@ pub fn enrolled_sessions(
 ) -> QueryResult<Vec<i64>> {
     enrollments::table
         .filter(enrollments::registration_id.eq(registration))
-        .filter(enrollments::status.eq("enrolled"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Enrolled))
         .select(enrollments::session_id)
         .load(conn)
 }
@@ -425,7 +428,7 @@ pub(super) fn store_enrollment(
             .filter(enrollments::state_version.eq(version)),
     )
     .set((
-        enrollments::status.eq(to.as_str()),
+        enrollments::status.eq(to),
         enrollments::state_version.eq(version + 1),
         enrollments::updated_at.eq(now),
     ))

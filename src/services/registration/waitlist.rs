@@ -6,6 +6,7 @@ use crate::domain::enrollment::{
 };
 use crate::domain::seats;
 use crate::domain::OrganizerId;
+use crate::domain::SessionStatus;
 use crate::domain::{CongressId, EnrollmentId, RegistrationId, RoomId, SessionId};
 
 /// Waitlist position of an enrollment (1-based), counting only people ahead in the queue.
@@ -17,7 +18,7 @@ pub fn waitlist_position(
 ) -> QueryResult<i64> {
     let ahead: i64 = enrollments::table
         .filter(enrollments::session_id.eq(session))
-        .filter(enrollments::status.eq("waitlisted"))
+        .filter(enrollments::status.eq(EnrollmentStatus::Waitlisted))
         .filter(
             enrollments::position.lt(position).or(enrollments::position
                 .eq(position)
@@ -55,7 +56,7 @@ pub fn promote_workshop_waitlist(
     }
     let mut queue: Vec<(QueuePlace, RegistrationId, i64)> = enrollments::table
         .filter(enrollments::session_id.eq(session))
-        .filter(enrollments::status.eq(EnrollmentStatus::Waitlisted.as_str()))
+        .filter(enrollments::status.eq(EnrollmentStatus::Waitlisted))
         .select((
             enrollments::position,
             enrollments::id,
@@ -128,8 +129,8 @@ pub fn promote_workshop_waitlist(
                 kind: "enrollment.promoted",
                 entity: "enrollment",
                 entity_id: Some(id.get()),
-                before: Some(serde_json::json!({ "status": "waitlisted" })),
-                after: Some(serde_json::json!({ "status": "enrolled" })),
+                before: Some(serde_json::json!({ "status": EnrollmentStatus::Waitlisted })),
+                after: Some(serde_json::json!({ "status": EnrollmentStatus::Enrolled })),
             },
         )?;
     }
@@ -145,7 +146,7 @@ pub fn promote_congress_waitlist(
 ) -> Result<usize, ServiceError> {
     let mut waiting: Vec<CongressQueuePlace> = registrations::table
         .filter(registrations::congress_id.eq(congress))
-        .filter(registrations::status.eq(RegistrationStatus::Waitlisted.as_str()))
+        .filter(registrations::status.eq(RegistrationStatus::Waitlisted))
         .select((registrations::confirmed_at, registrations::id))
         .load::<(Option<NaiveDateTime>, i64)>(conn)?
         .into_iter()
@@ -156,7 +157,7 @@ pub fn promote_congress_waitlist(
     for place in waiting {
         // Locked and read again: the person may have cancelled since the list was read.
         let r = load_locked(conn, RegistrationId::from(place.id))?;
-        if r.status != RegistrationStatus::Waitlisted.as_str() {
+        if r.status != RegistrationStatus::Waitlisted {
             continue;
         }
         match take_place(conn, congress, r.category_id)? {
@@ -189,7 +190,7 @@ pub fn organizer_promote(
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
     write_transaction(conn, |conn| {
-        let status: String = sessions::table
+        let status: SessionStatus = sessions::table
             .filter(sessions::id.eq(session))
             .filter(sessions::congress_id.eq(congress))
             .filter(sessions::capacity.is_not_null())
@@ -197,7 +198,7 @@ pub fn organizer_promote(
             .first(conn)
             .optional()?
             .ok_or(ServiceError::NotFound)?;
-        if status != "scheduled" {
+        if status != SessionStatus::Scheduled {
             return Err(ServiceError::Conflict(format!(
                 "session {session} is {status}"
             )));
@@ -239,7 +240,7 @@ pub fn promote_after_capacity_change(
     now: NaiveDateTime,
 ) -> Result<usize, ServiceError> {
     let with_queue = sessions::table
-        .filter(sessions::status.eq("scheduled"))
+        .filter(sessions::status.eq(SessionStatus::Scheduled))
         .filter(sessions::capacity.is_not_null())
         .filter(sessions::waitlisted_count.gt(0))
         .select(sessions::id)

@@ -246,6 +246,15 @@ struct IndexPage {
     congresses: Vec<MyCongress>,
 }
 
+impl IndexPage {
+    fn status(&self, c: &MyCongress) -> &'static str {
+        crate::web::admin::kit::congress_status_label(self.ctx.t.a, c.status)
+    }
+    fn role(&self, c: &MyCongress) -> &'static str {
+        crate::web::admin::kit::role_label(self.ctx.t.a, &c.role)
+    }
+}
+
 pub async fn index(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use crate::app::AppState;
 use crate::domain::time::{local_to_utc, parse_time_zone};
 use crate::domain::Slug;
+use crate::domain::{CongressStatus, SessionStatus};
 use crate::services::congress::{self as svc, CongressSettings, DayLabel};
 use crate::services::ServiceError;
 use crate::web::admin::kit::Chrome;
@@ -104,7 +105,7 @@ impl SettingsInput {
             registration_opens: local(c.registration_opens_at),
             registration_closes: local(c.registration_closes_at),
             capacity: c.capacity.map(|n| n.to_string()).unwrap_or_default(),
-            status: c.status.clone(),
+            status: c.status.as_str().to_string(),
             days: days
                 .iter()
                 .map(|d| (d.day.to_string(), d.label.clone(), d.label_en.clone()))
@@ -151,12 +152,11 @@ impl SettingsInput {
         let closes = to_utc(&mut e, "registration_closes", &self.registration_closes);
         let capacity = forms::optional_count(&mut e, "capacity", &self.capacity, a.err_number);
         let status = match self.status.as_str() {
-            "" => "draft".to_string(),
-            s @ ("draft" | "published" | "archived") => s.to_string(),
-            _ => {
+            "" => CongressStatus::Draft,
+            s => CongressStatus::parse(s).unwrap_or_else(|| {
                 e.add("status", a.err_required);
-                String::new()
-            }
+                CongressStatus::Draft
+            }),
         };
         let mut languages = vec![];
         if self.lang_de {
@@ -375,8 +375,8 @@ struct DashboardPage {
 }
 
 impl DashboardPage {
-    fn status(&self, s: &str) -> &'static str {
-        crate::web::admin::kit::status_label_session(self.ctx.lang, s)
+    fn status(&self, s: &SessionStatus) -> &'static str {
+        crate::web::admin::kit::status_label_session(self.ctx.lang, *s)
     }
 }
 

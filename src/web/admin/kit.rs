@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::time::parse_time_zone;
 use crate::domain::CongressId;
+use crate::domain::{CongressStatus, SessionStatus};
 use crate::i18n::admin::AdminTexts;
 use crate::i18n::Lang;
 use crate::web::auth::{AdminCtx, AdminRoute, CsrfToken};
@@ -176,15 +177,14 @@ pub fn local(tz: Tz, at: &NaiveDateTime, format: &str) -> String {
 }
 
 /// A registration status in words.
-pub fn status_label(a: &AdminTexts, status: &str) -> &'static str {
-    match RegistrationStatus::parse(status) {
-        Some(RegistrationStatus::Pending) => a.reg_pending,
-        Some(RegistrationStatus::Confirmed) => a.reg_confirmed,
-        Some(RegistrationStatus::Waitlisted) => a.reg_waitlisted,
-        Some(RegistrationStatus::AwaitingApproval) => a.reg_awaiting_approval,
-        Some(RegistrationStatus::Cancelled) => a.reg_cancelled,
-        Some(RegistrationStatus::Expired) => a.reg_expired,
-        None => "?",
+pub fn status_label(a: &AdminTexts, status: RegistrationStatus) -> &'static str {
+    match status {
+        RegistrationStatus::Pending => a.reg_pending,
+        RegistrationStatus::Confirmed => a.reg_confirmed,
+        RegistrationStatus::Waitlisted => a.reg_waitlisted,
+        RegistrationStatus::AwaitingApproval => a.reg_awaiting_approval,
+        RegistrationStatus::Cancelled => a.reg_cancelled,
+        RegistrationStatus::Expired => a.reg_expired,
     }
 }
 
@@ -205,15 +205,33 @@ pub async fn names_for(
     Ok(speakers.into_iter().map(|s| (s.id, s.name)).collect())
 }
 
+/// A congress status in words.
+pub fn congress_status_label(a: &AdminTexts, status: CongressStatus) -> &'static str {
+    match status {
+        CongressStatus::Draft => a.status_draft,
+        CongressStatus::Published => a.status_published,
+        CongressStatus::Archived => a.status_archived,
+    }
+}
+
+/// A team role in words ("admin": an instance administrator without a role in the congress).
+pub fn role_label(a: &AdminTexts, role: &str) -> &'static str {
+    match role {
+        "owner" => a.role_owner,
+        "editor" => a.role_editor,
+        "checkin" => a.role_checkin,
+        _ => a.role_admin,
+    }
+}
+
 /// A session status in words.
-pub fn status_label_session(lang: Lang, status: &str) -> &'static str {
+pub fn status_label_session(lang: Lang, status: SessionStatus) -> &'static str {
     match (lang, status) {
-        (Lang::De, "draft") => "ungeplant",
-        (Lang::De, "scheduled") => "eingeplant",
-        (Lang::De, "cancelled") => "abgesagt",
-        (Lang::En, "draft") => "unscheduled",
-        (Lang::En, "scheduled") => "scheduled",
-        (Lang::En, "cancelled") => "cancelled",
-        _ => "?",
+        (Lang::De, SessionStatus::Draft) => "ungeplant",
+        (Lang::De, SessionStatus::Scheduled) => "eingeplant",
+        (Lang::De, SessionStatus::Cancelled) => "abgesagt",
+        (Lang::En, SessionStatus::Draft) => "unscheduled",
+        (Lang::En, SessionStatus::Scheduled) => "scheduled",
+        (Lang::En, SessionStatus::Cancelled) => "cancelled",
     }
 }

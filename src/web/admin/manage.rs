@@ -163,12 +163,7 @@ struct TeamPage {
 
 impl TeamPage {
     fn role(&self, r: &str) -> &'static str {
-        let a = self.ctx.t.a;
-        match r {
-            "owner" => a.role_owner,
-            "editor" => a.role_editor,
-            _ => a.role_checkin,
-        }
+        crate::web::admin::kit::role_label(self.ctx.t.a, r)
     }
 }
 

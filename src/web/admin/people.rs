@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::RegistrationId;
+use crate::domain::{EnrollmentStatus, SessionStatus};
 use crate::services::people::{
     self as svc, Filter, RegistrationDetail, RegistrationPage, SeatLine, PAGE_SIZE,
 };
@@ -90,8 +91,8 @@ struct ListPage {
 }
 
 impl ListPage {
-    fn status(&self, s: &str) -> &'static str {
-        status_label(self.ctx.t.a, s)
+    fn status(&self, s: &RegistrationStatus) -> &'static str {
+        status_label(self.ctx.t.a, *s)
     }
     fn status_value(&self) -> &'static str {
         self.filter.status.map_or("", RegistrationStatus::as_str)
@@ -157,8 +158,8 @@ struct DetailPage {
 }
 
 impl DetailPage {
-    fn status(&self, s: &str) -> &'static str {
-        status_label(self.ctx.t.a, s)
+    fn status(&self, s: &RegistrationStatus) -> &'static str {
+        status_label(self.ctx.t.a, *s)
     }
     fn when(&self, at: &NaiveDateTime) -> String {
         local(self.tz, at, "%Y-%m-%d %H:%M")
@@ -199,23 +200,20 @@ impl DetailPage {
     }
     fn seat(&self, e: &svc::EnrollmentLine) -> String {
         let a = self.ctx.t.a;
-        match (e.status.as_str(), e.waitlist_position) {
-            ("enrolled", _) => a.enr_enrolled.into(),
-            ("waitlisted", Some(p)) => format!("{} {p}", a.enr_waitlisted),
-            ("waitlisted", None) => a.waitlist.into(),
-            _ => a.enr_cancelled.into(),
+        match (e.status, e.waitlist_position) {
+            (EnrollmentStatus::Enrolled, _) => a.enr_enrolled.into(),
+            (EnrollmentStatus::Waitlisted, Some(p)) => format!("{} {p}", a.enr_waitlisted),
+            (EnrollmentStatus::Waitlisted, None) => a.waitlist.into(),
+            (EnrollmentStatus::Cancelled, _) => a.enr_cancelled.into(),
         }
     }
     fn may(&self, action: &str) -> bool {
-        let s = RegistrationStatus::parse(&self.d.registration.status);
+        let s = self.d.registration.status;
         match action {
-            "approve" | "decline" => s == Some(RegistrationStatus::AwaitingApproval),
-            "cancel" => crate::domain::registration::blocks_reregistration(
-                s.unwrap_or(RegistrationStatus::Cancelled),
-            ),
+            "approve" | "decline" => s == RegistrationStatus::AwaitingApproval,
+            "cancel" => crate::domain::registration::blocks_reregistration(s),
             "checkin" => {
-                s == Some(RegistrationStatus::Confirmed)
-                    && self.d.registration.checked_in_at.is_none()
+                s == RegistrationStatus::Confirmed && self.d.registration.checked_in_at.is_none()
             }
             _ => false,
         }

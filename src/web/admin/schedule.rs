@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::domain::conflicts::{ConflictReport, Severity, SHOWN_CONFLICTS};
 use crate::domain::time::{local_date_of, local_to_utc, parse_time_zone};
-use crate::domain::{CongressId, RoomId, SessionId};
+use crate::domain::{CongressId, RoomId, SessionId, SessionStatus};
 use crate::i18n::admin::{conflict_message, conflict_messages, NAMED_CONFLICTS};
 use crate::i18n::Lang;
 use crate::services::audit::Actor;
@@ -238,7 +238,7 @@ fn build(
                 .map(|(_, n, _)| n.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            cancelled: s.row.status == "cancelled",
+            cancelled: s.row.status == SessionStatus::Cancelled,
             form,
             problems: problems.remove(&s.row.id).unwrap_or_default(),
             unlisted: None,

@@ -9,6 +9,7 @@ use askama::Template;
 
 use crate::app::AppState;
 use crate::domain::programme::{SessionKind, SpeakerRole};
+use crate::domain::SessionStatus;
 use crate::domain::{CongressId, SessionId, SpeakerId};
 use crate::i18n::Lang;
 use crate::services::audit::Actor;
@@ -72,7 +73,7 @@ impl SessionForm {
             subtitle: row.subtitle.clone(),
             abstract_: row.abstract_.clone(),
             description: row.description.clone(),
-            kind: row.kind.clone(),
+            kind: row.kind.to_string(),
             language: row.language.clone(),
             track: row.track_id.map(|t| t.to_string()).unwrap_or_default(),
             capacity: row.capacity.map(|c| c.to_string()).unwrap_or_default(),
@@ -157,13 +158,11 @@ struct SessionsPage {
 }
 
 impl SessionsPage {
-    fn status(&self, s: &str) -> &'static str {
-        status_label(self.ctx.lang, s)
+    fn status(&self, s: &SessionStatus) -> &'static str {
+        status_label(self.ctx.lang, *s)
     }
-    fn kind(&self, k: &str) -> &'static str {
-        SessionKind::parse(k)
-            .map(|k| kind_label(self.ctx.t, k))
-            .unwrap_or("?")
+    fn kind(&self, k: &SessionKind) -> &'static str {
+        kind_label(self.ctx.t, *k)
     }
 }
 
@@ -277,7 +276,7 @@ pub async fn new_form(
     admin: AdminCtx,
 ) -> Result<HttpResponse, AppError> {
     let form = SessionForm {
-        kind: "talk".into(),
+        kind: SessionKind::Talk.to_string(),
         language: "de".into(),
         ..Default::default()
     }

@@ -205,8 +205,8 @@ fn draft_out(
         id: row.id.get(),
         guid: row.guid.clone(),
         title: row.title.clone(),
-        kind: row.kind.clone(),
-        status: row.status.clone(),
+        kind: row.kind.to_string(),
+        status: row.status.to_string(),
         track_id: row.track_id.map(i64::from),
         room_id: row.room_id.map(i64::from),
         start: utc(row.starts_at),
@@ -478,8 +478,8 @@ pub async fn registrations(
             .lines
             .into_iter()
             .map(|l| RegistrationOut {
-                id: l.id,
-                status: l.status,
+                id: l.id.into(),
+                status: l.status.to_string(),
                 first_name: l.first_name,
                 last_name: l.last_name,
                 email: l.email,

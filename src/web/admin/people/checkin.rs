@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::domain::{RegistrationId, RegistrationStatus};
 use crate::services::people::{self as svc, Arrival, CheckIn};
 use crate::services::{now_utc, tokens, ServiceError};
 use crate::web::admin::kit::Chrome;
@@ -21,7 +22,7 @@ use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other};
 
 /// (registration id, checked in just now)
-type Done = Option<(i64, bool)>;
+type Done = Option<(RegistrationId, bool)>;
 
 #[derive(Template)]
 #[template(path = "admin/checkin.html")]
@@ -46,8 +47,8 @@ impl CheckinPage {
     fn time(&self, at: &NaiveDateTime) -> String {
         local(self.tz, at, "%H:%M")
     }
-    fn status(&self, s: &str) -> &'static str {
-        status_label(self.ctx.t.a, s)
+    fn status(&self, s: &RegistrationStatus) -> &'static str {
+        status_label(self.ctx.t.a, *s)
     }
     /// The line announcing the last tap, or "".
     fn outcome(&self) -> String {
