@@ -1,4 +1,4 @@
-//! The status and kind enums of `domain` as diesel values: bound as and read from the `TEXT`
+//! The status and kind enums of `domain`, and its parsed text values, as diesel values: bound as and read from the `TEXT`
 //! columns that hold their stored names, on every backend (SQLite, PostgreSQL and the
 //! MultiConnection over both). Rows, inserts and filters carry the enum, so a misspelt status
 //! is a compile error rather than a query that silently matches nothing.
@@ -16,11 +16,12 @@ use diesel::expression::AsExpression;
 // borrow `&'a str` fields well-typed.
 use diesel::internal::derives::as_expression::Bound;
 use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::Text;
+use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::enrollment::EnrollmentStatus;
 use crate::domain::programme::{CongressStatus, SessionKind, SessionStatus};
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::{EmailAddress, Slug};
 
 macro_rules! diesel_text_enum {
     ($($name:ident),+ $(,)?) => {
@@ -81,6 +82,52 @@ macro_rules! diesel_text_enum {
 diesel_text_enum! {
     RegistrationStatus, EnrollmentStatus, SessionStatus, CongressStatus, SessionKind,
 }
+
+/// Parsed text values (`EmailAddress`, `Slug`) bound as `TEXT` (and nullable `TEXT`) on the
+/// way in, so an insert or update takes the value that passed its checks, not a string that
+/// might not have. Reading gives back the stored `String`: rows written before a check was
+/// tightened must still load.
+macro_rules! diesel_text_value {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            impl<'a> AsExpression<Text> for &'a $name {
+                type Expression = Bound<Text, &'a $name>;
+                fn as_expression(self) -> Self::Expression {
+                    Bound::new(self)
+                }
+            }
+
+            impl<'a> AsExpression<Nullable<Text>> for &'a $name {
+                type Expression = Bound<Nullable<Text>, &'a $name>;
+                fn as_expression(self) -> Self::Expression {
+                    Bound::new(self)
+                }
+            }
+
+            impl<DB> ToSql<Text, DB> for $name
+            where
+                DB: Backend,
+                str: ToSql<Text, DB>,
+            {
+                fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                    ToSql::<Text, DB>::to_sql(self.as_str(), out)
+                }
+            }
+
+            impl<DB> ToSql<Nullable<Text>, DB> for $name
+            where
+                DB: Backend,
+                str: ToSql<Text, DB>,
+            {
+                fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                    ToSql::<Text, DB>::to_sql(self.as_str(), out)
+                }
+            }
+        )+
+    };
+}
+
+diesel_text_value! { EmailAddress, Slug }
 
 #[cfg(test)]
 mod tests {

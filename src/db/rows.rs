@@ -42,7 +42,7 @@ pub struct Congress {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = congresses)]
 pub struct NewCongress<'a> {
-    pub slug: &'a str,
+    pub slug: &'a crate::domain::Slug,
     pub title: &'a str,
     pub subtitle: &'a str,
     pub description: &'a str,
@@ -194,7 +194,7 @@ pub struct NewSpeaker<'a> {
     pub organization: &'a str,
     pub position: &'a str,
     pub bio: &'a str,
-    pub email: Option<&'a str>,
+    pub email: Option<&'a crate::domain::EmailAddress>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -267,7 +267,7 @@ pub struct Organizer {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = organizers)]
 pub struct NewOrganizer<'a> {
-    pub email: &'a str,
+    pub email: &'a crate::domain::EmailAddress,
     pub display_name: &'a str,
     pub password_hash: &'a str,
     pub is_admin: bool,

@@ -105,6 +105,12 @@ impl EmailAddress {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The address with its local part lowercased too: the key under which one person
+    /// registers once for a congress (`Anna@…` and `anna@…` are the same participant).
+    pub fn case_folded(&self) -> EmailAddress {
+        EmailAddress(self.0.to_lowercase())
+    }
 }
 
 impl fmt::Display for EmailAddress {
@@ -191,5 +197,14 @@ mod tests {
             serde_json::to_string(&email).unwrap(),
             "\"Anna@example.org\""
         );
+    }
+
+    #[test]
+    fn case_folding_makes_one_key_per_person() {
+        let a = EmailAddress::parse("Anna.Schmidt@Example.org").unwrap();
+        let b = EmailAddress::parse("anna.schmidt@EXAMPLE.ORG").unwrap();
+        assert_ne!(a, b, "parsing alone keeps the local part's case");
+        assert_eq!(a.case_folded(), b.case_folded());
+        assert_eq!(a.case_folded().as_str(), "anna.schmidt@example.org");
     }
 }

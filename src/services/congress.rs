@@ -18,7 +18,7 @@ use crate::domain::{CongressStatus, SessionStatus};
 /// Validated settings of a congress (times already in UTC).
 #[derive(Debug, Clone, Serialize)]
 pub struct CongressSettings {
-    pub slug: String,
+    pub slug: Slug,
     pub title: String,
     pub subtitle: String,
     pub description: String,
@@ -44,7 +44,7 @@ pub struct DayLabel {
 
 fn slug_taken(
     conn: &mut DbConnection,
-    slug: &str,
+    slug: &Slug,
     except: Option<CongressId>,
 ) -> QueryResult<bool> {
     let mut q = congresses::table
@@ -78,7 +78,6 @@ pub fn create_in(
     owner: Option<OrganizerId>,
     actor: Actor,
 ) -> Result<(CongressId, String), ServiceError> {
-    Slug::parse(&s.slug).map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
     if slug_taken(conn, &s.slug, None)? {
         return Err(ServiceError::invalid("slug", "taken"));
     }
@@ -170,7 +169,6 @@ pub fn update(
     labels: &[DayLabel],
     actor: OrganizerId,
 ) -> Result<(), ServiceError> {
-    Slug::parse(&s.slug).map_err(|e| ServiceError::invalid("slug", e.to_string()))?;
     write_transaction(conn, |conn| {
         let before: rows::Congress = congresses::table
             .find(id)

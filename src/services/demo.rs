@@ -347,7 +347,8 @@ fn insert_programme(
     let opens = at(today - Days::new(1), hm(9, 0))?;
     let closes = at(first - Days::new(3), hm(23, 59))?;
     let settings = super::congress::CongressSettings {
-        slug: DEMO_SLUG.into(),
+        slug: crate::domain::Slug::parse(DEMO_SLUG)
+            .map_err(|e| ServiceError::Internal(format!("demo slug: {e}")))?,
         title: "Smart City Kongress 2027".into(),
         subtitle: "Daten, Dialog, Daseinsvorsorge – der nationale Fachkongress der Kommunen".into(),
         description: "Zwei Tage für alle, die Städte, Gemeinden und Landkreise digital und \
@@ -474,7 +475,9 @@ fn insert_programme(
     let mut speaker_ids = Vec::new();
     for (i, p) in PEOPLE.iter().enumerate() {
         let g = new_guid();
-        let email = format!("referent{:02}@kongress.example", i + 1);
+        let email =
+            crate::domain::EmailAddress::parse(&format!("referent{:02}@kongress.example", i + 1))
+                .map_err(|e| ServiceError::Internal(format!("demo email: {e}")))?;
         let bio = format!(
             "{} ist {} bei {} und beschäftigt sich seit vielen Jahren mit der digitalen \
              Transformation von Kommunen.",
@@ -796,7 +799,11 @@ fn add_registrations(
             category_id: category,
             first_name: first.to_string(),
             last_name: last.to_string(),
-            email: format!("teilnahme{:03}@kongress.example", i + 1),
+            email: crate::domain::EmailAddress::parse(&format!(
+                "teilnahme{:03}@kongress.example",
+                i + 1
+            ))
+            .map_err(|e| ServiceError::Internal(format!("demo email: {e}")))?,
             organization: TOWNS[(i * 5) % TOWNS.len()].to_string(),
             position: [
                 "Referentin",

@@ -318,7 +318,8 @@ pub fn apply(
     draft: bool,
 ) -> Result<Imported, ImportError> {
     check(s).map_err(ImportError::Bad)?;
-    Slug::parse(slug).map_err(|e| ImportError::Bad(bad("--congress", e.to_string())))?;
+    let parsed_slug =
+        Slug::parse(slug).map_err(|e| ImportError::Bad(bad("--congress", e.to_string())))?;
     let declared_tz = s.time_zone.clone().unwrap_or_else(|| "UTC".into());
     let tz: Tz = declared_tz.parse().map_err(|_| {
         ImportError::Bad(bad(
@@ -404,7 +405,7 @@ pub fn apply(
             }
             None => {
                 let settings = super::congress::CongressSettings {
-                    slug: slug.to_string(),
+                    slug: parsed_slug.clone(),
                     title: s.title.clone(),
                     subtitle: String::new(),
                     description: String::new(),

@@ -47,8 +47,10 @@ pub fn create_organizer(
     is_admin: bool,
     actor: Actor,
 ) -> Result<OrganizerId, ServiceError> {
-    let email =
-        EmailAddress::parse(email).map_err(|e| ServiceError::invalid("email", e.to_string()))?;
+    // Stored case-folded: the login and the team form look an address up lowercased.
+    let email = EmailAddress::parse(email)
+        .map_err(|e| ServiceError::invalid("email", e.to_string()))?
+        .case_folded();
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(ServiceError::invalid(
             "password",
@@ -58,7 +60,7 @@ pub fn create_organizer(
     let hash = hash_password(password)?;
     write_transaction(conn, |conn| {
         let exists: i64 = organizers::table
-            .filter(organizers::email.eq(email.as_str()))
+            .filter(organizers::email.eq(&email))
             .count()
             .get_result(conn)?;
         if exists > 0 {
@@ -68,7 +70,7 @@ pub fn create_organizer(
         }
         let id: OrganizerId = diesel::insert_into(organizers::table)
             .values(NewOrganizer {
-                email: email.as_str(),
+                email: &email,
                 display_name: "",
                 password_hash: &hash,
                 is_admin,

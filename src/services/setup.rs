@@ -635,7 +635,7 @@ pub struct SpeakerInput {
     pub organization: String,
     pub position: String,
     pub bio: String,
-    pub email: Option<String>,
+    pub email: Option<crate::domain::EmailAddress>,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -706,7 +706,7 @@ pub fn add_speaker(
                 organization: &s.organization,
                 position: &s.position,
                 bio: &s.bio,
-                email: s.email.as_deref(),
+                email: s.email.as_ref(),
                 created_at: now,
                 updated_at: now,
             })
@@ -740,7 +740,7 @@ pub fn update_speaker(
                 speakers::organization.eq(&s.organization),
                 speakers::position.eq(&s.position),
                 speakers::bio.eq(&s.bio),
-                speakers::email.eq(s.email.as_deref()),
+                speakers::email.eq(s.email.as_ref()),
                 speakers::updated_at.eq(super::now_utc()),
             ))
             .execute(conn)?;

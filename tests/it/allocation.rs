@@ -41,7 +41,7 @@ fn sign_up(
         category_id: category,
         first_name: "Rang".into(),
         last_name: email.split('@').next().unwrap_or_default().into(),
-        email: email.into(),
+        email: kongress::domain::EmailAddress::parse(email).unwrap(),
         organization: String::new(),
         position: String::new(),
         days,

@@ -31,7 +31,7 @@ pub fn make_congress(
     let guid = uuid::Uuid::new_v4().to_string();
     diesel::insert_into(congresses::table)
         .values(NewCongress {
-            slug,
+            slug: &kongress::domain::Slug::parse(slug).unwrap(),
             title: &format!("Congress {slug}"),
             subtitle: "",
             description: "",

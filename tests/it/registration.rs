@@ -569,7 +569,7 @@ fn pending_with_pick(app: &TestApp, n: usize, workshop: Option<i64>) {
             category_id: cat,
             first_name: "Race".into(),
             last_name: format!("{i}"),
-            email: format!("race{i}@example.org"),
+            email: kongress::domain::EmailAddress::parse(&format!("race{i}@example.org")).unwrap(),
             organization: String::new(),
             position: String::new(),
             days: vec![c.first_day],

@@ -80,7 +80,8 @@ pub struct RegistrationInput {
     pub category_id: CategoryId,
     pub first_name: String,
     pub last_name: String,
-    pub email: String,
+    /// Case-folded ([`crate::domain::EmailAddress::case_folded`]): one person, one registration.
+    pub email: crate::domain::EmailAddress,
     pub organization: String,
     pub position: String,
     pub days: Vec<NaiveDate>,

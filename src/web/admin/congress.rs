@@ -117,9 +117,13 @@ impl SettingsInput {
     fn parse(&self, ctx: &PageCtx) -> Result<(CongressSettings, Vec<DayLabel>), Errors> {
         let a = ctx.t.a;
         let mut e = Errors::default();
-        if let Err(err) = Slug::parse(&self.slug) {
-            e.add("slug", format!("{} ({err})", a.slug_hint));
-        }
+        let slug = match Slug::parse(&self.slug) {
+            Ok(slug) => Some(slug),
+            Err(err) => {
+                e.add("slug", format!("{} ({err})", a.slug_hint));
+                None
+            }
+        };
         let title = forms::required(&mut e, "title", &self.title, a.err_required);
         let tz = match parse_time_zone(&self.time_zone) {
             Ok(tz) => Some(tz),
@@ -179,8 +183,12 @@ impl SettingsInput {
                 })
             })
             .collect();
+        // A refused slug has put its message in `e` already.
+        let (Some(slug), true) = (slug, e.is_empty()) else {
+            return Err(e);
+        };
         let settings = CongressSettings {
-            slug: self.slug.clone(),
+            slug,
             title,
             subtitle: self.subtitle.trim().to_string(),
             description: self.description.trim().to_string(),
@@ -195,7 +203,7 @@ impl SettingsInput {
             capacity,
             status,
         };
-        e.into_result((settings, labels))
+        Ok((settings, labels))
     }
 }
 

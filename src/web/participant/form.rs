@@ -114,10 +114,10 @@ impl RegisterForm {
             crate::web::forms::required(&mut e, "last_name", &self.last_name, a.err_required);
         // One person, one registration: addresses compare without regard to case.
         let email = match EmailAddress::parse(&self.email) {
-            Ok(m) => m.as_str().to_lowercase(),
+            Ok(m) => Some(m.case_folded()),
             Err(_) => {
                 e.add("email", a.err_email);
-                String::new()
+                None
             }
         };
         let mut days = vec![];
@@ -200,9 +200,12 @@ impl RegisterForm {
             e.add("consent_privacy", t.err_consent);
         }
         let cut = |s: &str, n: usize| s.trim().chars().take(n).collect::<String>();
-        e.into_result(RegistrationInput {
-            // Never read without a category: into_result refuses the form then.
-            category_id: category_id.unwrap_or(CategoryId::from(0)),
+        // A missing category or address has put its message in `e` already.
+        let (Some(category_id), Some(email), true) = (category_id, email, e.is_empty()) else {
+            return Err(e);
+        };
+        Ok(RegistrationInput {
+            category_id,
             first_name: cut(&first_name, 100),
             last_name: cut(&last_name, 100),
             email,

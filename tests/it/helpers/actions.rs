@@ -97,7 +97,7 @@ impl TestApp {
             category_id: self.category_id(who.category),
             first_name: who.first.into(),
             last_name: who.last.into(),
-            email: who.email.into(),
+            email: kongress::domain::EmailAddress::parse(who.email).unwrap(),
             organization: who.organization.into(),
             position: String::new(),
             days: vec![c.first_day, c.last_day],

@@ -45,7 +45,7 @@ impl SetupList for Speakers {
         let email = match f.email.trim() {
             "" => None,
             raw => match crate::domain::EmailAddress::parse(raw) {
-                Ok(m) => Some(m.as_str().to_string()),
+                Ok(m) => Some(m),
                 Err(_) => {
                     e.add("email", a.err_email);
                     None

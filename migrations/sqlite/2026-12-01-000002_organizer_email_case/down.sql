@@ -1,0 +1,2 @@
+-- The original case of the addresses is not kept; nothing to undo.
+SELECT 1;
