@@ -92,5 +92,6 @@ macro_rules! diesel_id {
 
 diesel_id! {
     CongressId, RoomId, TrackId, SessionId, SpeakerId, CategoryId, QuestionId,
-    RegistrationId, EnrollmentId, OrganizerId, VersionId, SlotGroupId,
+    RegistrationId, EnrollmentId, OrganizerId, VersionId, SlotGroupId, ApiTokenId,
+    SpeakerLinkId, OutboxMessageId,
 }

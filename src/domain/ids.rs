@@ -91,6 +91,12 @@ id_newtype! {
     VersionId,
     /// Identifies a group of parallel slots (e.g. the workshop block of a morning).
     SlotGroupId,
+    /// Identifies an API token of a congress (not the secret itself).
+    ApiTokenId,
+    /// Identifies one private link of a speaker (not its token).
+    SpeakerLinkId,
+    /// Identifies one email in the outbox.
+    OutboxMessageId,
 }
 
 #[cfg(test)]

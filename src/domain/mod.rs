@@ -25,8 +25,8 @@ pub use conflicts::{
 pub use email::{EmailAddress, EmailError};
 pub use enrollment::{EnrollmentEvent, EnrollmentStatus};
 pub use ids::{
-    CategoryId, CongressId, EnrollmentId, OrganizerId, QuestionId, RegistrationId, RoomId,
-    SessionId, SlotGroupId, SpeakerId, TrackId, VersionId,
+    ApiTokenId, CategoryId, CongressId, EnrollmentId, OrganizerId, OutboxMessageId, QuestionId,
+    RegistrationId, RoomId, SessionId, SlotGroupId, SpeakerId, SpeakerLinkId, TrackId, VersionId,
 };
 pub use mail::MailKind;
 pub use programme::{CongressStatus, SessionKind, SessionStatus};

@@ -116,7 +116,7 @@ pub fn list(conn: &mut DbConnection, congress: CongressId) -> QueryResult<Vec<To
 pub fn revoke(
     conn: &mut DbConnection,
     congress: CongressId,
-    id: i64,
+    id: crate::domain::ApiTokenId,
     actor: Actor,
 ) -> Result<(), ServiceError> {
     crate::db::write_transaction(conn, |conn| {
@@ -138,7 +138,7 @@ pub fn revoke(
                 congress_id: Some(congress),
                 kind: "api_token.revoked",
                 entity: "api_token",
-                entity_id: Some(id),
+                entity_id: Some(id.get()),
                 before: None,
                 after: None,
             },

@@ -756,7 +756,7 @@ fn add_registrations(
         .order(categories::position)
         .select((categories::id, categories::name))
         .load(conn)?;
-    let groups: Vec<i64> = slot_groups::table
+    let groups: Vec<SlotGroupId> = slot_groups::table
         .filter(slot_groups::congress_id.eq(congress_id))
         .order(slot_groups::id)
         .select(slot_groups::id)
@@ -781,14 +781,14 @@ fn add_registrations(
             _ => cats[3].0,
         };
         // Popularity is skewed: the first workshops of each block fill up and get waitlists.
-        let picks: Vec<(i64, SessionId)> = groups
+        let picks: Vec<(SlotGroupId, SessionId)> = groups
             .iter()
             .zip(&workshops)
             .filter(|(_, ws)| !ws.is_empty())
             .filter(|_| i % 7 != 3)
             .map(|(g, ws)| {
                 // A fixed pseudo-random number in [0, 1), cubed: the first workshops are favourites.
-                let u = ((i as u64 * 2_654_435_761 + *g as u64 * 97) % 1000) as f64 / 1000.0;
+                let u = ((i as u64 * 2_654_435_761 + g.get() as u64 * 97) % 1000) as f64 / 1000.0;
                 let k = ((u * u * u) * ws.len() as f64) as usize;
                 (*g, ws[k.min(ws.len() - 1)])
             })

@@ -61,7 +61,7 @@ pub struct Filter {
     pub status: Option<RegistrationStatus>,
     pub category: Option<CategoryId>,
     /// A session id: registrations enrolled or waiting there.
-    pub workshop: Option<i64>,
+    pub workshop: Option<SessionId>,
 }
 
 /// `%needle%` for LIKE with `\` escaping the wildcards the needle itself contains.

@@ -26,18 +26,18 @@ use crate::domain::programme::{changelog, SnapshotSession, SpeakerRole};
 use crate::domain::CongressId;
 use crate::domain::MailKind;
 use crate::domain::SessionStatus;
-use crate::domain::{SessionId, SpeakerId};
+use crate::domain::{SessionId, SpeakerId, SpeakerLinkId};
 use crate::i18n::Lang;
 
 /// How long a link stays valid after the congress's last day (and at least from now).
 const LINK_GRACE_DAYS: i64 = 60;
 
 /// The token of a link row (64 hex characters).
-pub fn link_token(ctx: &Ctx, link_id: i64, created_at: NaiveDateTime) -> String {
+pub fn link_token(ctx: &Ctx, link_id: SpeakerLinkId, created_at: NaiveDateTime) -> String {
     tokens::derived(
         &ctx.secret,
         "speaker",
-        link_id,
+        link_id.get(),
         &created_at.and_utc().timestamp().to_string(),
     )
 }
@@ -50,7 +50,7 @@ pub fn congress_lang(languages: &str) -> Lang {
         .unwrap_or(Lang::De)
 }
 
-fn load_speaker(conn: &mut DbConnection, id: i64) -> QueryResult<rows::Speaker> {
+fn load_speaker(conn: &mut DbConnection, id: SpeakerId) -> QueryResult<rows::Speaker> {
     speakers::table
         .find(id)
         .select(rows::Speaker::as_select())
@@ -86,7 +86,7 @@ pub fn issue_link(
         + Duration::days(LINK_GRACE_DAYS))
     .max(now + Duration::days(LINK_GRACE_DAYS));
     let placeholder = format!("p{}", tokens::new_token());
-    let id: i64 = diesel::insert_into(speaker_links::table)
+    let id: SpeakerLinkId = diesel::insert_into(speaker_links::table)
         .values((
             speaker_links::speaker_id.eq(speaker.id),
             speaker_links::token_hash.eq(&placeholder),
@@ -109,7 +109,7 @@ pub fn current_token(
     speaker_id: SpeakerId,
     now: NaiveDateTime,
 ) -> QueryResult<Option<String>> {
-    let row: Option<(i64, NaiveDateTime)> = speaker_links::table
+    let row: Option<(SpeakerLinkId, NaiveDateTime)> = speaker_links::table
         .filter(speaker_links::speaker_id.eq(speaker_id))
         .filter(speaker_links::revoked_at.is_null())
         .filter(speaker_links::expires_at.gt(now))
@@ -273,7 +273,7 @@ pub fn open(
     if !tokens::plausible(token) {
         return Ok(None);
     }
-    let link: Option<(i64, i64)> = speaker_links::table
+    let link: Option<(SpeakerLinkId, SpeakerId)> = speaker_links::table
         .filter(speaker_links::token_hash.eq(tokens::hash(token)))
         .filter(speaker_links::revoked_at.is_null())
         .filter(speaker_links::expires_at.gt(now))

@@ -114,8 +114,8 @@ pub mod key {
         Session = "session" => SessionId,
         Registration = "registration" => RegistrationId,
         Group = "group" => SlotGroupId,
-        Message = "message" => i64,
-        Token = "token" => i64,
+        Message = "message" => crate::domain::OutboxMessageId,
+        Token = "token" => crate::domain::ApiTokenId,
         Member = "member" => OrganizerId,
     }
 }

@@ -311,7 +311,7 @@ mod v1 {
         // Revoked: refused at once.
         {
             let mut conn = app.conn();
-            let id: i64 = api_tokens::table
+            let id: kongress::domain::ApiTokenId = api_tokens::table
                 .filter(api_tokens::congress_id.eq(congress_id(&app, &slug)))
                 .select(api_tokens::id)
                 .first(&mut *conn)

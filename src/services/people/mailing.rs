@@ -108,7 +108,7 @@ pub fn outbox_page(
 pub fn retry(
     conn: &mut DbConnection,
     congress: CongressId,
-    message: i64,
+    message: crate::domain::OutboxMessageId,
     organizer: OrganizerId,
     now: NaiveDateTime,
 ) -> Result<(), ServiceError> {
@@ -148,7 +148,7 @@ pub fn retry(
                 congress_id: Some(congress),
                 kind: "outbox.retry",
                 entity: "outbox",
-                entity_id: Some(message),
+                entity_id: Some(message.get()),
                 before: Some(serde_json::json!({ "status": status })),
                 after: Some(serde_json::json!({ "status": "pending" })),
             },

@@ -67,9 +67,9 @@ pub struct FormData {
     pub questions: Vec<crate::db::queries::QuestionRow>,
     pub days: Vec<rows::CongressDay>,
     /// First-come-first-served slot groups with their sessions: (group id, name, sessions).
-    pub groups: Vec<(i64, String, Vec<rows::Session>)>,
+    pub groups: Vec<(SlotGroupId, String, Vec<rows::Session>)>,
     /// Blocks taking ranked choices now: (group id, name, depth, sessions).
-    pub ranked: Vec<(i64, String, i32, Vec<rows::Session>)>,
+    pub ranked: Vec<(SlotGroupId, String, i32, Vec<rows::Session>)>,
 }
 
 pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormData, ServiceError> {
@@ -80,7 +80,7 @@ pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormDa
         .load(conn)?;
     let questions = crate::db::queries::questions_of(conn, congress)?;
     let days = crate::db::queries::days(conn, congress)?;
-    let group_rows: Vec<(i64, String)> = slot_groups::table
+    let group_rows: Vec<(SlotGroupId, String)> = slot_groups::table
         .filter(slot_groups::congress_id.eq(congress))
         .filter(slot_groups::allocation_mode.eq("fcfs"))
         .order(slot_groups::id)
@@ -95,7 +95,7 @@ pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormDa
         .select(rows::Session::as_select())
         .load(conn)?;
     let now = crate::services::now_utc();
-    let ranked_rows: Vec<(i64, String, i32, Option<NaiveDateTime>)> = slot_groups::table
+    let ranked_rows: Vec<(SlotGroupId, String, i32, Option<NaiveDateTime>)> = slot_groups::table
         .filter(slot_groups::congress_id.eq(congress))
         .filter(slot_groups::allocation_mode.eq("ranked"))
         .filter(slot_groups::allocated_at.is_null())
@@ -113,7 +113,7 @@ pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormDa
         .map(|(id, name, depth, _)| {
             let s: Vec<rows::Session> = grouped
                 .iter()
-                .filter(|s| s.slot_group_id == Some(SlotGroupId::from(id)))
+                .filter(|s| s.slot_group_id == Some(id))
                 .cloned()
                 .collect();
             (id, name, depth, s)
@@ -125,12 +125,12 @@ pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormDa
         .map(|(id, name)| {
             let s = grouped
                 .iter()
-                .filter(|s| s.slot_group_id == Some(SlotGroupId::from(id)))
+                .filter(|s| s.slot_group_id == Some(id))
                 .cloned()
                 .collect();
             (id, name, s)
         })
-        .filter(|(_, _, s): &(i64, String, Vec<rows::Session>)| !s.is_empty())
+        .filter(|(_, _, s): &(SlotGroupId, String, Vec<rows::Session>)| !s.is_empty())
         .collect();
     Ok(FormData {
         categories,

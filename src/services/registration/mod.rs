@@ -91,9 +91,9 @@ pub struct RegistrationInput {
     pub answers: Vec<(QuestionId, String)>,
     pub consent_public: bool,
     /// (slot group, chosen session) for first-come-first-served blocks.
-    pub picks: Vec<(i64, SessionId)>,
+    pub picks: Vec<(crate::domain::SlotGroupId, SessionId)>,
     /// (slot group, sessions best first) for blocks allocated by ranked preferences.
-    pub rankings: Vec<(i64, Vec<SessionId>)>,
+    pub rankings: Vec<(crate::domain::SlotGroupId, Vec<SessionId>)>,
 }
 
 /// The participant's manage link (the same in every email).

@@ -101,7 +101,7 @@ impl ListPage {
         self.filter.category == Some(*id)
     }
     fn is_workshop(&self, id: &crate::domain::SessionId) -> bool {
-        self.filter.workshop == Some(id.get())
+        self.filter.workshop == Some(*id)
     }
     fn when(&self, at: &NaiveDateTime) -> String {
         local(self.tz, at, "%Y-%m-%d %H:%M")

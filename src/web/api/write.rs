@@ -422,7 +422,7 @@ impl RegistrationQuery {
             q: self.q.clone().unwrap_or_default().trim().to_string(),
             status: self.status.as_deref().and_then(RegistrationStatus::parse),
             category: self.category.map(CategoryId::from),
-            workshop: self.workshop,
+            workshop: self.workshop.map(SessionId::from),
         }
     }
 }

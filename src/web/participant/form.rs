@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::domain::{CategoryId, EmailAddress, QuestionId, SessionId};
+use crate::domain::{CategoryId, EmailAddress, QuestionId, SessionId, SlotGroupId};
 use crate::services::registration::{FormData, RegistrationInput};
 use crate::web::extract::PageCtx;
 use crate::web::forms::{Errors, FormMap};
@@ -62,7 +62,7 @@ impl RegisterForm {
         }
     }
 
-    pub fn ranked_as(&self, group: &i64, k: &i32, session: &SessionId) -> bool {
+    pub fn ranked_as(&self, group: &SlotGroupId, k: &i32, session: &SessionId) -> bool {
         self.ranks
             .get(&format!("rank_{group}_{k}"))
             .is_some_and(|v| *v == session.to_string())
@@ -82,7 +82,7 @@ impl RegisterForm {
             .is_some_and(|v| v.iter().any(|x| x == option))
     }
 
-    pub fn picked(&self, group: &i64, session: &SessionId) -> bool {
+    pub fn picked(&self, group: &SlotGroupId, session: &SessionId) -> bool {
         self.picks
             .get(&group.to_string())
             .is_some_and(|v| *v == session.to_string())

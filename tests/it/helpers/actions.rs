@@ -67,7 +67,7 @@ impl TestApp {
     }
 
     /// The slot group (block) a workshop belongs to.
-    pub fn slot_group_of(&self, session: i64) -> i64 {
+    pub fn slot_group_of(&self, session: i64) -> kongress::domain::SlotGroupId {
         let mut conn = self.conn();
         sessions::table
             .find(session)
