@@ -246,16 +246,43 @@ struct MessagePage {
     csrf: String,
 }
 
-pub async fn register_sent(ctx: PageCtx, csrf: CsrfToken) -> Result<HttpResponse, AppError> {
+/// A page that only says something: a link that expired, a mail that was sent.
+fn notice(
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
     page(
-        StatusCode::OK,
+        status,
         MessagePage {
-            title: ctx.t.check_your_email.into(),
-            text: ctx.t.check_your_email_text.into(),
+            title: title.into(),
+            text: text.into(),
             ctx,
             action: None,
             csrf: csrf.0,
         },
+    )
+}
+
+/// An expired (410) or unknown (404) confirmation link.
+fn dead_link(status: StatusCode, ctx: PageCtx, csrf: CsrfToken) -> Result<HttpResponse, AppError> {
+    let (title, text) = if status == StatusCode::GONE {
+        (ctx.t.link_expired, ctx.t.link_expired_text)
+    } else {
+        (ctx.t.link_invalid, ctx.t.link_invalid_text)
+    };
+    notice(status, title, text, ctx, csrf)
+}
+
+pub async fn register_sent(ctx: PageCtx, csrf: CsrfToken) -> Result<HttpResponse, AppError> {
+    notice(
+        StatusCode::OK,
+        ctx.t.check_your_email,
+        ctx.t.check_your_email_text,
+        ctx,
+        csrf,
     )
 }
 
@@ -289,26 +316,8 @@ pub async fn confirm_form(
         ),
         // A used link is a way in: the same person's private page.
         ConfirmLink::Used { manage_token } => Ok(see_other(&format!("/r/{manage_token}"))),
-        ConfirmLink::Expired => page(
-            StatusCode::GONE,
-            MessagePage {
-                title: ctx.t.link_expired.into(),
-                text: ctx.t.link_expired_text.into(),
-                ctx,
-                action: None,
-                csrf: csrf.0,
-            },
-        ),
-        ConfirmLink::Invalid => page(
-            StatusCode::NOT_FOUND,
-            MessagePage {
-                title: ctx.t.link_invalid.into(),
-                text: ctx.t.link_invalid_text.into(),
-                ctx,
-                action: None,
-                csrf: csrf.0,
-            },
-        ),
+        ConfirmLink::Expired => dead_link(StatusCode::GONE, ctx, csrf),
+        ConfirmLink::Invalid => dead_link(StatusCode::NOT_FOUND, ctx, csrf),
     }
 }
 
@@ -326,26 +335,8 @@ pub async fn confirm(
     .await?;
     match outcome {
         Confirmation::Done { manage_token, .. } => Ok(see_other(&format!("/r/{manage_token}"))),
-        Confirmation::Expired => page(
-            StatusCode::GONE,
-            MessagePage {
-                title: ctx.t.link_expired.into(),
-                text: ctx.t.link_expired_text.into(),
-                ctx,
-                action: None,
-                csrf: csrf.0,
-            },
-        ),
-        Confirmation::Invalid => page(
-            StatusCode::NOT_FOUND,
-            MessagePage {
-                title: ctx.t.link_invalid.into(),
-                text: ctx.t.link_invalid_text.into(),
-                ctx,
-                action: None,
-                csrf: csrf.0,
-            },
-        ),
+        Confirmation::Expired => dead_link(StatusCode::GONE, ctx, csrf),
+        Confirmation::Invalid => dead_link(StatusCode::NOT_FOUND, ctx, csrf),
     }
 }
 
@@ -637,15 +628,12 @@ pub async fn delete(
         svc::delete_registration(conn, &mail, id, now_utc())
     })
     .await?;
-    page(
+    notice(
         StatusCode::OK,
-        MessagePage {
-            title: ctx.t.deleted_title.into(),
-            text: ctx.t.deleted_text.into(),
-            ctx,
-            action: None,
-            csrf: csrf.0,
-        },
+        ctx.t.deleted_title,
+        ctx.t.deleted_text,
+        ctx,
+        csrf,
     )
 }
 

@@ -337,16 +337,33 @@ pub async fn create(
     admin: AdminCtx,
     form: web::Form<FormMap>,
 ) -> Result<HttpResponse, AppError> {
+    submit(req, state, ctx, admin, None, form).await
+}
+
+/// Create (`sid` is `None`) or update a session from the form: back to the list when saved,
+/// otherwise the form again with the input kept and the messages beside their fields.
+async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    sid: Option<SessionId>,
+    form: web::Form<FormMap>,
+) -> Result<HttpResponse, AppError> {
     let form = SessionForm::from_form(&form);
     let mut errors = match form.parse(&ctx) {
         Ok(input) => {
             let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
-            match with_db(&state, ctx.lang, move |conn| {
-                Ok(svc::create(conn, id, &input, actor))
+            let mail = state.ctx.clone();
+            let saved = with_db(&state, ctx.lang, move |conn| {
+                Ok(match sid {
+                    None => svc::create(conn, id, &input, actor).map(drop),
+                    Some(sid) => svc::update(conn, &mail, id, sid, &input, actor).map(drop),
+                })
             })
-            .await?
-            {
-                Ok(_) => {
+            .await?;
+            match saved {
+                Ok(()) => {
                     return Ok(see_other(&format!(
                         "/admin/{}/sessions?saved=1",
                         admin.congress()?.slug
@@ -364,7 +381,7 @@ pub async fn create(
         Err(errors) => errors,
     };
     errors.add("page", ctx.t.a.form_has_errors);
-    form_page(&req, &state, ctx, &admin, (INVALID, form, errors, None)).await
+    form_page(&req, &state, ctx, &admin, (INVALID, form, errors, sid)).await
 }
 
 pub async fn edit_form(
@@ -400,43 +417,7 @@ pub async fn save(
     sid: Id<key::Session>,
     form: web::Form<FormMap>,
 ) -> Result<HttpResponse, AppError> {
-    let sid = sid.get();
-    let form = SessionForm::from_form(&form);
-    let mut errors = match form.parse(&ctx) {
-        Ok(input) => {
-            let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
-            let mail = state.ctx.clone();
-            match with_db(&state, ctx.lang, move |conn| {
-                Ok(svc::update(conn, &mail, id, sid, &input, actor))
-            })
-            .await?
-            {
-                Ok(_) => {
-                    return Ok(see_other(&format!(
-                        "/admin/{}/sessions?saved=1",
-                        admin.congress()?.slug
-                    )))
-                }
-                Err(e) => {
-                    let mut errors = Errors::default();
-                    let conflict = matches!(e, ServiceError::Refused(_));
-                    let names = names_for(&state, &ctx, admin.congress()?.id, conflict).await?;
-                    refused(&ctx, e, &mut errors, &names)?;
-                    errors
-                }
-            }
-        }
-        Err(errors) => errors,
-    };
-    errors.add("page", ctx.t.a.form_has_errors);
-    form_page(
-        &req,
-        &state,
-        ctx,
-        &admin,
-        (INVALID, form, errors, Some(sid)),
-    )
-    .await
+    submit(req, state, ctx, admin, Some(sid.get()), form).await
 }
 
 async fn action(

@@ -184,16 +184,32 @@ pub async fn add<L: SetupList>(
     admin: AdminCtx,
     form: web::Form<L::Form>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
+    submit::<L>(req, state, ctx, admin, None, form.into_inner()).await
+}
+
+/// Add (`id` is `None`) or update an entry: back to the list when saved, otherwise the list
+/// with the form again, the input kept and the messages beside their fields.
+async fn submit<L: SetupList>(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+    admin: AdminCtx,
+    id: Option<IdOf<L>>,
+    form: L::Form,
+) -> Result<HttpResponse, AppError> {
     let mut errors = match L::parse(&form, &ctx) {
         Ok(input) => {
             let (congress, actor) = actor(&admin)?;
+            let mail = state.ctx.clone();
             match with_db(&state, ctx.lang, move |conn| {
-                Ok(L::add(conn, congress, &input, actor))
+                Ok(match id {
+                    None => L::add(conn, congress, &input, actor).map(drop),
+                    Some(id) => L::update(conn, &mail, congress, id, &input, actor),
+                })
             })
             .await?
             {
-                Ok(_) => return Ok(see_other(&list_url::<L>(&admin)?)),
+                Ok(()) => return Ok(see_other(&list_url::<L>(&admin)?)),
                 Err(e) => refused(&ctx, e)?,
             }
         }
@@ -204,7 +220,7 @@ pub async fn add<L: SetupList>(
         status: INVALID,
         form: Some(form),
         errors,
-        editing: None,
+        editing: id.map(Into::into),
     };
     show(&req, &state, ctx, &admin, shown).await
 }
@@ -236,31 +252,7 @@ pub async fn save<L: SetupList>(
     id: Id<L::Key>,
     form: web::Form<L::Form>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.get();
-    let form = form.into_inner();
-    let mut errors = match L::parse(&form, &ctx) {
-        Ok(input) => {
-            let (congress, actor) = actor(&admin)?;
-            let mail = state.ctx.clone();
-            match with_db(&state, ctx.lang, move |conn| {
-                Ok(L::update(conn, &mail, congress, id, &input, actor))
-            })
-            .await?
-            {
-                Ok(()) => return Ok(see_other(&list_url::<L>(&admin)?)),
-                Err(e) => refused(&ctx, e)?,
-            }
-        }
-        Err(errors) => errors,
-    };
-    errors.add("page", ctx.t.a.form_has_errors);
-    let shown = Shown::<L> {
-        status: INVALID,
-        form: Some(form),
-        errors,
-        editing: Some(id.into()),
-    };
-    show(&req, &state, ctx, &admin, shown).await
+    submit::<L>(req, state, ctx, admin, Some(id.get()), form.into_inner()).await
 }
 
 pub async fn delete<L: SetupList>(
