@@ -25,6 +25,7 @@ const LAYERS: &[&str] = &[
 const WEB_TOOLKIT: &[&str] = &[
     "web/respond",
     "web/extract",
+    "web/page",
     "web/forms",
     "web/http",
     "web/views",

@@ -322,13 +322,13 @@ pub async fn csrf_middleware(
                 let chunk = match chunk {
                     Ok(c) => c,
                     Err(actix_web::error::PayloadError::Overflow) => {
-                        let lang = crate::web::extract::PageCtx::from_request(req.request()).lang;
+                        let lang = crate::web::page::PageCtx::from_request(req.request()).lang;
                         return Ok(req.error_response(AppError::TooLarge(lang)));
                     }
                     Err(e) => return Err(e.into()),
                 };
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    let lang = crate::web::extract::PageCtx::from_request(req.request()).lang;
+                    let lang = crate::web::page::PageCtx::from_request(req.request()).lang;
                     return Ok(req.error_response(AppError::TooLarge(lang)));
                 }
                 body.extend_from_slice(&chunk);
@@ -339,7 +339,7 @@ pub async fn csrf_middleware(
         }
         let ok = matches!((&cookie, &sent), (Some(c), Some(s)) if constant_time_eq(c.as_bytes(), s.as_bytes()));
         if !ok {
-            let lang = crate::web::extract::PageCtx::from_request(req.request()).lang;
+            let lang = crate::web::page::PageCtx::from_request(req.request()).lang;
             let err = AppError::Forbidden(lang, lang.texts().csrf_failed.to_string());
             return Ok(req.error_response(err));
         }
@@ -398,7 +398,7 @@ pub async fn require(
         .ok_or_else(|| actix_web::error::ErrorInternalServerError("no state"))?;
     let session = read_session(&state, req.request());
     let slug = req.match_info().get("slug").map(str::to_string);
-    let lang = crate::web::extract::PageCtx::from_request(req.request()).lang;
+    let lang = crate::web::page::PageCtx::from_request(req.request()).lang;
     let pool = state.pool.clone();
     let found = web::block(move || -> Result<_, AppError> {
         let mut conn = crate::db::checkout(&pool)?;

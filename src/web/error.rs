@@ -79,7 +79,7 @@ mod r2d2_error {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    ctx: crate::web::extract::PageCtx,
+    ctx: crate::web::page::PageCtx,
     title: &'a str,
     message: &'a str,
     /// The same in the other language (title, message), for pages that cannot know the reader's.
@@ -119,7 +119,7 @@ impl ResponseError for AppError {
             }
         };
         let page = ErrorPage {
-            ctx: crate::web::extract::PageCtx {
+            ctx: crate::web::page::PageCtx {
                 lang,
                 t: lang.texts(),
                 switch_url: format!("/?lang={}", lang.other().code()),

@@ -15,7 +15,7 @@ use actix_web::{web, HttpMessage, HttpRequest};
 use futures_util::Stream;
 
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::page::PageCtx;
 
 /// The largest body of any request but the programme import (a registration form with many
 /// answers is a few KiB).

@@ -1,5 +1,5 @@
 //! The HTTP surface: the route tables (the site's here, the back office's in `admin`), the
-//! toolkit (`respond`, `extract`, `forms`, `http`, `views`, `auth`, `error`) and one module of
+//! toolkit (`respond`, `extract`, `page`, `forms`, `http`, `views`, `auth`, `error`) and one module of
 //! handlers per area.
 
 pub mod admin;
@@ -11,6 +11,7 @@ pub mod extract;
 pub mod forms;
 pub mod http;
 pub mod limits;
+pub mod page;
 pub mod participant;
 pub mod public;
 pub mod respond;
@@ -167,7 +168,7 @@ pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let chosen_lang = extract::query_lang(req.query_string());
+    let chosen_lang = page::query_lang(req.query_string());
     let secure = req.connection_info().scheme() == "https";
     let mut res = next.call(req).await?;
     let h = res.headers_mut();

@@ -22,7 +22,7 @@ use crate::services::registration::{
 };
 use crate::services::{now_utc, programme, rate_limit, ServiceError};
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::page::PageCtx;
 use crate::web::respond::{page, see_other, with_db};
 
 mod form;

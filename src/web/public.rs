@@ -14,7 +14,7 @@ use crate::db::rows;
 use crate::domain::{SessionId, SpeakerId, TrackId};
 use crate::services::programme::{self, CongressSummary, PublishedProgramme, SeatCount};
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::page::PageCtx;
 use crate::web::respond::{cache, with_db};
 
 fn html(body: String) -> HttpResponse {

@@ -15,8 +15,8 @@ use crate::services::speaker_portal::{self as svc, Portal, ProfileInput, Slot};
 use crate::services::{now_utc, rate_limit};
 use crate::web::auth::CsrfToken;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
 use crate::web::forms::Errors;
+use crate::web::page::PageCtx;
 use crate::web::respond::{page, see_other, with_db};
 use crate::web::views::{kind_label, role_label};
 

@@ -11,8 +11,8 @@ use crate::services::organizers::{self, Login, LoginStart, MyCongress};
 use crate::web::admin::kit::Chrome;
 use crate::web::auth::{self, AdminCtx, CsrfToken};
 use crate::web::error::{AppError, RETRY_AFTER_SECONDS};
-use crate::web::extract::PageCtx;
 use crate::web::forms::Errors;
+use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other, INVALID};
 

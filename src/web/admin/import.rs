@@ -15,7 +15,7 @@ use crate::services::import::{self, ImportError, Imported};
 use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::page::PageCtx;
 use crate::web::respond::page;
 use crate::web::respond::with_db;
 

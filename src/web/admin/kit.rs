@@ -18,7 +18,7 @@ use crate::i18n::admin::AdminTexts;
 use crate::i18n::Lang;
 use crate::web::auth::{AdminCtx, AdminRoute, CsrfToken};
 use crate::web::error::AppError;
-use crate::web::extract::PageCtx;
+use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
 
 /// What every back-office page shows around its content.

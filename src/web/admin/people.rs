@@ -23,7 +23,8 @@ use crate::services::{now_utc, registration, ServiceError};
 use crate::web::admin::kit::{local, status_label, zone, Chrome};
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::{key, Id, PageCtx};
+use crate::web::extract::{key, Id};
+use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other};
 

@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 
 use crate::domain::{CategoryId, EmailAddress, QuestionId, SessionId, SlotGroupId};
 use crate::services::registration::{FormData, RegistrationInput};
-use crate::web::extract::PageCtx;
 use crate::web::forms::{Errors, FormMap};
+use crate::web::page::PageCtx;
 
 /// The form as typed, kept on errors.
 #[derive(Default)]

@@ -16,8 +16,9 @@ use crate::web::admin::kit::Chrome;
 use crate::web::admin::kit::{local, zone};
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
-use crate::web::extract::{key, Id, PageCtx};
+use crate::web::extract::{key, Id};
 use crate::web::forms::{self, Errors};
+use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other, INVALID};
 
