@@ -28,11 +28,15 @@ pub struct Export {
     pub rows: Vec<ExportRow>,
 }
 
-/// A cell as typed by a participant, made safe for spreadsheets: a leading `=`, `+`, `-`, `@`
-/// (or tab, carriage return) would make Excel or LibreOffice run it as a formula, so such a
-/// cell starts with an apostrophe.
+/// A cell as typed by a participant, made safe for spreadsheets (the OWASP rule): a value
+/// whose first character — after NFKC normalisation, so that a full-width `＝` counts as `=`,
+/// and after leading spaces — is `=`, `+`, `-`, `@`, a tab or a carriage return would make
+/// Excel or LibreOffice run it as a formula, so such a cell starts with an apostrophe. A
+/// formula after a delimiter (`veg;=1+1`) stays inside its cell because every cell is quoted
+/// (`write`), for the comma and the semicolon dialect alike.
 fn cell(value: &str) -> String {
-    match value.chars().next() {
+    let folded = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(value);
+    match folded.trim_start_matches(' ').chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
         _ => value.to_string(),
     }
@@ -43,7 +47,11 @@ fn cell(value: &str) -> String {
 pub fn write(x: &Export, tz: Tz) -> Result<Vec<u8>, ::csv::Error> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
-        let mut w = ::csv::Writer::from_writer(&mut out);
+        // Every cell quoted: German Excel splits on `;` even in a comma-separated file, and
+        // only quotes keep a `;` inside its cell.
+        let mut w = ::csv::WriterBuilder::new()
+            .quote_style(::csv::QuoteStyle::Always)
+            .from_writer(&mut out);
         let mut head: Vec<String> = [
             "id",
             "status",
@@ -127,5 +135,44 @@ mod tests {
         assert_eq!(cell("+49 89 1234"), "'+49 89 1234");
         assert_eq!(cell("Stadt München"), "Stadt München");
         assert_eq!(cell(""), "");
+        assert_eq!(
+            cell("\u{FF1D}1+1"),
+            "'\u{FF1D}1+1",
+            "full-width equals sign"
+        );
+        assert_eq!(cell("  =1+1"), "'  =1+1");
+        assert_eq!(cell("\u{FE6B}x"), "'\u{FE6B}x", "small commercial at");
+        assert_eq!(cell("-5"), "'-5");
+    }
+
+    #[test]
+    fn a_formula_after_a_delimiter_stays_in_its_cell() {
+        let mut out = vec![];
+        {
+            let mut w = ::csv::WriterBuilder::new()
+                .quote_style(::csv::QuoteStyle::Always)
+                .from_writer(&mut out);
+            w.write_record([cell("veg;=1+1;"), cell("a,=2")]).unwrap();
+        }
+        let line = String::from_utf8(out).unwrap();
+        assert_eq!(line, "\"veg;=1+1;\",\"a,=2\"\n");
+        // Read in the semicolon dialect, as German Excel does, the formula is still inside a
+        // quoted cell.
+        let mut r = ::csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(false)
+            .from_reader(line.as_bytes());
+        let rec = r.records().next().unwrap().unwrap();
+        assert!(rec.iter().all(|c| !c.starts_with('=')), "{rec:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_cell_starts_a_formula(v in "\\PC*") {
+            let c = cell(&v);
+            let folded = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(&c);
+            let first = folded.trim_start_matches(' ').chars().next();
+            proptest::prop_assert!(!matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')));
+        }
     }
 }
