@@ -99,6 +99,9 @@ pub fn build(mut settings: Settings) -> Result<App, StartupError> {
                 crate::web::auth::csrf_middleware,
             ))
             .wrap(actix_web::middleware::from_fn(
+                crate::web::input::input_guard,
+            ))
+            .wrap(actix_web::middleware::from_fn(
                 crate::web::limits::body_limit,
             ))
             .wrap(actix_web::middleware::from_fn(crate::web::security_headers))

@@ -33,6 +33,7 @@ const WEB_TOOLKIT: &[&str] = &[
     "web/error",
     "web/assets",
     "web/limits",
+    "web/input",
     "web/admin/kit",
     "web/api/problem",
     "web/api/token",

@@ -262,6 +262,8 @@ pub struct Organizer {
     pub is_admin: bool,
     pub created_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
+    /// Moved on by a logout: sessions of an earlier epoch are over.
+    pub session_epoch: i64,
 }
 
 #[derive(Debug, Insertable)]

@@ -16,6 +16,7 @@ diesel::table! {
         is_admin -> Bool,
         created_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        session_epoch -> BigInt,
     }
 }
 
@@ -316,6 +317,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        read_only -> Bool,
     }
 }
 

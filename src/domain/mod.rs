@@ -16,6 +16,7 @@ pub mod published;
 pub mod registration;
 pub mod seats;
 pub mod slug;
+pub mod text;
 pub mod time;
 
 pub use conflicts::{

@@ -249,11 +249,16 @@ pub fn read(text: &str, limits: &ImportLimits) -> Result<Schedule, ReadError> {
                 .max_events
                 .saturating_mul(200)
                 .saturating_add(100_000);
-            parse_xml(text, u32::try_from(nodes).unwrap_or(u32::MAX)).map_err(ReadError::Bad)
+            let mut s = parse_xml(text, u32::try_from(nodes).unwrap_or(u32::MAX))
+                .map_err(ReadError::Bad)?;
+            normalise_texts(&mut s).map_err(ReadError::Bad)?;
+            Ok(s)
         }
         Some('{') => {
             scan_json(text, limits).map_err(ReadError::TooLarge)?;
-            parse_json(text, limits.max_events)
+            let mut s = parse_json(text, limits.max_events)?;
+            normalise_texts(&mut s).map_err(ReadError::Bad)?;
+            Ok(s)
         }
         _ => Err(ReadError::Bad(bad(
             "line 1",
@@ -715,6 +720,49 @@ fn schedule_of_json(doc: &serde_json::Value) -> Result<Schedule, BadFile> {
     Ok(s)
 }
 
+/// Holds every text of the file to the input rule (`domain::text`): line ends as LF,
+/// disguising characters dropped, a control character (an escaped `&#0;` or `\u0000`, a CR/LF
+/// in a one-line title) refused with its place.
+fn normalise_texts(s: &mut Schedule) -> Result<(), BadFile> {
+    fn one(at: &str, field: &str, v: &mut String, multi_line: bool) -> Result<(), BadFile> {
+        let refused = |what: String| bad(at, format!("{field}: {what}"));
+        let n = crate::domain::text::normalise(v).map_err(|f| refused(f.to_string()))?;
+        if !multi_line && n.contains('\n') {
+            return Err(refused("a line break in a one-line text".into()));
+        }
+        if let std::borrow::Cow::Owned(n) = n {
+            *v = n;
+        }
+        Ok(())
+    }
+    one("conference", "title", &mut s.title, false)?;
+    one("conference", "acronym", &mut s.acronym, false)?;
+    for (name, _) in &mut s.tracks {
+        one("tracks", "track", name, false)?;
+    }
+    for r in &mut s.rooms {
+        one("rooms", "room", &mut r.name, false)?;
+    }
+    for e in &mut s.events {
+        let at = e.at.clone();
+        one(&at, "title", &mut e.title, false)?;
+        one(&at, "subtitle", &mut e.subtitle, false)?;
+        one(&at, "abstract", &mut e.abstract_, true)?;
+        one(&at, "description", &mut e.description, true)?;
+        one(&at, "language", &mut e.language, false)?;
+        one(&at, "room", &mut e.room, false)?;
+        if let Some(t) = &mut e.track {
+            one(&at, "track", t, false)?;
+        }
+        for p in &mut e.persons {
+            one(&at, "person", &mut p.name, false)?;
+            one(&at, "person", &mut p.key, false)?;
+            one(&at, "biography", &mut p.bio, true)?;
+        }
+    }
+    Ok(())
+}
+
 /// Checks what the database cannot: guids well-formed and unique within the file.
 pub fn check(s: &Schedule) -> Result<(), BadFile> {
     let mut seen: HashMap<&str, &str> = HashMap::new();
@@ -771,5 +819,19 @@ mod tests {
         let e = parse("{\"schedule\": \n {").unwrap_err();
         assert!(e.at.starts_with("line 2"), "{e}");
         assert!(parse("hello").is_err());
+    }
+
+    #[test]
+    fn control_characters_in_a_file_are_refused_with_their_place() {
+        let xml = |title: &str| {
+            format!("<schedule><conference><title>{title}</title></conference></schedule>")
+        };
+        let e = parse(&xml("Kongress&#13;&#10;END:VCALENDAR")).unwrap_err();
+        assert!(e.message.contains("title: a line break"), "{e}");
+        let e = parse("{\"schedule\": {\"conference\": {\"title\": \"a\\u0000b\", \"days\": []}}}")
+            .unwrap_err();
+        assert!(e.message.contains("U+0000"), "{e}");
+        let s = parse(&xml("Smart\u{202E} City")).unwrap();
+        assert_eq!(s.title, "Smart City");
     }
 }

@@ -165,6 +165,10 @@ pub struct Texts {
     pub forbidden_title: &'static str,
     pub forbidden_text: &'static str,
     pub csrf_failed: &'static str,
+    /// A path or query string holding a control character (400).
+    pub control_in_address: &'static str,
+    /// Beside a form field whose value held a control character (422).
+    pub control_in_field: &'static str,
     pub too_large_title: &'static str,
     pub too_large_text: &'static str,
     pub busy_title: &'static str,

@@ -126,6 +126,7 @@ pub enum Login {
     Ok {
         id: OrganizerId,
         password_hash: String,
+        session_epoch: i64,
     },
     Wrong,
 }
@@ -147,13 +148,13 @@ pub enum LoginStart {
 /// A login past the rate limits, waiting for its password check.
 pub struct PendingLogin {
     email: String,
-    account: Option<(OrganizerId, String)>,
+    account: Option<(OrganizerId, String, i64)>,
 }
 
 impl PendingLogin {
     /// The hash to check the password against (`None`: no such account).
     pub fn stored_hash(&self) -> Option<String> {
-        self.account.as_ref().map(|(_, h)| h.clone())
+        self.account.as_ref().map(|(_, h, _)| h.clone())
     }
 }
 
@@ -181,9 +182,13 @@ pub fn begin_login(
     {
         return Ok(LoginStart::Throttled);
     }
-    let account: Option<(OrganizerId, String)> = organizers::table
+    let account: Option<(OrganizerId, String, i64)> = organizers::table
         .filter(organizers::email.eq(&email))
-        .select((organizers::id, organizers::password_hash))
+        .select((
+            organizers::id,
+            organizers::password_hash,
+            organizers::session_epoch,
+        ))
         .first(conn)
         .optional()?;
     Ok(LoginStart::Check(PendingLogin { email, account }))
@@ -209,12 +214,16 @@ pub fn finish_login(
     let now = now_utc();
     let account_bucket = rate_limit::bucket("login-account", &pending.email);
     match (password_ok, pending.account) {
-        (true, Some((id, password_hash))) => {
+        (true, Some((id, password_hash, session_epoch))) => {
             rate_limit::clear(conn, &account_bucket)?;
             diesel::update(organizers::table.find(id))
                 .set(organizers::last_login_at.eq(now))
                 .execute(conn)?;
-            Ok(Login::Ok { id, password_hash })
+            Ok(Login::Ok {
+                id,
+                password_hash,
+                session_epoch,
+            })
         }
         _ => {
             rate_limit::hit(
@@ -227,6 +236,15 @@ pub fn finish_login(
             Ok(Login::Wrong)
         }
     }
+}
+
+/// Ends every session of the organizer (logout): the session epoch moves on, and cookies of an
+/// earlier epoch are refused on the next request, on every instance.
+pub fn end_sessions(conn: &mut DbConnection, organizer: OrganizerId) -> Result<(), ServiceError> {
+    diesel::update(organizers::table.find(organizer))
+        .set(organizers::session_epoch.eq(organizers::session_epoch + 1))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The stored password hash of an organizer, to check before a password change.

@@ -20,7 +20,6 @@ use crate::db::rows;
 use crate::db::schema::{congress_roles, congresses, organizers};
 use crate::domain::OrganizerId;
 use crate::web::error::AppError;
-use crate::web::limits::MAX_BODY_BYTES;
 
 pub const SESSION_COOKIE: &str = "kongress_session";
 pub const CSRF_COOKIE: &str = "kongress_csrf";
@@ -111,6 +110,8 @@ pub struct SiteRoute {
 #[derive(Debug, Clone)]
 pub struct Viewer {
     pub id: OrganizerId,
+    /// The epoch the session cookie was made in (a new cookie after a password change keeps it).
+    pub session_epoch: i64,
     pub email: String,
     pub is_admin: bool,
 }
@@ -170,7 +171,8 @@ struct SessionData {
     o: OrganizerId,
     /// expiry, unix seconds
     e: i64,
-    /// a tag of the password hash: changing the password ends every other session
+    /// a tag of the password hash and the session epoch: changing the password ends every
+    /// other session, logging out ends every session of the account
     p: String,
 }
 
@@ -179,9 +181,13 @@ fn key(state: &AppState) -> Key {
 }
 
 /// A short tag of a password hash, stored in the session.
-pub fn password_tag(password_hash: &str) -> String {
+pub fn password_tag(password_hash: &str, session_epoch: i64) -> String {
     use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(password_hash.as_bytes())[..8])
+    let mut h = Sha256::new();
+    h.update(password_hash.as_bytes());
+    h.update(b"\0");
+    h.update(session_epoch.to_be_bytes());
+    hex::encode(&h.finalize()[..8])
 }
 
 /// The cookie that logs `organizer` in.
@@ -189,11 +195,12 @@ pub fn session_cookie(
     state: &AppState,
     organizer: OrganizerId,
     password_hash: &str,
+    session_epoch: i64,
 ) -> Cookie<'static> {
     let data = SessionData {
         o: organizer,
         e: Utc::now().timestamp() + SESSION_HOURS * 3600,
-        p: password_tag(password_hash),
+        p: password_tag(password_hash, session_epoch),
     };
     let mut jar = CookieJar::new();
     let value = serde_json::to_string(&data).unwrap_or_default();
@@ -217,6 +224,12 @@ pub fn logout_cookie() -> Cookie<'static> {
     c.set_path("/");
     c.make_removal();
     c
+}
+
+/// The organizer whose (unexpired, authentic) session cookie came with the request, whether or
+/// not the session is still current: logout ends it.
+pub fn session_organizer(state: &AppState, req: &HttpRequest) -> Option<OrganizerId> {
+    read_session(state, req).map(|s| s.o)
 }
 
 fn read_session(state: &AppState, req: &HttpRequest) -> Option<SessionData> {
@@ -315,25 +328,13 @@ pub async fn csrf_middleware(
         }
         // Without a cookie nothing can match: refuse without reading the body.
         if sent.is_none() && is_form && cookie.is_some() {
-            let mut payload = req.take_payload();
-            let mut body = web::BytesMut::new();
-            use futures_util::StreamExt;
-            while let Some(chunk) = payload.next().await {
-                let chunk = match chunk {
-                    Ok(c) => c,
-                    Err(actix_web::error::PayloadError::Overflow) => {
-                        let lang = crate::web::page::PageCtx::from_request(req.request()).lang;
-                        return Ok(req.error_response(AppError::TooLarge(lang)));
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    let lang = crate::web::page::PageCtx::from_request(req.request()).lang;
-                    return Ok(req.error_response(AppError::TooLarge(lang)));
+            let body = match crate::web::limits::buffer_body(&mut req).await {
+                Ok(b) => b,
+                Err(crate::web::limits::BodyError::TooLarge) => {
+                    return Ok(crate::web::limits::too_large(req))
                 }
-                body.extend_from_slice(&chunk);
-            }
-            let body = body.freeze();
+                Err(crate::web::limits::BodyError::Payload(e)) => return Err(e.into()),
+            };
             sent = form_field(&body, CSRF_FIELD);
             req.set_payload(bytes_payload(body));
         }
@@ -352,15 +353,34 @@ pub async fn csrf_middleware(
         .map(|c| c.0.clone());
     let mut res = res.map_into_boxed_body();
     if let Some(token) = new_cookie {
-        let secure = res.request().connection_info().scheme() == "https";
-        let mut c = Cookie::new(CSRF_COOKIE, token);
-        c.set_path("/");
-        c.set_http_only(true);
-        c.set_same_site(SameSite::Lax);
-        c.set_secure(secure);
-        let _ = res.response_mut().add_cookie(&c);
+        let secure = res
+            .request()
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.settings.base_url.starts_with("https://"));
+        let _ = res.response_mut().add_cookie(&csrf_cookie(token, secure));
     }
     Ok(res)
+}
+
+/// The CSRF cookie. `Secure` follows the configured base URL, never a client-sent
+/// `X-Forwarded-Proto`.
+fn csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
+    let mut c = Cookie::new(CSRF_COOKIE, token);
+    c.set_path("/");
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_secure(secure);
+    c
+}
+
+/// A CSRF cookie with a new token, set at login.
+pub fn fresh_csrf_cookie(state: &AppState) -> Cookie<'static> {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    csrf_cookie(
+        hex::encode(b),
+        state.settings.base_url.starts_with("https://"),
+    )
 }
 
 fn bytes_payload(body: web::Bytes) -> Payload {
@@ -378,8 +398,9 @@ fn load_viewer(
         .first(conn)
         .optional()?;
     Ok(row
-        .filter(|o| password_tag(&o.password_hash) == data.p)
+        .filter(|o| password_tag(&o.password_hash, o.session_epoch) == data.p)
         .map(|o| Viewer {
+            session_epoch: o.session_epoch,
             id: o.id,
             email: o.email,
             is_admin: o.is_admin,

@@ -27,6 +27,13 @@ impl Errors {
         self.0.is_empty()
     }
 
+    /// Adds `other`'s messages; a field that has one keeps its own.
+    pub fn merge(&mut self, other: Errors) {
+        for (k, v) in other.0 {
+            self.0.entry(k).or_insert(v);
+        }
+    }
+
     /// Ok when no field has a message.
     pub fn into_result<T>(self, value: T) -> Result<T, Errors> {
         if self.0.is_empty() {

@@ -80,7 +80,7 @@ fn too_large_error(req: &HttpRequest) -> actix_web::Error {
 }
 
 /// 413 for a request: a problem document under `/api/`, a page elsewhere.
-fn too_large(req: ServiceRequest) -> ServiceResponse<BoxBody> {
+pub fn too_large(req: ServiceRequest) -> ServiceResponse<BoxBody> {
     if req.path().starts_with("/api/") {
         let detail = format!("The request body is larger than {MAX_BODY_BYTES} bytes.");
         let res =
@@ -118,6 +118,32 @@ pub async fn body_limit(
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Why a body could not be read into memory.
+pub enum BodyError {
+    TooLarge,
+    Payload(PayloadError),
+}
+
+/// Reads a (form or JSON) body into memory, at most `MAX_BODY_BYTES`; the caller puts it back
+/// with `set_payload` for the handler.
+pub async fn buffer_body(req: &mut ServiceRequest) -> Result<web::Bytes, BodyError> {
+    use futures_util::StreamExt;
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(PayloadError::Overflow) => return Err(BodyError::TooLarge),
+            Err(e) => return Err(BodyError::Payload(e)),
+        };
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// A request body that fails with `Overflow` once more than `left` bytes came.

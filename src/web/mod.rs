@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod forms;
 pub mod http;
+pub mod input;
 pub mod limits;
 pub mod page;
 pub mod participant;
@@ -169,7 +170,10 @@ pub async fn security_headers(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let chosen_lang = page::query_lang(req.query_string());
-    let secure = req.connection_info().scheme() == "https";
+    // `Secure` follows the configured base URL, never a client-sent `X-Forwarded-Proto`.
+    let secure = req
+        .app_data::<web::Data<crate::app::AppState>>()
+        .is_some_and(|s| s.settings.base_url.starts_with("https://"));
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
     h.insert(

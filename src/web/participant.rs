@@ -22,6 +22,7 @@ use crate::services::registration::{
 };
 use crate::services::{now_utc, programme, rate_limit, ServiceError};
 use crate::web::error::AppError;
+use crate::web::input::Rejected;
 use crate::web::page::PageCtx;
 use crate::web::respond::{page, see_other, with_db};
 
@@ -159,6 +160,7 @@ pub async fn register(
     csrf: CsrfToken,
     slug: web::Path<String>,
     form: web::Form<FormMap>,
+    rejected: Rejected,
 ) -> Result<HttpResponse, AppError> {
     let (c, data, seats) = congress_and_data(&state, &ctx, slug.into_inner()).await?;
     let closed = window_closed(&ctx, &c);
@@ -172,7 +174,7 @@ pub async fn register(
     if closed.is_some() {
         status = StatusCode::FORBIDDEN;
     } else {
-        match typed.parse(&ctx, &data) {
+        match rejected.combine(ctx.lang, typed.parse(&ctx, &data)) {
             Err(e) => errors = e,
             Ok(input) => {
                 let ip = req

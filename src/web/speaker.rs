@@ -16,6 +16,7 @@ use crate::services::{now_utc, rate_limit};
 use crate::web::auth::CsrfToken;
 use crate::web::error::AppError;
 use crate::web::forms::Errors;
+use crate::web::input::Rejected;
 use crate::web::page::PageCtx;
 use crate::web::respond::{page, see_other, with_db};
 use crate::web::views::{kind_label, role_label};
@@ -68,11 +69,13 @@ pub async fn login(
     ctx: PageCtx,
     csrf: CsrfToken,
     form: web::Form<LoginForm>,
+    rejected: Rejected,
 ) -> Result<HttpResponse, AppError> {
     let started = tokio::time::Instant::now();
     let typed = form.into_inner().email;
-    let mut errors = Errors::default();
-    let email = match crate::domain::EmailAddress::parse(&typed) {
+    let mut errors = rejected.errors(ctx.lang);
+    let parsed = crate::domain::EmailAddress::parse(&typed).map_err(|_| ());
+    let email = match parsed.and_then(|e| if errors.is_empty() { Ok(e) } else { Err(()) }) {
         Ok(e) => e.to_string(),
         Err(_) => {
             errors.add("email", ctx.t.a.err_email);
@@ -300,14 +303,18 @@ pub struct ProfileForm {
     bio: String,
 }
 
-fn check_profile(ctx: &PageCtx, f: ProfileForm) -> Result<ProfileInput, (ProfileInput, Errors)> {
+fn check_profile(
+    ctx: &PageCtx,
+    f: ProfileForm,
+    rejected: &Rejected,
+) -> Result<ProfileInput, (ProfileInput, Errors)> {
     let input = ProfileInput {
         name: f.name.trim().to_string(),
         organization: f.organization.trim().to_string(),
         position: f.position.trim().to_string(),
-        bio: f.bio.trim().replace("\r\n", "\n"),
+        bio: f.bio.trim().to_string(),
     };
-    let mut e = Errors::default();
+    let mut e = rejected.errors(ctx.lang);
     if input.name.is_empty() {
         e.add("name", ctx.t.a.err_required);
     }
@@ -334,10 +341,11 @@ pub async fn save_profile(
     csrf: CsrfToken,
     token: web::Path<String>,
     form: web::Form<ProfileForm>,
+    rejected: Rejected,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let speaker = open(&state, &ctx, &token).await?;
-    match check_profile(&ctx, form.into_inner()) {
+    match check_profile(&ctx, form.into_inner(), &rejected) {
         Ok(input) => {
             let s = speaker.clone();
             with_db(&state, ctx.lang, move |conn| {

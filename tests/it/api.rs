@@ -122,8 +122,9 @@ mod v1 {
 
     fn token_for(app: &TestApp, slug: &str) -> String {
         let owner = app.organizer(&format!("api-{slug}@example.org"), false);
+        app.grant(owner, slug, "owner");
         let mut conn = app.conn();
-        tokens::create(&mut conn, congress_id(app, slug), owner, "test")
+        tokens::create(&mut conn, congress_id(app, slug), owner, "test", false)
             .unwrap()
             .1
     }

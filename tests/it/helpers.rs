@@ -419,7 +419,18 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(r.status(), 303, "login of {email}");
-        (b, token)
+        // The login rotated the CSRF token: the forms from now on carry the new one.
+        let page = b
+            .get(self.url("/admin"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let fresh = csrf_in(&page);
+        assert_ne!(fresh, token, "login rotates the CSRF token");
+        (b, fresh)
     }
 
     /// A browser that has a CSRF cookie but no session.

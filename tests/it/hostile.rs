@@ -86,7 +86,7 @@ fn session_of(app: &TestApp, organizer: kongress::domain::OrganizerId) -> String
         .select(organizers::password_hash)
         .first(&mut *app.conn())
         .unwrap();
-    let c = kongress::web::auth::session_cookie(&app.state, organizer, &hash);
+    let c = kongress::web::auth::session_cookie(&app.state, organizer, &hash, 0);
     format!("{}={}", c.name(), c.value())
 }
 

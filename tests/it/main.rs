@@ -12,6 +12,7 @@ mod api;
 mod backoffice;
 pub mod cli;
 pub mod formats;
+mod hardening;
 mod health;
 mod hostile;
 mod mail_attachments;

@@ -152,9 +152,10 @@ impl Stage {
         let ranked = (ranked_group, first_of(&mut conn, ranked_group));
         drop(conn);
         let organizer = app.organizer("api@example.org", false);
+        app.grant(organizer, &slug, "owner");
         let mut conn = app.conn();
         let (_, api_token) =
-            api_tokens::create(&mut conn, congress.id, organizer, "route test").unwrap();
+            api_tokens::create(&mut conn, congress.id, organizer, "route test", false).unwrap();
         let other = crate::programme::make_congress(
             &mut conn,
             "anderer-kongress",
@@ -163,7 +164,7 @@ impl Stage {
             chrono::NaiveDate::from_ymd_opt(2027, 9, 2).unwrap(),
         );
         let (_, other_congress_token) =
-            api_tokens::create(&mut conn, other, organizer, "elsewhere").unwrap();
+            api_tokens::create(&mut conn, other, organizer, "elsewhere", false).unwrap();
         Stage {
             slug,
             session,

@@ -12,6 +12,7 @@ use crate::web::admin::kit::Chrome;
 use crate::web::auth::{self, AdminCtx, CsrfToken};
 use crate::web::error::{AppError, RETRY_AFTER_SECONDS};
 use crate::web::forms::Errors;
+use crate::web::input::Rejected;
 use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other, INVALID};
@@ -31,10 +32,17 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-/// Only our own back-office paths are followed after login (no open redirect).
+/// Only our own back-office paths are followed after login (no open redirect), and only as
+/// printable ASCII (a browser sends a path percent-encoded): a CR/LF never reaches `Location`.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/admin") && !n.starts_with("//") && !n.contains("://") => {
+        Some(n)
+            if n.starts_with("/admin")
+                && !n.starts_with("//")
+                && !n.contains("://")
+                && !n.contains('\\')
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
             n.to_string()
         }
         _ => "/admin".to_string(),
@@ -76,8 +84,21 @@ pub async fn login(
     ctx: PageCtx,
     csrf: CsrfToken,
     form: web::Form<LoginForm>,
+    rejected: Rejected,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
+    if !rejected.is_empty() {
+        return page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            LoginPage {
+                csrf: csrf.0,
+                email: form.email,
+                next: safe_next(Some(&form.next)),
+                error: ctx.t.control_in_field.to_string(),
+                ctx,
+            },
+        );
+    }
     let ip = req
         .peer_addr()
         .map(|a| a.ip().to_string())
@@ -106,10 +127,17 @@ pub async fn login(
         }
     };
     let (status, error) = match outcome {
-        Ok(Login::Ok { id, password_hash }) => {
-            let cookie = auth::session_cookie(&state, id, &password_hash);
+        Ok(Login::Ok {
+            id,
+            password_hash,
+            session_epoch,
+        }) => {
+            let cookie = auth::session_cookie(&state, id, &password_hash, session_epoch);
             let mut res = see_other(&next);
             res.add_cookie(&cookie)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            // A new session, a new CSRF token: one planted before the login is worth nothing.
+            res.add_cookie(&auth::fresh_csrf_cookie(&state))
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             return Ok(res);
         }
@@ -135,7 +163,18 @@ pub async fn login(
     Ok(res)
 }
 
-pub async fn logout() -> Result<HttpResponse, AppError> {
+/// Ends the session on the server too: a copy of the cookie stops working at once.
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ctx: PageCtx,
+) -> Result<HttpResponse, AppError> {
+    if let Some(id) = auth::session_organizer(&state, &req) {
+        with_db(&state, ctx.lang, move |conn| {
+            organizers::end_sessions(conn, id)
+        })
+        .await?;
+    }
     let mut res = see_other("/admin/login");
     res.add_cookie(&auth::logout_cookie())
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -184,16 +223,17 @@ pub async fn change_password(
     ctx: PageCtx,
     admin: AdminCtx,
     form: web::Form<PasswordForm>,
+    rejected: Rejected,
 ) -> Result<HttpResponse, AppError> {
     let a = ctx.t.a;
-    let mut errors = Errors::default();
+    let mut errors = rejected.errors(ctx.lang);
     if form.new.chars().count() < organizers::MIN_PASSWORD_LEN {
         errors.add("new", a.password_too_short);
     } else if form.new != form.repeat {
         errors.add("repeat", a.passwords_differ);
     }
     if errors.is_empty() {
-        let id = admin.viewer()?.id;
+        let (id, epoch) = (admin.viewer()?.id, admin.viewer()?.session_epoch);
         let (current, new) = (form.current.clone(), form.new.clone());
         let old = with_db(&state, ctx.lang, move |conn| {
             organizers::password_hash_of(conn, id)
@@ -217,7 +257,7 @@ pub async fn change_password(
         match result {
             Ok(hash) => {
                 let mut res = see_other("/admin/password?done=1");
-                res.add_cookie(&auth::session_cookie(&state, id, &hash))
+                res.add_cookie(&auth::session_cookie(&state, id, &hash, epoch))
                     .map_err(|e| AppError::Internal(e.to_string()))?;
                 return Ok(res);
             }
@@ -274,4 +314,29 @@ pub async fn index(
             congresses,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_plain_back_office_paths_are_followed() {
+        assert_eq!(
+            safe_next(Some("/admin/x1/people?page=2")),
+            "/admin/x1/people?page=2"
+        );
+        for bad in [
+            "/admin\r\nSet-Cookie: a=b",
+            "/admin\nx",
+            "/admin/ x",
+            "//evil.example/admin",
+            "/admin\\@evil.example",
+            "https://evil.example/admin",
+            "/adminü",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/admin", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/admin");
+    }
 }

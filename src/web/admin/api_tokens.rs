@@ -16,6 +16,7 @@ use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
 use crate::web::extract::{key, Id};
+use crate::web::input::Rejected;
 use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other};
@@ -103,6 +104,8 @@ pub async fn list(
 pub struct NewToken {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    read_only: Option<String>,
 }
 
 /// Creates a token and shows it once, on this answer (never stored in clear).
@@ -114,10 +117,29 @@ pub async fn create(
     form: web::Form<NewToken>,
 ) -> Result<HttpResponse, AppError> {
     let (id, organizer) = (admin.congress()?.id, admin.viewer()?.id);
-    let name = form.into_inner().name;
+    let form = form.into_inner();
+    let read_only = crate::web::forms::checkbox(&form.read_only);
+    let name = form.name;
+    if !Rejected::of(&req).is_empty() {
+        let error = ctx.t.control_in_field.to_string();
+        let shown = Shown {
+            name,
+            error,
+            ..Default::default()
+        };
+        return render(
+            &req,
+            &state,
+            ctx,
+            &admin,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            shown,
+        )
+        .await;
+    }
     let n = name.clone();
     let made = with_db(&state, ctx.lang, move |conn| {
-        Ok(svc::create(conn, id, organizer, &n))
+        Ok(svc::create(conn, id, organizer, &n, read_only))
     })
     .await?;
     match made {

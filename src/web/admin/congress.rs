@@ -15,6 +15,7 @@ use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
 use crate::web::forms::{self, Errors, FormMap};
+use crate::web::input::Rejected;
 use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other, INVALID};
@@ -278,7 +279,7 @@ pub async fn create(
     form: web::Form<FormMap>,
 ) -> Result<HttpResponse, AppError> {
     let input = SettingsInput::from_form(&form);
-    let mut errors = match input.parse(&ctx) {
+    let mut errors = match Rejected::of(&req).combine(ctx.lang, input.parse(&ctx)) {
         Ok((settings, _)) => {
             let creator = admin.viewer()?.id;
             let slug = settings.slug.clone();
@@ -343,7 +344,7 @@ pub async fn save_settings(
     let id = admin.congress()?.id;
     let actor = admin.viewer()?.id;
     let input = SettingsInput::from_form(&form);
-    let errors = match input.parse(&ctx) {
+    let errors = match Rejected::of(&req).combine(ctx.lang, input.parse(&ctx)) {
         Ok((settings, labels)) => {
             let slug = settings.slug.clone();
             let mail = state.ctx.clone();

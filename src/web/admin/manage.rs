@@ -15,9 +15,10 @@ use crate::web::admin::kit::Chrome;
 use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
 use crate::web::extract::{key, Id};
+use crate::web::input::Rejected;
 use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
-use crate::web::respond::{page, see_other};
+use crate::web::respond::{page, see_other, INVALID};
 use crate::web::views::change_text;
 
 #[derive(Template)]
@@ -237,6 +238,11 @@ pub async fn add_member(
     admin: AdminCtx,
     form: web::Form<MemberForm>,
 ) -> Result<HttpResponse, AppError> {
+    if !Rejected::of(&req).is_empty() {
+        let msg = ctx.t.control_in_field.to_string();
+        let email = form.email.clone();
+        return team_page(&req, &state, ctx, &admin, INVALID, email, msg).await;
+    }
     let c = admin.congress()?.clone();
     let actor = admin.viewer()?.id;
     let (email, role) = (form.email.clone(), form.role.clone());

@@ -21,6 +21,7 @@ use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
 use crate::web::extract::{key, Id};
 use crate::web::forms::{self, Errors, FormMap};
+use crate::web::input::Rejected;
 use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other, INVALID};
@@ -352,7 +353,7 @@ async fn submit(
     form: web::Form<FormMap>,
 ) -> Result<HttpResponse, AppError> {
     let form = SessionForm::from_form(&form);
-    let mut errors = match form.parse(&ctx) {
+    let mut errors = match Rejected::of(&req).combine(ctx.lang, form.parse(&ctx)) {
         Ok(input) => {
             let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
             let mail = state.ctx.clone();

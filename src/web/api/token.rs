@@ -3,7 +3,7 @@
 //! problems (RFC 9457), like every other API error.
 
 use actix_web::dev::Payload;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
@@ -64,6 +64,25 @@ impl ApiToken {
             .at(&req)
             .into()),
             (Some(bearer), Some(congress)) if bearer.congress_id == congress.id => {
+                if !bearer.creator_may_use {
+                    return Err(Problem::new(
+                        StatusCode::FORBIDDEN,
+                        "The person who made this API token no longer holds a role in the congress that allows it.",
+                    )
+                    .kind("token-creator-without-role")
+                    .at(&req)
+                    .into());
+                }
+                let reads = matches!(*req.method(), Method::GET | Method::HEAD);
+                if bearer.read_only && !reads {
+                    return Err(Problem::new(
+                        StatusCode::FORBIDDEN,
+                        "This API token is for reading only.",
+                    )
+                    .kind("token-read-only")
+                    .at(&req)
+                    .into());
+                }
                 Ok(ApiToken { bearer, congress })
             }
             (Some(_), _) => Err(Problem::new(

@@ -18,6 +18,7 @@ use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
 use crate::web::extract::{key, Id};
 use crate::web::forms::{self, Errors};
+use crate::web::input::Rejected;
 use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
 use crate::web::respond::{page, see_other, INVALID};
@@ -246,7 +247,7 @@ pub async fn send(
     form: web::Form<BulkForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let mut errors = match form.parse(&ctx) {
+    let mut errors = match Rejected::of(&req).combine(ctx.lang, form.parse(&ctx)) {
         Ok(mail) => {
             let c = admin.congress()?.clone();
             let organizer = admin.viewer()?.id;

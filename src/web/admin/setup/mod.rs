@@ -24,6 +24,7 @@ use crate::web::auth::AdminCtx;
 use crate::web::error::AppError;
 use crate::web::extract::{key, Id};
 use crate::web::forms::{self, Errors};
+use crate::web::input::Rejected;
 use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
 use crate::web::respond::{see_other, INVALID};
@@ -198,7 +199,7 @@ async fn submit<L: SetupList>(
     id: Option<IdOf<L>>,
     form: L::Form,
 ) -> Result<HttpResponse, AppError> {
-    let mut errors = match L::parse(&form, &ctx) {
+    let mut errors = match Rejected::of(&req).combine(ctx.lang, L::parse(&form, &ctx)) {
         Ok(input) => {
             let (congress, actor) = actor(&admin)?;
             let mail = state.ctx.clone();
