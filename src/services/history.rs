@@ -87,7 +87,7 @@ pub fn audit(
     let rows: Vec<AuditRow> = q
         .order((audit_log::created_at.desc(), audit_log::id.desc()))
         .limit(AUDIT_PAGE + 1)
-        .offset(page * AUDIT_PAGE)
+        .offset(page.max(0).saturating_mul(AUDIT_PAGE))
         .select((
             audit_log::created_at,
             organizers::email.nullable(),

@@ -106,6 +106,35 @@ pub struct SiteRoute {
     pub samples: &'static [&'static str],
 }
 
+/// The site's route table as app data, for the CSRF check (which runs before routing).
+#[derive(Clone, Copy)]
+pub struct SiteRouteTable(pub &'static [SiteRoute]);
+
+impl SiteRouteTable {
+    /// Whether `path` is a route of the table that lacks `method`: routing answers it with
+    /// 405 and `Allow`, which is the truth, rather than the CSRF check with a 403.
+    fn lacks(&self, method: &Method, path: &str) -> bool {
+        let method = method.as_str().to_ascii_lowercase();
+        let mut matched = false;
+        for pattern in self.0.iter().map(|r| r.path) {
+            if !actix_web::dev::ResourceDef::new(pattern).is_match(path) {
+                continue;
+            }
+            matched = true;
+            if self
+                .0
+                .iter()
+                .any(|r| r.path == pattern && r.method == method)
+            {
+                return false;
+            }
+            // The first pattern that matches is the one routing picks.
+            break;
+        }
+        matched
+    }
+}
+
 /// The logged-in organizer.
 #[derive(Debug, Clone)]
 pub struct Viewer {
@@ -339,7 +368,14 @@ pub async fn csrf_middleware(
             req.set_payload(bytes_payload(body));
         }
         let ok = matches!((&cookie, &sent), (Some(c), Some(s)) if constant_time_eq(c.as_bytes(), s.as_bytes()));
-        if !ok {
+        // Outside the back office (whose access rules answer first).
+        let wrong_method = || {
+            !req.path().starts_with("/admin")
+                && req
+                    .app_data::<SiteRouteTable>()
+                    .is_some_and(|t| t.lacks(req.method(), req.path()))
+        };
+        if !ok && !wrong_method() {
             let lang = crate::web::page::PageCtx::from_request(req.request()).lang;
             let err = AppError::Forbidden(lang, lang.texts().csrf_failed.to_string());
             return Ok(req.error_response(err));

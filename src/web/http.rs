@@ -57,15 +57,37 @@ pub fn not_modified(etag: &str, last_modified: Option<NaiveDateTime>, cache: &st
 /// 405 for a method the route does not have, with `Allow` listing the ones it has (`methods`
 /// as the route tables write them: `get`, `post`). Under `/api/` the body is a problem
 /// document, elsewhere empty. Every resource of both route tables answers with this.
+/// A route's method: `get` answers HEAD too (RFC 9110 §9.3.2: the same headers, no body,
+/// which actix-web's HTTP layer leaves out for a HEAD request).
+pub fn route_for(method: &str) -> actix_web::Route {
+    use actix_web::{guard, web};
+    match method {
+        "get" => web::route().guard(guard::Any(guard::Get()).or(guard::Head())),
+        "post" => web::post(),
+        "put" => web::put(),
+        "delete" => web::delete(),
+        "patch" => web::patch(),
+        other => panic!("a route table names the method {other:?}"),
+    }
+}
+
+/// The `Allow` value for a route's methods (HEAD wherever GET is).
+pub fn allow_header(methods: &[&str]) -> String {
+    let mut out: Vec<String> = vec![];
+    for m in methods {
+        out.push(m.to_ascii_uppercase());
+        if *m == "get" {
+            out.push("HEAD".into());
+        }
+    }
+    out.join(", ")
+}
+
 pub async fn method_not_allowed(
     req: HttpRequest,
     methods: &'static [&'static str],
 ) -> HttpResponse {
-    let allow = methods
-        .iter()
-        .map(|m| m.to_ascii_uppercase())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let allow = allow_header(methods);
     let mut res = if req.path().starts_with("/api/") {
         Problem::new(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -72,10 +72,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 other => other.into(),
             }),
     )
-    .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES));
+    .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
+    // A query string or path that does not parse (`page=99999999999999999999`): under `/api/`
+    // a problem like every other API error, elsewhere the 400 page.
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|err, req| bad_request(req, format!("The query string: {err}"))),
+    )
+    .app_data(
+        web::PathConfig::default()
+            .error_handler(|err, req| bad_request(req, format!("The path: {err}"))),
+    );
+}
+
+fn bad_request(req: &HttpRequest, detail: String) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        let p = super::api::problem::Problem::new(StatusCode::BAD_REQUEST, detail).at(req);
+        return super::api::problem::ApiError::from(p).into();
+    }
+    let lang = PageCtx::from_request(req).lang;
+    AppError::BadRequest(lang, lang.texts().bad_request_title.to_string()).into()
 }
 
 fn too_large_error(req: &HttpRequest) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        let detail = format!("The request body is larger than {MAX_BODY_BYTES} bytes.");
+        let p = super::api::problem::Problem::new(StatusCode::PAYLOAD_TOO_LARGE, detail).at(req);
+        return super::api::problem::ApiError::from(p).into();
+    }
     AppError::TooLarge(PageCtx::from_request(req).lang).into()
 }
 

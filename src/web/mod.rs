@@ -56,7 +56,7 @@ macro_rules! site_routes {
                 if $path.starts_with("/api/") == api {
                     cfg.service(
                         web::resource($path)
-                            $( .route(web::$method().to($handler)) )+
+                            $( .route(crate::web::http::route_for(stringify!($method)).to($handler)) )+
                             .default_service(web::to(|req: HttpRequest| {
                                 method_not_allowed(req, &[$( stringify!($method) ),+])
                             })),
@@ -155,6 +155,7 @@ site_routes! {
 /// pages, and the 404 page.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     limits::configure(cfg);
+    cfg.app_data(auth::SiteRouteTable(SITE_ROUTES));
     admin::routes(cfg);
     register_site_routes(cfg, true);
     cfg.route("/api/{tail:.*}", web::to(api::not_found));

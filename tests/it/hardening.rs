@@ -369,3 +369,73 @@ async fn logout_ends_the_session_on_the_server_and_login_rotates_the_csrf_token(
     // Logging in again works.
     app.login("owner@example.org").await;
 }
+
+#[tokio::test]
+async fn a_post_to_a_page_without_post_is_405_not_a_csrf_refusal() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    for path in [
+        format!("/{slug}/program"),
+        format!("/{slug}"),
+        "/".to_string(),
+    ] {
+        let r = reqwest::Client::new()
+            .post(app.url(&path))
+            .form(&[("a", "b")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405, "{path}");
+        assert_eq!(r.headers()["allow"], "GET, HEAD", "{path}");
+    }
+    // A page that takes POST still wants the CSRF token.
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/{slug}/register")))
+        .form(&[("a", "b")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn api_errors_are_problems_and_personal_data_is_not_stored_or_shared() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let owner = app.organizer("owner@example.org", false);
+    app.grant(owner, &slug, "owner");
+    let (b, _) = app.login("owner@example.org").await;
+    let (_, token) = owner_token(&app, &b, &slug, true).await;
+    let api = reqwest::Client::new();
+    let url = |q: &str| app.url(&format!("/api/v1/congresses/{slug}/registrations{q}"));
+
+    let r = api
+        .get(url("?page=99999999999999999999"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+
+    let r = api
+        .get(url("?page=9223372036854775807"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the last page, clamped");
+
+    let r = api.get(url("")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+
+    // The audit log's pages are clamped too (an offset overflow was a 500 on PostgreSQL).
+    let r = b
+        .get(app.url(&format!("/admin/{slug}/audit?page=9223372036854775807")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

@@ -407,11 +407,7 @@ async fn a_method_a_route_does_not_have_is_405_with_allow() {
                 "site" => samples[pattern].clone(),
                 _ => any_ids(pattern, &slug),
             };
-            let allow = methods
-                .iter()
-                .map(|m| m.to_ascii_uppercase())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let allow = kongress::web::http::allow_header(methods);
             for m in ["get", "post", "put", "delete", "patch"] {
                 if methods.contains(&m) {
                     continue;
@@ -568,4 +564,44 @@ async fn the_back_office_navigation_shows_each_role_what_the_table_lets_it_open(
             "{who}: the new-congress button"
         );
     }
+}
+
+#[tokio::test]
+async fn head_answers_every_get_route_like_get_without_a_body() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    app.organizer("admin@example.org", true);
+    let (b, _) = app.login("admin@example.org").await;
+    let mut paths: Vec<String> = SITE_ROUTES
+        .iter()
+        .filter(|r| r.method == "get")
+        .map(|r| {
+            let s = r.samples.first().copied().unwrap_or(r.path);
+            let s = PLACEHOLDERS[3..]
+                .iter()
+                .fold(s.to_string(), |s, p| s.replace(p, MADE_UP));
+            any_ids(&s, &slug)
+        })
+        .collect();
+    paths.extend(
+        ADMIN_ROUTES
+            .iter()
+            .filter(|r| r.method == "get")
+            .map(|r| any_ids(r.path, &slug)),
+    );
+    for path in &paths {
+        let get = b.get(app.url(path)).send().await.unwrap();
+        let head = b.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "HEAD {path}");
+        assert_eq!(
+            head.headers().get("content-type"),
+            get.headers().get("content-type"),
+            "HEAD {path}"
+        );
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path}: no body"
+        );
+    }
+    eprintln!("HEAD like GET on {} routes", paths.len());
 }

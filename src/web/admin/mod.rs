@@ -38,7 +38,7 @@ macro_rules! admin_routes {
             $(
                 cfg.service(
                     web::resource($path)
-                        $( .route(web::$method().to($handler)) )+
+                        $( .route(crate::web::http::route_for(stringify!($method)).to($handler)) )+
                         .default_service(web::to(|req: HttpRequest| {
                             method_not_allowed(req, &[$( stringify!($method) ),+])
                         }))

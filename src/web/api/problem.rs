@@ -130,6 +130,16 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A JSON answer with personal data (the registrations): never stored by a cache, and no
+/// `Access-Control-Allow-Origin`, so no other site's script can read it with a token it got
+/// hold of.
+pub fn private_json<T: Serialize>(value: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(value)
+}
+
 pub fn json<T: Serialize>(value: &T) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")

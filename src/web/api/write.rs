@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::problem::{json, ApiError, FieldError, Problem};
+use super::problem::{json, private_json, ApiError, FieldError, Problem};
 use crate::app::AppState;
 use crate::db::rows;
 use crate::domain::programme::{SessionKind, SpeakerRole};
@@ -470,7 +470,7 @@ pub async fn registrations(
         svc_people::list(conn, congress, &filter, page - 1)
     })
     .await?;
-    Ok(json(&RegistrationPageOut {
+    Ok(private_json(&RegistrationPageOut {
         total: p.total,
         page,
         per_page: svc_people::PAGE_SIZE,
