@@ -22,8 +22,16 @@ pub struct Settings {
     /// Idle connections kept open (`KONGRESS_POOL_MIN_IDLE`); the pool grows to `pool_size`
     /// under load and closes idle extras after ten minutes.
     pub pool_min_idle: u32,
-    /// Registrations accepted per IP address in ten minutes (`KONGRESS_REGISTRATION_LIMIT`).
+    /// Registrations accepted per client address in ten minutes
+    /// (`KONGRESS_REGISTRATION_LIMIT`): sized for a town hall behind one NAT.
     pub registration_limit: i32,
+    /// Registrations accepted per email address in ten minutes
+    /// (`KONGRESS_REGISTRATION_LIMIT_PER_EMAIL`).
+    pub registration_limit_per_email: i32,
+    /// Reverse proxies whose `Forwarded`/`X-Forwarded-For`/`X-Forwarded-Proto` are believed
+    /// (`KONGRESS_TRUSTED_PROXIES`, comma-separated CIDRs); from any other peer they are
+    /// ignored.
+    pub trusted_proxies: Vec<Cidr>,
     /// What a programme import accepts (`KONGRESS_IMPORT_MAX_BYTES`, `…_MAX_EVENTS`).
     pub import_limits: ImportLimits,
     /// Password hashes run at once (`KONGRESS_HASH_THREADS`; default one per core).
@@ -49,10 +57,75 @@ impl std::fmt::Debug for Settings {
             .field("pool_size", &self.pool_size)
             .field("pool_min_idle", &self.pool_min_idle)
             .field("registration_limit", &self.registration_limit)
+            .field(
+                "registration_limit_per_email",
+                &self.registration_limit_per_email,
+            )
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("import_limits", &self.import_limits)
             .field("hash_threads", &self.hash_threads)
             .field("hash_wait", &self.hash_wait)
             .finish()
+    }
+}
+
+/// An address range in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`); a bare address is a
+/// range of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    net: std::net::IpAddr,
+    bits: u8,
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Cidr, ()> {
+        let (addr, bits) = match s.split_once('/') {
+            Some((a, b)) => (a, Some(b.parse::<u8>().map_err(|_| ())?)),
+            None => (s, None),
+        };
+        let net: std::net::IpAddr = addr.parse().map_err(|_| ())?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let bits = bits.unwrap_or(max);
+        if bits > max {
+            return Err(());
+        }
+        Ok(Cidr { net, bits })
+    }
+}
+
+impl Cidr {
+    /// Whether `ip` lies in the range (an IPv4-mapped IPv6 address counts as its IPv4 one).
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let prefix = |bytes: &[u8], bits: u8| -> Vec<u8> {
+            bytes
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let keep = (bits as usize).saturating_sub(i * 8).min(8);
+                    if keep == 0 {
+                        0
+                    } else {
+                        b & (0xffu8 << (8 - keep))
+                    }
+                })
+                .collect()
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                prefix(&n.octets(), self.bits) == prefix(&a.octets(), self.bits)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                prefix(&n.octets(), self.bits) == prefix(&a.octets(), self.bits)
+            }
+            _ => false,
+        }
     }
 }
 
@@ -177,7 +250,33 @@ impl Settings {
                 name: "KONGRESS_REGISTRATION_LIMIT",
                 message: "must be a positive number".into(),
             })?,
-            None => 20,
+            None => 200,
+        };
+        let registration_limit_per_email =
+            match non_empty("KONGRESS_REGISTRATION_LIMIT_PER_EMAIL") {
+                Some(v) => v.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name: "KONGRESS_REGISTRATION_LIMIT_PER_EMAIL",
+                        message: "must be a positive number".into(),
+                    }
+                })?,
+                None => 5,
+            };
+        let trusted_proxies = match non_empty("KONGRESS_TRUSTED_PROXIES") {
+            Some(v) => v
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(|c| {
+                    c.parse::<Cidr>().map_err(|()| ConfigError::Invalid {
+                        name: "KONGRESS_TRUSTED_PROXIES",
+                        message: format!(
+                            "{c:?} is no address or CIDR range (e.g. 10.0.0.0/8, ::1, fd00::/8)"
+                        ),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => vec![],
         };
         let mut import_limits = ImportLimits::default();
         for (name, slot) in [
@@ -218,6 +317,8 @@ impl Settings {
             pool_size,
             pool_min_idle,
             registration_limit,
+            registration_limit_per_email,
+            trusted_proxies,
             import_limits,
             hash_threads,
             hash_wait: std::time::Duration::from_secs(5),
@@ -233,6 +334,46 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cidr_ranges_hold_their_addresses() {
+        let c = |s: &str| s.parse::<Cidr>().unwrap();
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert!(c("10.0.0.0/8").contains(ip("10.200.3.4")));
+        assert!(!c("10.0.0.0/8").contains(ip("11.0.0.1")));
+        assert!(c("192.168.1.0/25").contains(ip("192.168.1.127")));
+        assert!(!c("192.168.1.0/25").contains(ip("192.168.1.128")));
+        assert!(c("127.0.0.1").contains(ip("127.0.0.1")));
+        assert!(!c("127.0.0.1").contains(ip("127.0.0.2")));
+        assert!(c("0.0.0.0/0").contains(ip("8.8.8.8")));
+        assert!(c("fd00::/8").contains(ip("fd12::1")));
+        assert!(!c("fd00::/8").contains(ip("fe80::1")));
+        assert!(
+            c("10.0.0.0/8").contains(ip("::ffff:10.1.2.3")),
+            "IPv4-mapped"
+        );
+        assert!(!c("::1").contains(ip("127.0.0.1")));
+        for bad in ["10.0.0.0/33", "::/129", "example.org", "10.0.0/8", ""] {
+            assert!(bad.parse::<Cidr>().is_err(), "{bad}");
+        }
+        let s = Settings::from_lookup(|k| match k {
+            "DATABASE_URL" => Some("sqlite://x.db".into()),
+            "KONGRESS_TRUSTED_PROXIES" => Some("10.0.0.0/8, ::1".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert_eq!(
+            (s.registration_limit, s.registration_limit_per_email),
+            (200, 5)
+        );
+        assert!(Settings::from_lookup(|k| match k {
+            "DATABASE_URL" => Some("sqlite://x.db".into()),
+            "KONGRESS_TRUSTED_PROXIES" => Some("proxy.local".into()),
+            _ => None,
+        })
+        .is_err());
+    }
     use std::collections::HashMap;
 
     fn with(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {

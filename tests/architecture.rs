@@ -34,6 +34,7 @@ const WEB_TOOLKIT: &[&str] = &[
     "web/assets",
     "web/limits",
     "web/input",
+    "web/client",
     "web/admin/kit",
     "web/api/problem",
     "web/api/token",

@@ -17,6 +17,7 @@ pub mod registration;
 pub mod seats;
 pub mod slug;
 pub mod text;
+pub mod throttle;
 pub mod time;
 
 pub use conflicts::{

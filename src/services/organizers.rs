@@ -131,9 +131,9 @@ pub enum Login {
     Wrong,
 }
 
-/// Failed logins allowed per account and per IP address in `LOGIN_WINDOW`.
-pub const LOGIN_FAILURES_PER_ACCOUNT: i32 = 5;
-pub const LOGIN_ATTEMPTS_PER_IP: i32 = 20;
+/// Failed logins allowed per client address in `login_window()`, whatever the accounts: sized
+/// for a town hall whose staff share one NAT address. Successful logins do not count.
+pub const LOGIN_FAILURES_PER_IP: i32 = 50;
 pub fn login_window() -> chrono::Duration {
     chrono::Duration::minutes(15)
 }
@@ -148,6 +148,7 @@ pub enum LoginStart {
 /// A login past the rate limits, waiting for its password check.
 pub struct PendingLogin {
     email: String,
+    client_ip: String,
     account: Option<(OrganizerId, String, i64)>,
 }
 
@@ -158,8 +159,10 @@ impl PendingLogin {
     }
 }
 
-/// The first step of a login: counts it against the IP and refuses a throttled IP or account;
-/// otherwise finds the account. The password is checked apart from the database (see
+/// The first step of a login: refuses an address with too many failures, or an account that
+/// failed from this address too often just now (`domain::throttle`: growing delays, per
+/// account *and* address, so nobody can lock an organizer out); otherwise finds the account.
+/// Nothing is counted here: only failures count (`finish_login`). The password is checked apart from the database (see
 /// `verify_login_password`), on the bounded hashing pool.
 pub fn begin_login(
     conn: &mut DbConnection,
@@ -170,15 +173,16 @@ pub fn begin_login(
     let now = now_utc();
     let email = email.trim().to_lowercase();
     let ip_bucket = rate_limit::bucket("login-ip", client_ip);
-    let account_bucket = rate_limit::bucket("login-account", &email);
-    if !rate_limit::hit(conn, &ip_bucket, LOGIN_ATTEMPTS_PER_IP, login_window(), now)?
-        || rate_limit::is_blocked(
+    let pair_bucket = account_at_address(&email, client_ip);
+    if rate_limit::is_blocked(conn, &ip_bucket, LOGIN_FAILURES_PER_IP, login_window(), now)?
+        || rate_limit::wait_left(
             conn,
-            &account_bucket,
-            LOGIN_FAILURES_PER_ACCOUNT,
+            &pair_bucket,
             login_window(),
+            crate::domain::throttle::login_delay,
             now,
         )?
+        .is_some()
     {
         return Ok(LoginStart::Throttled);
     }
@@ -191,7 +195,11 @@ pub fn begin_login(
         ))
         .first(conn)
         .optional()?;
-    Ok(LoginStart::Check(PendingLogin { email, account }))
+    Ok(LoginStart::Check(PendingLogin {
+        email,
+        client_ip: client_ip.to_string(),
+        account,
+    }))
 }
 
 /// Checks a login's password. The hash is verified even for unknown accounts (against a real
@@ -212,10 +220,10 @@ pub fn finish_login(
 ) -> Result<Login, ServiceError> {
     use super::rate_limit;
     let now = now_utc();
-    let account_bucket = rate_limit::bucket("login-account", &pending.email);
+    let pair_bucket = account_at_address(&pending.email, &pending.client_ip);
     match (password_ok, pending.account) {
         (true, Some((id, password_hash, session_epoch))) => {
-            rate_limit::clear(conn, &account_bucket)?;
+            rate_limit::clear(conn, &pair_bucket)?;
             diesel::update(organizers::table.find(id))
                 .set(organizers::last_login_at.eq(now))
                 .execute(conn)?;
@@ -226,13 +234,9 @@ pub fn finish_login(
             })
         }
         _ => {
-            rate_limit::hit(
-                conn,
-                &account_bucket,
-                LOGIN_FAILURES_PER_ACCOUNT,
-                login_window(),
-                now,
-            )?;
+            let ip_bucket = rate_limit::bucket("login-ip", &pending.client_ip);
+            rate_limit::hit(conn, &ip_bucket, LOGIN_FAILURES_PER_IP, login_window(), now)?;
+            rate_limit::hit_sliding(conn, &pair_bucket, login_window(), now)?;
             Ok(Login::Wrong)
         }
     }
@@ -245,6 +249,11 @@ pub fn end_sessions(conn: &mut DbConnection, organizer: OrganizerId) -> Result<(
         .set(organizers::session_epoch.eq(organizers::session_epoch + 1))
         .execute(conn)?;
     Ok(())
+}
+
+/// The bucket of one account's failures from one client address.
+fn account_at_address(email: &str, client_ip: &str) -> String {
+    super::rate_limit::bucket("login-account-ip", &format!("{email}\0{client_ip}"))
 }
 
 /// The stored password hash of an organizer, to check before a password change.

@@ -177,17 +177,22 @@ pub async fn register(
         match rejected.combine(ctx.lang, typed.parse(&ctx, &data)) {
             Err(e) => errors = e,
             Ok(input) => {
-                let ip = req
-                    .peer_addr()
-                    .map(|a| a.ip().to_string())
-                    .unwrap_or_default();
-                let limit = state.settings.registration_limit;
+                let ip = crate::web::client::client_key(&req);
+                let limits = (
+                    state.settings.registration_limit,
+                    state.settings.registration_limit_per_email,
+                );
                 let mail = state.ctx.clone();
                 let congress = c.clone();
                 let outcome = with_db(&state, ctx.lang, move |conn| {
                     let now = now_utc();
-                    let bucket = rate_limit::bucket("register-ip", &ip);
-                    if !rate_limit::hit(conn, &bucket, limit, chrono::Duration::minutes(10), now)? {
+                    let window = chrono::Duration::minutes(10);
+                    // Per client address (a town hall's NAT is one), and per email address.
+                    let by_ip = rate_limit::bucket("register-ip", &ip);
+                    let by_email = rate_limit::bucket("register-email", input.email.as_str());
+                    if !rate_limit::hit(conn, &by_ip, limits.0, window, now)?
+                        || !rate_limit::hit(conn, &by_email, limits.1, window, now)?
+                    {
                         return Ok(Err(()));
                     }
                     // The same address sent twice at the same moment: the loser's insert hits

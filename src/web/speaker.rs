@@ -21,8 +21,10 @@ use crate::web::page::PageCtx;
 use crate::web::respond::{page, see_other, with_db};
 use crate::web::views::{kind_label, role_label};
 
-/// Login attempts per IP address in 15 minutes.
-const LOGIN_LIMIT: i32 = 10;
+/// Link requests per client address in 15 minutes (a town hall's speakers share one NAT).
+const LOGIN_LIMIT: i32 = 60;
+/// Link requests per email address in 15 minutes.
+const LOGIN_LIMIT_PER_EMAIL: i32 = 5;
 
 /// Every accepted login request is answered no sooner than this, so that the time taken does
 /// not tell a known address (a link is written and mailed) from an unknown one.
@@ -91,21 +93,17 @@ pub async fn login(
             );
         }
     };
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let ip = crate::web::client::client_key(&req);
     let mail = state.ctx.clone();
     let allowed = with_db(&state, ctx.lang, move |conn| {
         let now = now_utc();
-        let bucket = rate_limit::bucket("speaker-login-ip", &ip);
-        if !rate_limit::hit(
-            conn,
-            &bucket,
-            LOGIN_LIMIT,
-            chrono::Duration::minutes(15),
-            now,
-        )? {
+        let window = chrono::Duration::minutes(15);
+        // Per client address, and per address asked for (nobody gets a mailbox flooded).
+        let by_ip = rate_limit::bucket("speaker-login-ip", &ip);
+        let by_email = rate_limit::bucket("speaker-login-email", &email);
+        if !rate_limit::hit(conn, &by_ip, LOGIN_LIMIT, window, now)?
+            || !rate_limit::hit(conn, &by_email, LOGIN_LIMIT_PER_EMAIL, window, now)?
+        {
             return Ok(false);
         }
         svc::login(conn, &mail, &email, now)?;

@@ -439,3 +439,68 @@ async fn api_errors_are_problems_and_personal_data_is_not_stored_or_shared() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn registrations_are_limited_per_client_address_and_per_email() {
+    use crate::helpers::spawn_app_with;
+    let app = spawn_app_with(|s| {
+        s.registration_limit = 2;
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let slug = app.load_demo();
+    let day = first_day(&app);
+    let category: String = {
+        use kongress::db::schema::categories;
+        categories::table
+            .filter(categories::needs_approval.eq(false))
+            .filter(categories::quota.is_null())
+            .order(categories::id)
+            .select(categories::id)
+            .first::<i64>(&mut *app.conn())
+            .unwrap()
+            .to_string()
+    };
+    let (b, token) = app.visitor(&slug).await;
+    let register = |from: &'static str, email: String| {
+        let (b, token, day, category) = (b.clone(), token.clone(), day.clone(), category.clone());
+        let url = app.url(&format!("/{slug}/register"));
+        async move {
+            b.post(url)
+                .header("x-forwarded-for", from)
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("category", category.as_str()),
+                    ("first_name", "Anna"),
+                    ("last_name", "Muster"),
+                    ("email", email.as_str()),
+                    ("consent_privacy", "on"),
+                    ("days", day.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(register("198.51.100.1", "a1@example.org".into()).await, 303);
+    assert_eq!(register("198.51.100.1", "a2@example.org".into()).await, 303);
+    assert_eq!(register("198.51.100.1", "a3@example.org".into()).await, 429);
+    // Another visitor behind the same proxy has a bucket of their own.
+    assert_eq!(register("198.51.100.2", "b1@example.org".into()).await, 303);
+    // One email address, from many addresses: five in ten minutes.
+    let mut statuses = vec![];
+    for from in [
+        "203.0.113.1",
+        "203.0.113.2",
+        "203.0.113.3",
+        "203.0.113.4",
+        "203.0.113.5",
+        "203.0.113.6",
+    ] {
+        statuses.push(register(from, "same@example.org".into()).await);
+    }
+    assert_eq!(statuses, vec![303, 303, 303, 303, 303, 429]);
+    app.allow_undelivered("the confirmation mails are not sent in this test");
+}

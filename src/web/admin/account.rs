@@ -99,10 +99,7 @@ pub async fn login(
             },
         );
     }
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let ip = crate::web::client::client_key(&req);
     let email = form.email.clone();
     let start = with_db(&state, ctx.lang, move |conn| {
         organizers::begin_login(conn, &email, &ip)
