@@ -87,6 +87,7 @@ pub static TEXTS: Texts = Texts {
     csrf_failed: "Das Formular ist abgelaufen oder wurde nicht von dieser Seite gesendet. Bitte laden Sie die Seite neu und senden Sie es noch einmal.",
     control_in_address: "Die Adresse enthält ein Steuerzeichen (etwa ein Null-Byte oder einen Zeilenumbruch) und kann nicht geöffnet werden.",
     control_in_field: "Dieses Feld enthielt ein unsichtbares Steuerzeichen (etwa ein Null-Byte); es wurde entfernt. Bitte prüfen Sie die Eingabe und senden Sie das Formular noch einmal.",
+    gone_title: "Dieser Link gilt nicht mehr",
     too_large_title: "Zu viele Daten",
     too_large_text: "Die gesendeten Daten sind zu groß (höchstens 256 KB). Bitte kürzen Sie Ihre Angaben und senden Sie das Formular noch einmal.",
     busy_title: "Gerade zu viel los",

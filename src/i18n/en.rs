@@ -87,6 +87,7 @@ pub static TEXTS: Texts = Texts {
     csrf_failed: "The form has expired or was not sent from this site. Please reload the page and send it again.",
     control_in_address: "The address holds a control character (such as a null byte or a line break) and cannot be opened.",
     control_in_field: "This field held an invisible control character (such as a null byte); it has been removed. Please check the input and send the form again.",
+    gone_title: "This link is no longer valid",
     too_large_title: "Too much data",
     too_large_text: "What was sent is too large (256 KB at most). Please shorten your entries and send the form again.",
     busy_title: "Too busy right now",

@@ -169,6 +169,8 @@ pub struct Texts {
     pub control_in_address: &'static str,
     /// Beside a form field whose value held a control character (422).
     pub control_in_field: &'static str,
+    /// The title of a 410 page (a private link that expired or was revoked).
+    pub gone_title: &'static str,
     pub too_large_title: &'static str,
     pub too_large_text: &'static str,
     pub busy_title: &'static str,

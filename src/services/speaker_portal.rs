@@ -269,24 +269,44 @@ pub fn open(
     conn: &mut DbConnection,
     token: &str,
     now: NaiveDateTime,
-) -> Result<Option<rows::Speaker>, ServiceError> {
+) -> Result<LinkState, ServiceError> {
     if !tokens::plausible(token) {
-        return Ok(None);
+        return Ok(LinkState::Unknown);
     }
-    let link: Option<(SpeakerLinkId, SpeakerId)> = speaker_links::table
+    let link: Option<(
+        SpeakerLinkId,
+        SpeakerId,
+        Option<NaiveDateTime>,
+        NaiveDateTime,
+    )> = speaker_links::table
         .filter(speaker_links::token_hash.eq(tokens::hash(token)))
-        .filter(speaker_links::revoked_at.is_null())
-        .filter(speaker_links::expires_at.gt(now))
-        .select((speaker_links::id, speaker_links::speaker_id))
+        .select((
+            speaker_links::id,
+            speaker_links::speaker_id,
+            speaker_links::revoked_at,
+            speaker_links::expires_at,
+        ))
         .first(conn)
         .optional()?;
-    let Some((link_id, speaker_id)) = link else {
-        return Ok(None);
+    let Some((link_id, speaker_id, revoked_at, expires_at)) = link else {
+        return Ok(LinkState::Unknown);
     };
+    if revoked_at.is_some() || expires_at <= now {
+        return Ok(LinkState::Gone);
+    }
     diesel::update(speaker_links::table.find(link_id))
         .set(speaker_links::last_opened_at.eq(Some(now)))
         .execute(conn)?;
-    Ok(Some(load_speaker(conn, speaker_id)?))
+    Ok(LinkState::Open(Box::new(load_speaker(conn, speaker_id)?)))
+}
+
+/// What a speaker link leads to.
+pub enum LinkState {
+    Open(Box<rows::Speaker>),
+    /// It was a link once: expired or revoked (410; a new one is a form away).
+    Gone,
+    /// No such link (404).
+    Unknown,
 }
 
 /// Every speaker row of the person behind `speaker` (same email; just the row without one).

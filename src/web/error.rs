@@ -26,6 +26,9 @@ pub enum AppError {
     /// A request body above its limit (the visitor's doing: a short page, nothing logged).
     #[error("request body too large")]
     TooLarge(Lang),
+    /// A private link that worked once and no longer does (expired or revoked): 410.
+    #[error("link gone")]
+    Gone(Lang, String),
     /// Every password-hashing slot stayed taken: try again shortly (503 with `Retry-After`).
     #[error("too busy")]
     Busy(Lang),
@@ -95,6 +98,7 @@ impl ResponseError for AppError {
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Gone(..) => StatusCode::GONE,
         }
     }
 
@@ -106,6 +110,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(l, m) => (*l, l.texts().forbidden_title, m.as_str()),
             AppError::TooLarge(l) => (*l, l.texts().too_large_title, l.texts().too_large_text),
             AppError::Busy(l) => (*l, l.texts().busy_title, l.texts().busy_text),
+            AppError::Gone(l, m) => (*l, l.texts().gone_title, m.as_str()),
             AppError::Internal(cause) => {
                 tracing::error!(error = %cause, "request failed");
                 let l = Lang::De;

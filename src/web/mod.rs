@@ -58,6 +58,9 @@ macro_rules! site_routes {
                     cfg.service(
                         web::resource($path)
                             $( .route(crate::web::http::route_for(stringify!($method)).to($handler)) )+
+                            .route(web::route().guard(actix_web::guard::Options()).to(
+                                |req: HttpRequest| options(req, $path, &[$( (stringify!($method), $access) ),+]),
+                            ))
                             .default_service(web::to(|req: HttpRequest| {
                                 method_not_allowed(req, &[$( stringify!($method) ),+])
                             })),
@@ -151,6 +154,41 @@ site_routes! {
         sample ["/r/{manage_token}/delete"]
 }
 
+/// `OPTIONS` on a site route: 204 with `Allow`, and for what any site's script may read (the
+/// public API and the exports) a CORS preflight answer. API writes and personal data get no
+/// CORS: they are for tools with a token, not for other sites' pages.
+async fn options(
+    _req: HttpRequest,
+    path: &'static str,
+    methods: &'static [(&'static str, auth::SiteAccess)],
+) -> actix_web::HttpResponse {
+    let names: Vec<&str> = methods.iter().map(|(m, _)| *m).collect();
+    let mut r = actix_web::HttpResponse::NoContent();
+    r.insert_header((
+        header::ALLOW,
+        format!("{}, OPTIONS", http::allow_header(&names)),
+    ));
+    if is_public_read(path, methods) {
+        r.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS"))
+            .insert_header((
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                "Accept, Accept-Language, If-None-Match, If-Modified-Since",
+            ))
+            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"));
+    }
+    r.finish()
+}
+
+/// A route anyone's script may read from another site: a GET for anyone under `/api/` or an
+/// export of the programme.
+fn is_public_read(path: &str, methods: &[(&str, auth::SiteAccess)]) -> bool {
+    methods
+        .iter()
+        .any(|(m, a)| *m == "get" && matches!(a, auth::SiteAccess::Anyone))
+        && (path.starts_with("/api/") || path == "/{slug}/schedule.{ext}")
+}
+
 /// Everything the service answers, in the order it is matched: the back office (its own table,
 /// `admin::ADMIN_ROUTES`), the API, a problem for any other path under `/api/`, the site's
 /// pages, and the 404 page.
@@ -197,6 +235,14 @@ pub async fn security_headers(
         );
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // What another site's script may read of a public answer: its validators too, for
+    // conditional requests.
+    if h.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("ETag, Last-Modified, Content-Language"),
+        );
+    }
     if let Some(lang) = chosen_lang {
         let cookie = format!(
             "lang={}; Path=/; Max-Age=31536000; SameSite=Lax{}",

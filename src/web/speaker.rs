@@ -134,11 +134,15 @@ async fn open(
     token: &str,
 ) -> Result<rows::Speaker, AppError> {
     let token = token.to_string();
-    with_db(state, ctx.lang, move |conn| {
+    match with_db(state, ctx.lang, move |conn| {
         svc::open(conn, &token, now_utc())
     })
     .await?
-    .ok_or(AppError::NotFound(ctx.lang))
+    {
+        svc::LinkState::Open(speaker) => Ok(*speaker),
+        svc::LinkState::Gone => Err(AppError::Gone(ctx.lang, ctx.t.s.link_gone.to_string())),
+        svc::LinkState::Unknown => Err(AppError::NotFound(ctx.lang)),
+    }
 }
 
 #[derive(Template)]

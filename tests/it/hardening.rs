@@ -504,3 +504,50 @@ async fn registrations_are_limited_per_client_address_and_per_email() {
     assert_eq!(statuses, vec![303, 303, 303, 303, 303, 429]);
     app.allow_undelivered("the confirmation mails are not sent in this test");
 }
+
+#[tokio::test]
+async fn public_reads_answer_cors_preflights_and_expose_their_validators() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let c = reqwest::Client::new();
+    for path in [
+        format!("/{slug}/schedule.ics"),
+        format!("/{slug}/schedule.json"),
+        format!("/api/v1/congresses/{slug}/sessions"),
+    ] {
+        let r = c
+            .request(reqwest::Method::OPTIONS, app.url(&path))
+            .header("origin", "https://stadt.example")
+            .header("access-control-request-method", "GET")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204, "{path}");
+        assert_eq!(r.headers()["access-control-allow-origin"], "*", "{path}");
+        assert!(r.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("GET"));
+        let r = c.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .contains("ETag"));
+    }
+    // Personal data and writes: an OPTIONS answer, but no CORS.
+    for path in [
+        format!("/api/v1/congresses/{slug}/registrations"),
+        format!("/{slug}/register"),
+    ] {
+        let r = c
+            .request(reqwest::Method::OPTIONS, app.url(&path))
+            .header("origin", "https://stadt.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204, "{path}");
+        assert!(r.headers().get("access-control-allow-origin").is_none(), "{path}");
+        assert!(r.headers()["allow"].to_str().unwrap().ends_with("OPTIONS"));
+    }
+}

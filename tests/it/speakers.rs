@@ -87,7 +87,7 @@ fn titles_of(app: &TestApp, speaker: i64) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn a_speaker_link_shows_only_their_slots_and_dead_links_give_404() {
+async fn a_speaker_link_shows_only_their_slots_and_dead_links_are_gone() {
     let app = crate::helpers::spawn_app().await;
     let (slug, congress) = demo_with_links(&app);
     let links = queued_links(&app);
@@ -206,7 +206,7 @@ async fn a_speaker_link_shows_only_their_slots_and_dead_links_give_404() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(app.text(link).await.0, 404, "revoked");
+    assert_eq!(app.text(link).await.0, 410, "revoked: gone, not unknown");
     let r = b
         .post(app.url(&format!("/admin/{slug}/speaker-links/{keynote}/send")))
         .form(&[("csrf_token", token.as_str())])
@@ -217,7 +217,7 @@ async fn a_speaker_link_shows_only_their_slots_and_dead_links_give_404() {
     let fresh = queued_links(&app)[&email].clone();
     assert_ne!(&fresh, link);
     assert_eq!(app.text(&fresh).await.0, 200);
-    assert_eq!(app.text(link).await.0, 404, "the old link stays dead");
+    assert_eq!(app.text(link).await.0, 410, "the old link stays dead");
     // Another congress's organizer cannot touch this speaker.
     let r = b
         .post(app.url(&format!("/admin/{slug}/speaker-links/999999/send")))
