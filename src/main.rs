@@ -45,10 +45,17 @@ enum Command {
         #[arg(long)]
         draft: bool,
     },
-    /// Create an instance admin; the password is read from standard input.
+    /// Create an organizer: an instance admin, or with --role and --congress a member of one
+    /// congress's team; the password is read from standard input.
     CreateOrganizer {
         #[arg(long)]
         email: String,
+        /// owner, editor or check-in (needs --congress); without it, an instance admin.
+        #[arg(long, requires = "congress")]
+        role: Option<String>,
+        /// The congress's short name (slug) the role is in.
+        #[arg(long, requires = "role")]
+        congress: Option<String>,
     },
 }
 
@@ -81,7 +88,11 @@ fn main() -> ExitCode {
         }
         Command::Migrate => migrate(&settings),
         Command::Demo => load_demo(&settings).map(|_| ()),
-        Command::CreateOrganizer { email } => create_organizer(&settings, &email),
+        Command::CreateOrganizer {
+            email,
+            role,
+            congress,
+        } => create_organizer(&settings, &email, role.zip(congress)),
         Command::Import {
             congress,
             file,
@@ -220,7 +231,11 @@ fn serve(settings: Settings, demo: bool) -> CliResult<()> {
     })
 }
 
-fn create_organizer(settings: &Settings, email: &str) -> CliResult<()> {
+fn create_organizer(
+    settings: &Settings,
+    email: &str,
+    membership: Option<(String, String)>,
+) -> CliResult<()> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         eprintln!(
@@ -233,7 +248,28 @@ fn create_organizer(settings: &Settings, email: &str) -> CliResult<()> {
     let password = password.trim_end_matches(['\r', '\n']);
     let (pool, _) = startup::open_database(settings)?;
     let mut conn = pool.get()?;
-    let id = services::organizers::create_organizer(&mut conn, email, password, true, Actor::Cli)?;
-    println!("Instance admin {email} created (id {id}).");
+    match membership {
+        None => {
+            let id = services::organizers::create_organizer(
+                &mut conn,
+                email,
+                password,
+                true,
+                Actor::Cli,
+            )?;
+            println!("Instance admin {email} created (id {id}).");
+        }
+        Some((role, congress)) => {
+            let (id, _) = services::organizers::create_team_member(
+                &mut conn,
+                email,
+                password,
+                &congress,
+                &role,
+                Actor::Cli,
+            )?;
+            println!("Organizer {email} created (id {id}): {role} of {congress}.");
+        }
+    }
     Ok(())
 }

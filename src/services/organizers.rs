@@ -47,7 +47,15 @@ pub fn create_organizer(
     is_admin: bool,
     actor: Actor,
 ) -> Result<OrganizerId, ServiceError> {
-    // Stored case-folded: the login and the team form look an address up lowercased.
+    let (email, hash) = new_account(email, password)?;
+    write_transaction(conn, |conn| {
+        insert_organizer(conn, &email, &hash, is_admin, actor)
+    })
+}
+
+/// The checks and hashing a new account needs before its transaction. The address is stored
+/// case-folded: the login and the team form look an address up lowercased.
+fn new_account(email: &str, password: &str) -> Result<(EmailAddress, String), ServiceError> {
     let email = EmailAddress::parse(email)
         .map_err(|e| ServiceError::invalid("email", e.to_string()))?
         .case_folded();
@@ -57,10 +65,20 @@ pub fn create_organizer(
             format!("must be at least {MIN_PASSWORD_LEN} characters long"),
         ));
     }
-    let hash = hash_password(password)?;
-    write_transaction(conn, |conn| {
+    Ok((email, hash_password(password)?))
+}
+
+/// Inserts an account (inside the caller's transaction).
+fn insert_organizer(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+    hash: &str,
+    is_admin: bool,
+    actor: Actor,
+) -> Result<OrganizerId, ServiceError> {
+    {
         let exists: i64 = organizers::table
-            .filter(organizers::email.eq(&email))
+            .filter(organizers::email.eq(email))
             .count()
             .get_result(conn)?;
         if exists > 0 {
@@ -70,9 +88,9 @@ pub fn create_organizer(
         }
         let id: OrganizerId = diesel::insert_into(organizers::table)
             .values(NewOrganizer {
-                email: &email,
+                email,
                 display_name: "",
-                password_hash: &hash,
+                password_hash: hash,
                 is_admin,
                 created_at: now_utc(),
             })
@@ -91,6 +109,56 @@ pub fn create_organizer(
             },
         )?;
         Ok(id)
+    }
+}
+
+/// Creates an organizer who is a member of one congress's team (not an instance admin), in one
+/// transaction: no account is left behind without its role when the congress or the role is
+/// wrong. `role` is owner, editor or checkin (also written check-in).
+pub fn create_team_member(
+    conn: &mut DbConnection,
+    email: &str,
+    password: &str,
+    congress_slug: &str,
+    role: &str,
+    actor: Actor,
+) -> Result<(OrganizerId, CongressId), ServiceError> {
+    let role = match role.trim().to_ascii_lowercase().as_str() {
+        "owner" => "owner",
+        "editor" => "editor",
+        "checkin" | "check-in" => "checkin",
+        other => {
+            return Err(ServiceError::invalid(
+                "role",
+                format!("{other:?} is no role: owner, editor or check-in"),
+            ))
+        }
+    };
+    let (email, hash) = new_account(email, password)?;
+    write_transaction(conn, |conn| {
+        let congress: CongressId = crate::db::schema::congresses::table
+            .filter(crate::db::schema::congresses::slug.eq(congress_slug))
+            .select(crate::db::schema::congresses::id)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| {
+                ServiceError::invalid("congress", format!("no congress {congress_slug:?}"))
+            })?;
+        let id = insert_organizer(conn, &email, &hash, false, actor)?;
+        grant_role(conn, id, congress, role)?;
+        audit::record(
+            conn,
+            actor,
+            AuditEvent {
+                congress_id: Some(congress),
+                kind: "team.member_added",
+                entity: "organizer",
+                entity_id: Some(id.get()),
+                before: None,
+                after: Some(serde_json::json!({ "role": role })),
+            },
+        )?;
+        Ok((id, congress))
     })
 }
 

@@ -107,6 +107,64 @@ fn migrate_demo_and_create_organizer() {
     );
     assert!(!ok && err.contains("email"), "{err}");
 
+    // A team member of one congress, not an instance admin (the demo congress is loaded).
+    let slug = "smart-city-2027";
+    let (ok, out, err) = kongress(
+        &db,
+        &[
+            "create-organizer",
+            "--email",
+            "door@example.org",
+            "--role",
+            "check-in",
+            "--congress",
+            slug,
+        ],
+        Some("a long enough passphrase\n"),
+    );
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("check-in of smart-city-2027"), "{out}");
+    let (ok, _, err) = kongress(
+        &db,
+        &[
+            "create-organizer",
+            "--email",
+            "ed@example.org",
+            "--role",
+            "editor",
+            "--congress",
+            "nope",
+        ],
+        Some("a long enough passphrase\n"),
+    );
+    assert!(!ok && err.contains("no congress"), "{err}");
+    let (ok, _, err) = kongress(
+        &db,
+        &[
+            "create-organizer",
+            "--email",
+            "ed@example.org",
+            "--role",
+            "boss",
+            "--congress",
+            slug,
+        ],
+        Some("a long enough passphrase\n"),
+    );
+    assert!(!ok && err.contains("no role"), "{err}");
+    let (ok, _, _) = kongress(
+        &db,
+        &[
+            "create-organizer",
+            "--email",
+            "ed@example.org",
+            "--role",
+            "editor",
+        ],
+        Some("a long enough passphrase\n"),
+    );
+    assert!(!ok, "--role needs --congress");
+
     // The stored hash is argon2id, never the password.
     let mut conn = crate::helpers::connect(&db.url);
     use diesel::prelude::*;
@@ -117,6 +175,26 @@ fn migrate_demo_and_create_organizer() {
         .first(&mut conn)
         .unwrap();
     assert!(hash.starts_with("$argon2id$") && !hash.contains("passphrase"));
+    // The door keeper is no instance admin but has the check-in role; the refused member was
+    // not created at all.
+    let (door, admin): (kongress::domain::OrganizerId, bool) = organizers::table
+        .filter(organizers::email.eq("door@example.org"))
+        .select((organizers::id, organizers::is_admin))
+        .first(&mut conn)
+        .unwrap();
+    assert!(!admin);
+    let role: String = kongress::db::schema::congress_roles::table
+        .filter(kongress::db::schema::congress_roles::organizer_id.eq(door))
+        .select(kongress::db::schema::congress_roles::role)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(role, "checkin");
+    let ed: i64 = organizers::table
+        .filter(organizers::email.eq("ed@example.org"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(ed, 0);
 }
 
 #[test]
