@@ -30,7 +30,7 @@ pub struct CongressItem {
 
 /// Published congresses.
 #[utoipa::path(get, path = "/api/v1/congresses", tag = "public",
-    responses((status = 200, description = "Published congresses", body = Vec<CongressItem>)))]
+    responses((status = 200, description = "The congresses with a published programme", body = Vec<CongressItem>)))]
 pub async fn congresses(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let list = with_db(&state, Lang::En, programme::published_congresses).await?;
     Ok(json(
@@ -234,7 +234,9 @@ fn speaker_out(
 /// The published programme of a congress with live seat counts.
 #[utoipa::path(get, path = "/api/v1/congresses/{slug}", tag = "public",
     params(("slug" = String, Path, description = "The congress's short name")),
-    responses((status = 200, body = CongressOut), (status = 404, body = Problem)))]
+    responses(
+        (status = 200, description = "The published programme of the congress, with live seat counts", body = CongressOut),
+        (status = 404, description = "No published congress has this slug", body = Problem, content_type = "application/problem+json")))]
 pub async fn congress(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -279,8 +281,10 @@ pub async fn congress(
 
 /// The sessions of the published programme.
 #[utoipa::path(get, path = "/api/v1/congresses/{slug}/sessions", tag = "public",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<SessionOut>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path, description = "The congress's short name")),
+    responses(
+        (status = 200, description = "The sessions of the published programme, with live seat counts", body = Vec<SessionOut>),
+        (status = 404, description = "No published congress has this slug", body = Problem, content_type = "application/problem+json")))]
 pub async fn sessions(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -298,8 +302,11 @@ pub async fn sessions(
 
 /// One session of the published programme.
 #[utoipa::path(get, path = "/api/v1/congresses/{slug}/sessions/{id}", tag = "public",
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = SessionOut), (status = 404, body = Problem)))]
+    params(("slug" = String, Path, description = "The congress's short name"),
+        ("id" = i64, Path, description = "The session's id")),
+    responses(
+        (status = 200, description = "The session as published, with live seat counts", body = SessionOut),
+        (status = 404, description = "No published congress has this slug, or its published programme has no such session", body = Problem, content_type = "application/problem+json")))]
 pub async fn session(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -323,8 +330,10 @@ pub async fn session(
 
 /// The speakers of the published programme.
 #[utoipa::path(get, path = "/api/v1/congresses/{slug}/speakers", tag = "public",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<SpeakerOut>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path, description = "The congress's short name")),
+    responses(
+        (status = 200, description = "The speakers of the published programme", body = Vec<SpeakerOut>),
+        (status = 404, description = "No published congress has this slug", body = Problem, content_type = "application/problem+json")))]
 pub async fn speakers(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -342,8 +351,11 @@ pub async fn speakers(
 
 /// One speaker of the published programme.
 #[utoipa::path(get, path = "/api/v1/congresses/{slug}/speakers/{id}", tag = "public",
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = SpeakerOut), (status = 404, body = Problem)))]
+    params(("slug" = String, Path, description = "The congress's short name"),
+        ("id" = i64, Path, description = "The speaker's id")),
+    responses(
+        (status = 200, description = "The speaker as published, with their sessions", body = SpeakerOut),
+        (status = 404, description = "No published congress has this slug, or its published programme has no such speaker", body = Problem, content_type = "application/problem+json")))]
 pub async fn speaker(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -367,8 +379,10 @@ pub async fn speaker(
 
 /// The rooms of the published programme.
 #[utoipa::path(get, path = "/api/v1/congresses/{slug}/rooms", tag = "public",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<RoomOut>), (status = 404, body = Problem)))]
+    params(("slug" = String, Path, description = "The congress's short name")),
+    responses(
+        (status = 200, description = "The rooms of the published programme", body = Vec<RoomOut>),
+        (status = 404, description = "No published congress has this slug", body = Problem, content_type = "application/problem+json")))]
 pub async fn rooms(
     state: web::Data<AppState>,
     req: HttpRequest,

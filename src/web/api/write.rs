@@ -255,10 +255,14 @@ fn warnings_of(conflicts: &[crate::domain::Conflict]) -> Vec<String> {
 
 /// Creates a session (unscheduled, as a draft).
 #[utoipa::path(post, path = "/api/v1/congresses/{slug}/sessions", tag = "organizer",
-    params(("slug" = String, Path)), request_body = SessionIn,
+    params(("slug" = String, Path, description = "The congress's short name")), request_body = SessionIn,
     security(("bearer" = [])),
-    responses((status = 201, body = DraftSessionOut), (status = 401, body = Problem),
-        (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses(
+        (status = 201, description = "The session, created unscheduled as a draft; `Location` names it", body = DraftSessionOut),
+        (status = 401, description = "No API token, or an unknown or revoked one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token belongs to another congress (or no congress has this slug), is read-only, or its creator no longer holds an editor or owner role", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The request body is larger than 256 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body is not JSON of this shape, or a field is invalid (an unknown track or speaker too); `errors` names it", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_session(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -285,11 +289,16 @@ pub async fn create_session(
 
 /// Replaces a session's content (its slot stays; see `…/schedule`).
 #[utoipa::path(put, path = "/api/v1/congresses/{slug}/sessions/{id}", tag = "organizer",
-    params(("slug" = String, Path), ("id" = i64, Path)), request_body = SessionIn,
+    params(("slug" = String, Path, description = "The congress's short name"), ("id" = i64, Path, description = "The session's id")), request_body = SessionIn,
     security(("bearer" = [])),
-    responses((status = 200, body = DraftSessionOut), (status = 401, body = Problem),
-        (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses(
+        (status = 200, description = "The session as it is now, with the warnings of its slot", body = DraftSessionOut),
+        (status = 401, description = "No API token, or an unknown or revoked one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token belongs to another congress (or no congress has this slug), is read-only, or its creator no longer holds an editor or owner role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in this congress", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The session is scheduled and the change breaks a schedule rule at its slot (e.g. a new speaker is elsewhere then); `conflicts` lists them, nothing was saved", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The request body is larger than 256 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body is not JSON of this shape, or a field is invalid (an unknown track or speaker, fewer seats than enrolled); `errors` names it", body = Problem, content_type = "application/problem+json")))]
 pub async fn update_session(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -325,11 +334,16 @@ pub struct SlotIn {
 /// Places (or moves) a session: refused with 409 and the broken rules (room or speaker
 /// double-booked, outside the congress days); warnings come back with the session.
 #[utoipa::path(put, path = "/api/v1/congresses/{slug}/sessions/{id}/schedule", tag = "organizer",
-    params(("slug" = String, Path), ("id" = i64, Path)), request_body = SlotIn,
+    params(("slug" = String, Path, description = "The congress's short name"), ("id" = i64, Path, description = "The session's id")), request_body = SlotIn,
     security(("bearer" = [])),
-    responses((status = 200, body = DraftSessionOut), (status = 401, body = Problem),
-        (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses(
+        (status = 200, description = "The session as placed, with the warnings of the placement", body = DraftSessionOut),
+        (status = 401, description = "No API token, or an unknown or revoked one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token belongs to another congress (or no congress has this slug), is read-only, or its creator no longer holds an editor or owner role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in this congress", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The placement breaks a schedule rule (room, speaker, congress days); `conflicts` lists them, nothing was saved", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The request body is larger than 256 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body is not JSON of this shape, or a field is invalid (start or end not RFC 3339, end not after start, an unknown room); `errors` names it", body = Problem, content_type = "application/problem+json")))]
 pub async fn schedule_session(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -380,10 +394,13 @@ pub async fn schedule_session(
 
 /// Takes a session out of the day grid (back to unscheduled).
 #[utoipa::path(delete, path = "/api/v1/congresses/{slug}/sessions/{id}/schedule", tag = "organizer",
-    params(("slug" = String, Path), ("id" = i64, Path)),
+    params(("slug" = String, Path, description = "The congress's short name"), ("id" = i64, Path, description = "The session's id")),
     security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem)))]
+    responses(
+        (status = 204, description = "The session is out of the schedule: a draft again, or still cancelled"),
+        (status = 401, description = "No API token, or an unknown or revoked one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token belongs to another congress (or no congress has this slug), is read-only, or its creator no longer holds an editor or owner role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session in this congress", body = Problem, content_type = "application/problem+json")))]
 pub async fn unschedule_session(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -451,10 +468,13 @@ pub struct RegistrationPageOut {
 
 /// The congress's registrations, newest first, 50 per page.
 #[utoipa::path(get, path = "/api/v1/congresses/{slug}/registrations", tag = "organizer",
-    params(("slug" = String, Path), RegistrationQuery),
+    params(("slug" = String, Path, description = "The congress's short name"), RegistrationQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = RegistrationPageOut), (status = 401, body = Problem),
-        (status = 403, body = Problem)))]
+    responses(
+        (status = 200, description = "One page of the matching registrations, newest first", body = RegistrationPageOut),
+        (status = 400, description = "The query string does not parse (a page, category or workshop that is not a number)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No API token, or an unknown or revoked one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token belongs to another congress (or no congress has this slug), or its creator no longer holds an editor or owner role", body = Problem, content_type = "application/problem+json")))]
 pub async fn registrations(
     state: web::Data<AppState>,
     token: ApiToken,
@@ -494,10 +514,13 @@ pub async fn registrations(
 
 /// The registrations as CSV (UTF-8 with BOM, header row; as in the back office).
 #[utoipa::path(get, path = "/api/v1/congresses/{slug}/registrations.csv", tag = "organizer",
-    params(("slug" = String, Path), RegistrationQuery),
+    params(("slug" = String, Path, description = "The congress's short name"), RegistrationQuery),
     security(("bearer" = [])),
-    responses((status = 200, content_type = "text/csv", body = String),
-        (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses(
+        (status = 200, description = "All matching registrations as a CSV download (`page` is ignored)", content_type = "text/csv", body = String),
+        (status = 400, description = "The query string does not parse (a page, category or workshop that is not a number)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No API token, or an unknown or revoked one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token belongs to another congress (or no congress has this slug), or its creator no longer holds an editor or owner role", body = Problem, content_type = "application/problem+json")))]
 pub async fn registrations_csv(
     state: web::Data<AppState>,
     token: ApiToken,
