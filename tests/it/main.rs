@@ -12,6 +12,7 @@ mod api;
 mod backoffice;
 pub mod cli;
 pub mod formats;
+mod fuzz;
 mod hardening;
 mod health;
 mod hostile;
