@@ -142,6 +142,10 @@ async fn control_characters_are_refused_at_every_kind_of_input() {
         .unwrap();
     assert_eq!(stored, 0);
 
+    // Names are isolated from the text around them, whatever their direction.
+    let (_, speakers) = app.text(&format!("/{slug}/speakers")).await;
+    assert!(speakers.contains("<bdi>"), "speaker names in <bdi>");
+
     // The API: a 422 problem naming the field by JSON pointer.
     let (_, token) = owner_token(&app, &b, &slug, false).await;
     let r = reqwest::Client::new()
@@ -547,7 +551,10 @@ async fn public_reads_answer_cors_preflights_and_expose_their_validators() {
             .await
             .unwrap();
         assert_eq!(r.status(), 204, "{path}");
-        assert!(r.headers().get("access-control-allow-origin").is_none(), "{path}");
+        assert!(
+            r.headers().get("access-control-allow-origin").is_none(),
+            "{path}"
+        );
         assert!(r.headers()["allow"].to_str().unwrap().ends_with("OPTIONS"));
     }
 }

@@ -253,7 +253,7 @@ async fn a_registration_shows_answers_workshops_and_its_history() {
     );
     let (status, page) = o.page(&o.admin(&format!("/registrations/{id}"))).await;
     assert_eq!(status, 200);
-    assert!(page.contains("<h1>Anna Müller</h1>"));
+    assert!(page.contains("<h1><bdi>Anna Müller</bdi></h1>"));
     assert!(page.contains("<dt>Anreise</dt><dd>Bahn</dd>"), "answer");
     assert!(page.contains("Stadt Beispiel") && page.contains("vegetarisch"));
     assert!(page.contains(WORKSHOP) && page.contains("Platz sicher"));
