@@ -45,6 +45,12 @@ enum Command {
         #[arg(long)]
         draft: bool,
     },
+    /// Anonymise the registrations of every congress whose retention period has ended (what
+    /// `serve` does every hour); with --dry-run only show what would be removed.
+    Retention {
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Create an organizer: an instance admin, or with --role and --congress a member of one
     /// congress's team; the password is read from standard input.
     CreateOrganizer {
@@ -87,6 +93,7 @@ fn main() -> ExitCode {
             serve(settings, demo)
         }
         Command::Migrate => migrate(&settings),
+        Command::Retention { dry_run } => retention(&settings, dry_run),
         Command::Demo => load_demo(&settings).map(|_| ()),
         Command::CreateOrganizer {
             email,
@@ -109,6 +116,50 @@ fn main() -> ExitCode {
 }
 
 type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// `kongress retention [--dry-run]`: per congress, when its personal data goes and what goes.
+fn retention(settings: &Settings, dry_run: bool) -> CliResult<()> {
+    use kongress::db::rows;
+    use kongress::db::schema::congresses;
+    use kongress::services::retention;
+    let (pool, _) = startup::open_database(settings)?;
+    let mut conn = pool.get()?;
+    let now = services::now_utc();
+    if !dry_run {
+        let done = retention::sweep(&mut conn, now)?;
+        for (slug, c) in &done {
+            println!(
+                "{slug}: anonymised {} registrations, {} free-text answers, {} sent mails, {} audit entries",
+                c.registrations, c.answers, c.mails, c.audit_entries
+            );
+        }
+        if done.is_empty() {
+            println!("Nothing to anonymise.");
+        }
+        return Ok(());
+    }
+    use diesel::prelude::*;
+    let all: Vec<rows::Congress> = congresses::table
+        .select(rows::Congress::as_select())
+        .order(congresses::id)
+        .load(&mut conn)?;
+    for c in &all {
+        let p = retention::plan(&mut conn, c, now)?;
+        println!(
+            "{}: kept {} days after {}, removed from {} UTC{}: {} registrations, {} free-text answers, {} sent mails, {} audit entries",
+            c.slug,
+            c.retention_days,
+            c.last_day,
+            p.deadline.format("%Y-%m-%d %H:%M"),
+            if p.due { " (due now)" } else { "" },
+            p.counts.registrations,
+            p.counts.answers,
+            p.counts.mails,
+            p.counts.audit_entries
+        );
+    }
+    Ok(())
+}
 
 fn migrate(settings: &Settings) -> CliResult<()> {
     let (pool, _) = startup::open_database(settings)?;

@@ -141,9 +141,34 @@ impl App {
     }
 }
 
-/// Expires unconfirmed registrations whose confirmation deadline passed, once a minute.
+/// Expires unconfirmed registrations whose confirmation deadline passed, once a minute; and
+/// once an hour anonymises the registrations of congresses whose retention period has ended.
 async fn sweep_expired(state: Arc<AppState>) {
+    let mut minutes = 0u32;
     loop {
+        if minutes.is_multiple_of(60) {
+            let st = state.clone();
+            let result = actix_web::rt::task::spawn_blocking(move || {
+                let mut conn = st.pool.get().map_err(|e| e.to_string())?;
+                crate::services::retention::sweep(&mut conn, crate::services::now_utc())
+                    .map_err(|e| e.to_string())
+            })
+            .await;
+            match result {
+                Ok(Ok(done)) => {
+                    for (slug, c) in done {
+                        tracing::info!(
+                            congress = %slug,
+                            registrations = c.registrations,
+                            "retention period over: registrations anonymised"
+                        );
+                    }
+                }
+                Ok(Err(e)) => tracing::error!(error = %e, "retention sweep"),
+                Err(_) => {}
+            }
+        }
+        minutes = minutes.wrapping_add(1);
         let st = state.clone();
         let result = actix_web::rt::task::spawn_blocking(move || {
             let mut conn = st.pool.get().map_err(|e| e.to_string())?;

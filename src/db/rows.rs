@@ -37,6 +37,8 @@ pub struct Congress {
     pub guid: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Days after the last congress day until registrations are anonymised.
+    pub retention_days: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -319,4 +321,6 @@ pub struct Registration {
     pub updated_at: NaiveDateTime,
     /// Raised by every status change (compare-and-set); names the change in mail keys.
     pub state_version: i64,
+    /// When the person's data was removed under the retention rule.
+    pub anonymised_at: Option<NaiveDateTime>,
 }

@@ -41,6 +41,7 @@ diesel::table! {
         guid -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        retention_days -> Integer,
     }
 }
 
@@ -214,6 +215,7 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
         state_version -> BigInt,
+        anonymised_at -> Nullable<Timestamp>,
     }
 }
 

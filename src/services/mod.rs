@@ -19,6 +19,7 @@ pub mod publish;
 pub mod qr;
 pub mod rate_limit;
 pub mod registration;
+pub mod retention;
 pub mod secret;
 pub mod sessions;
 pub mod setup;

@@ -23,6 +23,7 @@ mod programme;
 mod public_pages;
 mod races;
 mod registration;
+mod retention;
 mod routes;
 pub mod schedule_check;
 mod schema;

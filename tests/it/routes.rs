@@ -474,7 +474,14 @@ async fn the_back_office_navigation_shows_each_role_what_the_table_lets_it_open(
         app.grant(id, &slug, role);
     }
     app.organizer("admin@example.org", true);
-    let owner_only = ["settings", "questions", "categories", "api-tokens", "team"];
+    let owner_only = [
+        "settings",
+        "questions",
+        "categories",
+        "api-tokens",
+        "privacy",
+        "team",
+    ];
     let all = [
         "",
         "settings",
@@ -493,6 +500,7 @@ async fn the_back_office_navigation_shows_each_role_what_the_table_lets_it_open(
         "categories",
         "audit",
         "api-tokens",
+        "privacy",
         "team",
     ];
     let page = |p: &str| {

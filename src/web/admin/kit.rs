@@ -92,6 +92,7 @@ pub const CONGRESS_NAV: &[NavEntry] = &[
     entry("categories", "/admin/{slug}/categories", |a| a.categories),
     entry("audit", "/admin/{slug}/audit", |a| a.audit),
     entry("api-tokens", "/admin/{slug}/api-tokens", |a| a.api_tokens),
+    entry("privacy", "/admin/{slug}/privacy", |a| a.privacy),
     entry("team", "/admin/{slug}/team", |a| a.team),
     // What the programme looks like outside: for those who edit it (shown with the dashboard).
     NavEntry {

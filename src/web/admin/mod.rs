@@ -11,6 +11,7 @@ pub mod import;
 pub mod kit;
 pub mod manage;
 pub mod people;
+pub mod privacy;
 pub mod schedule;
 pub mod sessions;
 pub mod setup;
@@ -92,6 +93,7 @@ admin_routes! {
     "/admin/{slug}/publish": EDITOR => { get: manage::preview, post: manage::publish_now }
     "/admin/{slug}/import": EDITOR => { get: import::form, post: import::upload }
     "/admin/{slug}/audit": EDITOR => { get: manage::audit }
+    "/admin/{slug}/privacy": OWNER => { get: privacy::show, post: privacy::save }
     "/admin/{slug}/api-tokens": OWNER => { get: api_tokens::list, post: api_tokens::create }
     "/admin/{slug}/api-tokens/{token}/revoke": OWNER => { post: api_tokens::revoke }
     "/admin/{slug}/team": OWNER => { get: manage::team, post: manage::add_member }

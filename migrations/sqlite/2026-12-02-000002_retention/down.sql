@@ -1,0 +1,2 @@
+ALTER TABLE registrations DROP COLUMN anonymised_at;
+ALTER TABLE congresses DROP COLUMN retention_days;
