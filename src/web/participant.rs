@@ -126,11 +126,13 @@ pub async fn register_form(
     let (c, data, seats) = congress_and_data(&state, &ctx, slug.into_inner()).await?;
     let form = RegisterForm {
         days: data.days.iter().map(|d| d.day.to_string()).collect(),
-        category: data
-            .categories
-            .first()
-            .map(|c| c.0.to_string())
-            .unwrap_or_default(),
+        // Only a congress with one category chooses for the person: with several, a
+        // pre-selected first one (often a privileged tier with its own quota) would be taken
+        // by whoever does not look.
+        category: match data.categories.as_slice() {
+            [only] => only.0.to_string(),
+            _ => String::new(),
+        },
         ..Default::default()
     };
     page(

@@ -227,6 +227,44 @@ async fn a_participant_registers_confirms_and_gets_a_workshop_over_smtp() {
 }
 
 #[tokio::test]
+async fn no_category_is_chosen_for_the_person() {
+    let app = crate::helpers::spawn_app().await;
+    let slug = app.load_demo();
+    let (_, page) = app.text(&format!("/{slug}/register")).await;
+    let radios: Vec<&str> = page
+        .split("<input")
+        .filter(|i| i.contains("name=\"category\""))
+        .collect();
+    assert!(radios.len() > 1, "the demo has several categories");
+    assert!(
+        radios.iter().all(|i| !i.contains("checked")),
+        "none pre-selected"
+    );
+    // Sent without one: the form again, with the message at the category.
+    let v = visitor(&app, &slug).await;
+    let r =
+        v.b.post(app.url(&format!("/{slug}/register")))
+            .form(&[
+                ("csrf_token", v.token.as_str()),
+                ("first_name", "Bernd"),
+                ("last_name", "Brot"),
+                ("email", "bernd@example.org"),
+                ("consent_privacy", "on"),
+            ])
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    let fieldset = page.split("<fieldset").nth(1).unwrap();
+    assert!(
+        fieldset.contains("class=\"error\""),
+        "message at the category"
+    );
+    assert!(page.contains("value=\"Bernd\""));
+}
+
+#[tokio::test]
 async fn bad_input_is_shown_on_the_form_and_nothing_is_stored() {
     let sink = SmtpSink::start();
     let app = app_with_smtp(&sink).await;
