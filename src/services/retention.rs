@@ -68,22 +68,29 @@ fn not_anonymised(
         .filter(registrations::anonymised_at.is_null())
 }
 
-/// What would be removed from `c` (nothing is changed).
-pub fn plan(conn: &mut DbConnection, c: &rows::Congress, now: NaiveDateTime) -> QueryResult<Plan> {
-    let ids: Vec<i64> = not_anonymised(c.id)
+/// The keys the sweep works on: the congress's registrations not anonymised yet, and its
+/// free-text questions.
+fn targets(conn: &mut DbConnection, c: CongressId) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+    let ids = not_anonymised(c)
         .select(registrations::id)
         .load::<crate::domain::RegistrationId>(conn)?
         .into_iter()
         .map(i64::from)
         .collect();
-    let free_text: Vec<i64> = questions::table
-        .filter(questions::congress_id.eq(c.id))
+    let free_text = questions::table
+        .filter(questions::congress_id.eq(c))
         .filter(questions::kind.eq_any(FREE_TEXT))
         .select(questions::id)
         .load::<crate::domain::QuestionId>(conn)?
         .into_iter()
         .map(i64::from)
         .collect();
+    Ok((ids, free_text))
+}
+
+/// What would be removed from `c` (nothing is changed).
+pub fn plan(conn: &mut DbConnection, c: &rows::Congress, now: NaiveDateTime) -> QueryResult<Plan> {
+    let (ids, free_text) = targets(conn, c.id)?;
     let mut counts = Counts {
         registrations: ids.len(),
         ..Counts::default()
@@ -132,20 +139,7 @@ pub fn anonymise(
     }
     write_transaction(conn, |conn| {
         let Plan { counts, .. } = plan(conn, c, now)?;
-        let ids: Vec<i64> = not_anonymised(c.id)
-            .select(registrations::id)
-            .load::<crate::domain::RegistrationId>(conn)?
-            .into_iter()
-            .map(i64::from)
-            .collect();
-        let free_text: Vec<i64> = questions::table
-            .filter(questions::congress_id.eq(c.id))
-            .filter(questions::kind.eq_any(FREE_TEXT))
-            .select(questions::id)
-            .load::<crate::domain::QuestionId>(conn)?
-            .into_iter()
-            .map(i64::from)
-            .collect();
+        let (ids, free_text) = targets(conn, c.id)?;
         for chunk in ids.chunks(5000) {
             diesel::update(answers::table)
                 .filter(answers::registration_id.eq_any(chunk))
