@@ -44,6 +44,9 @@ enum Command {
         /// Import without publishing a new version.
         #[arg(long)]
         draft: bool,
+        /// Put workshops that start at the same time into one workshop block each.
+        #[arg(long)]
+        group_workshops: bool,
     },
     /// Anonymise the registrations of every congress whose retention period has ended (what
     /// `serve` does every hour); with --dry-run only show what would be removed.
@@ -104,7 +107,8 @@ fn main() -> ExitCode {
             congress,
             file,
             draft,
-        } => import(&settings, &congress, &file, draft),
+            group_workshops,
+        } => import(&settings, &congress, &file, (draft, group_workshops)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -169,7 +173,12 @@ fn migrate(settings: &Settings) -> CliResult<()> {
 }
 
 /// `kongress import`: prints what it did, or the file's problem (and changes nothing).
-fn import(settings: &Settings, slug: &str, file: &std::path::Path, draft: bool) -> CliResult<()> {
+fn import(
+    settings: &Settings,
+    slug: &str,
+    file: &std::path::Path,
+    (draft, group): (bool, bool),
+) -> CliResult<()> {
     use services::import::{ImportError, OverLimit};
     use std::io::Read;
     let limit = settings.import_limits.max_bytes;
@@ -206,7 +215,10 @@ fn import(settings: &Settings, slug: &str, file: &std::path::Path, draft: bool) 
         &text,
         &settings.import_limits,
         services::audit::Actor::Cli,
-        draft,
+        services::import::Mode {
+            draft,
+            group_workshops: group,
+        },
         Some(&mail),
     ) {
         Ok(done) => {

@@ -96,6 +96,7 @@ diesel::table! {
         preference_deadline -> Nullable<Timestamp>,
         allocation_seed -> Nullable<BigInt>,
         allocated_at -> Nullable<Timestamp>,
+        day -> Nullable<Date>,
     }
 }
 

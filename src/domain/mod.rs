@@ -6,6 +6,7 @@
 //! carry the guarantee.
 
 pub mod allocation;
+pub mod blocks;
 pub mod conflicts;
 pub mod email;
 pub mod enrollment;

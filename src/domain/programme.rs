@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ids::{CongressId, RoomId, SessionId, SpeakerId, TrackId};
+use super::ids::{CongressId, RoomId, SessionId, SlotGroupId, SpeakerId, TrackId};
 
 /// Kinds of session (SPEC §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -238,6 +238,9 @@ pub struct SnapshotSession {
     /// Seats for enrollment: min(session capacity, room capacity), when it needs enrollment.
     pub capacity: Option<i32>,
     pub speakers: Vec<SnapshotRole>,
+    /// The workshop block it belongs to (one of `ProgrammeSnapshot::blocks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<SlotGroupId>,
     /// iCalendar SEQUENCE: how often the session changed in a published version since it
     /// first appeared (0 until then). Set by [`carry_sequences`] when publishing.
     #[serde(default)]
@@ -254,6 +257,17 @@ pub struct ProgrammeSnapshot {
     pub tracks: Vec<SnapshotTrack>,
     pub speakers: Vec<SnapshotSpeaker>,
     pub sessions: Vec<SnapshotSession>,
+    /// Workshop blocks: sessions in parallel of which a person attends one.
+    #[serde(default)]
+    pub blocks: Vec<SnapshotBlock>,
+}
+
+/// A workshop block as published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotBlock {
+    pub id: SlotGroupId,
+    pub name: String,
+    pub day: Option<NaiveDate>,
 }
 
 /// One line of a changelog.
@@ -461,6 +475,7 @@ mod tests {
             cancelled: false,
             capacity: None,
             speakers: vec![],
+            block: None,
         }
     }
 
@@ -493,6 +508,7 @@ mod tests {
             tracks: vec![],
             speakers: vec![],
             sessions,
+            blocks: vec![],
         }
     }
 

@@ -53,6 +53,10 @@ struct JsonConference<'a> {
     url: String,
     tracks: Vec<JsonTrack<'a>>,
     rooms: Vec<JsonRoom<'a>>,
+    /// kongress's own additions (schema.json allows extra keys only here): the workshop
+    /// blocks and the seats of sessions that take enrollments, by event guid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meta: Option<serde_json::Value>,
     days: Vec<JsonDay<'a>>,
 }
 
@@ -186,6 +190,7 @@ pub fn schedule_json(p: &PublishedProgramme, base_url: &str) -> String {
                         description: &r.accessibility_note,
                     })
                     .collect(),
+                meta: super::kongress_meta::write(p),
                 days,
             },
         },

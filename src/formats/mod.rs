@@ -9,6 +9,7 @@
 pub mod frab_json;
 pub mod frab_xml;
 pub mod ical;
+pub mod kongress_meta;
 pub mod registrations_csv;
 pub mod schedule;
 pub mod schedule_import;

@@ -69,6 +69,10 @@ pub struct Schedule {
     pub tracks: Vec<(String, Option<String>)>,
     pub rooms: Vec<RoomIn>,
     pub events: Vec<EventIn>,
+    /// Workshop blocks from kongress's own `conference.meta.blocks` (JSON only).
+    pub blocks: Vec<super::kongress_meta::BlockIn>,
+    /// Seats by event guid from `conference.meta.seats` (JSON only).
+    pub seats: std::collections::BTreeMap<String, i32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -174,7 +178,7 @@ fn parse_instant(s: &str, tz: Option<Tz>) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn parse_day(s: &str) -> Option<NaiveDate> {
+pub(super) fn parse_day(s: &str) -> Option<NaiveDate> {
     s.get(..10).and_then(|d| d.parse().ok())
 }
 
@@ -582,6 +586,9 @@ fn schedule_of_json(doc: &serde_json::Value) -> Result<Schedule, BadFile> {
     };
     if s.title.is_empty() {
         return Err(bad("schedule.conference.title", "missing or empty"));
+    }
+    if let Some(meta) = conf.get("meta") {
+        super::kongress_meta::read(meta, &mut s)?;
     }
     let tz = s.time_zone.as_deref().and_then(|t| t.parse::<Tz>().ok());
     if let Some(Value::Array(ts)) = conf.get("tracks") {

@@ -4,6 +4,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 
 pub mod admin;
+pub mod blocks;
 pub mod changes;
 mod de;
 mod en;
@@ -84,6 +85,8 @@ pub struct Texts {
     /// The back office.
     pub a: &'static admin::AdminTexts,
     pub s: &'static speaker::SpeakerTexts,
+    /// Workshop blocks (back office and participants).
+    pub blk: &'static blocks::BlockTexts,
     pub msg_ranked: &'static str,
     pub your_choices: &'static str,
     pub ranking_intro: &'static str,

@@ -8,10 +8,9 @@ use chrono_tz::Europe::Berlin;
 use diesel::prelude::*;
 
 use super::audit::Actor;
+use super::demo_names::{FIRST_NAMES, LAST_NAMES, TOWNS};
 use super::{new_guid, now_utc, organizers, publish, ServiceError};
-use crate::db::rows::{
-    NewCategory, NewRoom, NewSession, NewSlotGroup, NewSpeaker, NewTrack, SessionSpeaker,
-};
+use crate::db::rows::{NewCategory, NewRoom, NewSession, NewSpeaker, NewTrack, SessionSpeaker};
 use crate::db::schema::{
     categories, congress_days, congresses, rooms, session_speakers, sessions, slot_groups,
     speakers, tracks,
@@ -300,6 +299,23 @@ pub fn load(
     let (congress_id, session_count) = write_transaction(conn, |conn| {
         insert_programme(conn, first, second, today, owner)
     })?;
+    // The second block takes ranked choices until a week before the congress, so the
+    // allocation can be tried at once (the registrations below rank its workshops).
+    let tz = crate::domain::time::parse_time_zone("Europe/Berlin")
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let deadline = crate::domain::time::local_to_utc(tz, first - Days::new(7), hm(12, 0))
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    if let Some(second_block) = super::blocks::names(conn, congress_id)?.get(1) {
+        super::allocation::set_mode(
+            conn,
+            congress_id,
+            second_block.0,
+            "ranked",
+            3,
+            Some(deadline.naive_utc()),
+            Actor::Cli,
+        )?;
+    }
     // With a mail context the speakers get their links (so a later publish sends digests, as
     // on a real congress); the fictional people's emails are removed below.
     publish::publish(conn, congress_id, Actor::Cli, registrations)?;
@@ -458,18 +474,19 @@ fn insert_programme(
             .execute(conn)?;
     }
 
+    // The blocks are made as an organizer makes them in the back office.
     let mut block_ids = Vec::new();
     for name in ["Werkstätten, Block 1", "Werkstätten, Block 2"] {
-        let id: SlotGroupId = diesel::insert_into(slot_groups::table)
-            .values(NewSlotGroup {
-                congress_id,
-                name,
-                allocation_mode: "fcfs",
-                rank_depth: 3,
-            })
-            .returning(slot_groups::id)
-            .get_result(conn)?;
-        block_ids.push(id);
+        let input = super::blocks::BlockInput {
+            name: name.to_string(),
+            day: Some(second),
+        };
+        block_ids.push(super::blocks::add_in(
+            conn,
+            congress_id,
+            &input,
+            Actor::Cli,
+        )?);
     }
 
     let mut speaker_ids = Vec::new();
@@ -681,7 +698,7 @@ fn insert_programme(
                 language: "de",
                 track_id: p.track,
                 room_id: Some(p.room),
-                slot_group_id: p.block,
+                slot_group_id: None,
                 starts_at: Some(at(p.day, p.start)?),
                 ends_at: Some(at(p.day, p.end)?),
                 // One talk is shown as cancelled, as happens in every real programme.
@@ -707,34 +724,12 @@ fn insert_programme(
                 })
                 .execute(conn)?;
         }
+        if p.block.is_some() {
+            super::blocks::set_block_in(conn, congress_id, id, p.block)?;
+        }
     }
     Ok((congress_id, count))
 }
-
-const FIRST_NAMES: [&str; 30] = [
-    "Anna", "Ben", "Carla", "David", "Elif", "Felix", "Greta", "Hannes", "Ida", "Jan", "Kerstin",
-    "Lars", "Mia", "Niklas", "Olga", "Pascal", "Queenie", "Rahel", "Sven", "Tanja", "Ugo", "Vera",
-    "Wolfgang", "Xenia", "Yusuf", "Zoe", "Malte", "Leyla", "Jonas", "Birte",
-];
-const LAST_NAMES: [&str; 25] = [
-    "Albrecht", "Bauer", "Çelik", "Dietrich", "Engel", "Fischer", "Graf", "Hoffmann", "Iversen",
-    "Jäger", "Krüger", "Lorenz", "Meier", "Nowak", "Ott", "Peters", "Quast", "Richter", "Schulz",
-    "Thiele", "Ulrich", "Vogt", "Wagner", "Yilmaz", "Zimmer",
-];
-const TOWNS: [&str; 12] = [
-    "Stadt Lindenau",
-    "Stadt Nordhafen",
-    "Gemeinde Almtal",
-    "Kreis Seewinkel",
-    "Stadt Rheinfeld",
-    "Stadt Weißenbach",
-    "Landkreis Hügelland",
-    "Stadt Südtal",
-    "Gemeinde Bergheim",
-    "Stadt Auenburg",
-    "Markt Wiesental",
-    "Stadt Donaueck",
-];
 
 /// About 150 fictional registrations in mixed states: confirmed with workshop seats (some
 /// workshops full, with waitlists), pending, awaiting approval (press), waitlisted for the
@@ -756,13 +751,13 @@ fn add_registrations(
         .order(categories::position)
         .select((categories::id, categories::name))
         .load(conn)?;
-    let groups: Vec<SlotGroupId> = slot_groups::table
+    let groups: Vec<(SlotGroupId, String)> = slot_groups::table
         .filter(slot_groups::congress_id.eq(congress_id))
         .order(slot_groups::id)
-        .select(slot_groups::id)
+        .select((slot_groups::id, slot_groups::allocation_mode))
         .load(conn)?;
     let mut workshops: Vec<Vec<SessionId>> = vec![];
-    for g in &groups {
+    for (g, _) in &groups {
         workshops.push(
             sessions::table
                 .filter(sessions::slot_group_id.eq(g))
@@ -780,19 +775,38 @@ fn add_registrations(
             10..=13 => cats[2].0,
             _ => cats[3].0,
         };
-        // Popularity is skewed: the first workshops of each block fill up and get waitlists.
-        let picks: Vec<(SlotGroupId, SessionId)> = groups
-            .iter()
-            .zip(&workshops)
-            .filter(|(_, ws)| !ws.is_empty())
-            .filter(|_| i % 7 != 3)
-            .map(|(g, ws)| {
-                // A fixed pseudo-random number in [0, 1), cubed: the first workshops are favourites.
-                let u = ((i as u64 * 2_654_435_761 + g.get() as u64 * 97) % 1000) as f64 / 1000.0;
-                let k = ((u * u * u) * ws.len() as f64) as usize;
-                (*g, ws[k.min(ws.len() - 1)])
-            })
-            .collect();
+        let days = if i % 6 == 0 {
+            vec![congress.first_day]
+        } else {
+            vec![congress.first_day, congress.last_day]
+        };
+        // Workshops only on a day the person attends (both blocks are on the last day), and
+        // not by everybody.
+        let choosing = days.contains(&congress.last_day) && i % 7 != 3;
+        // A fixed pseudo-random number in [0, 1), to the fourth power: the first workshops are favourites,
+        // so they fill up and get waitlists (or, ranked, are the most wanted).
+        let favourite = |g: &SlotGroupId, n: usize| {
+            let u = ((i as u64 * 2_654_435_761 + g.get() as u64 * 97) % 1000) as f64 / 1000.0;
+            (((u * u * u * u) * n as f64) as usize).min(n - 1)
+        };
+        let mut picks: Vec<(SlotGroupId, SessionId)> = vec![];
+        let mut rankings: Vec<(SlotGroupId, Vec<SessionId>)> = vec![];
+        for ((g, mode), ws) in groups.iter().zip(&workshops) {
+            if ws.len() < 3 || !choosing {
+                continue;
+            }
+            let k = favourite(g, ws.len());
+            if mode == "ranked" {
+                let second = (k + 1 + i % 3) % ws.len();
+                let mut third = (second + 2 + i % 5) % ws.len();
+                while third == k || third == second {
+                    third = (third + 1) % ws.len();
+                }
+                rankings.push((*g, vec![ws[k], ws[second], ws[third]]));
+            } else {
+                picks.push((*g, ws[k]));
+            }
+        }
         let first = FIRST_NAMES[i % FIRST_NAMES.len()];
         let last = LAST_NAMES[(i * 7) % LAST_NAMES.len()];
         let input = RegistrationInput {
@@ -813,11 +827,7 @@ fn add_registrations(
                 "Bürgermeister",
             ][i % 5]
                 .to_string(),
-            days: if i % 4 == 0 {
-                vec![congress.first_day]
-            } else {
-                vec![congress.first_day, congress.last_day]
-            },
+            days,
             dietary: if i % 6 == 0 {
                 "vegetarisch".into()
             } else {
@@ -836,7 +846,7 @@ fn add_registrations(
             answers: vec![],
             consent_public: i % 3 != 0,
             picks,
-            rankings: vec![],
+            rankings,
         };
         let id = match reg::register(conn, &congress, &input, ctx, now)? {
             reg::Registered::New(id) | reg::Registered::LinkSentAgain(id) => id,

@@ -48,6 +48,10 @@ pub struct Imported {
     pub sessions_created: usize,
     pub sessions_updated: usize,
     pub sessions_unchanged: usize,
+    /// Workshop blocks created (from the file's blocks, or by grouping parallel workshops).
+    pub blocks_created: usize,
+    /// Sessions put in a block.
+    pub sessions_grouped: usize,
     /// The version published, when it was.
     pub published: Option<i32>,
     pub warnings: Vec<String>,
@@ -69,6 +73,8 @@ impl Imported {
             sessions_created: 0,
             sessions_updated: 0,
             sessions_unchanged: 0,
+            blocks_created: 0,
+            sessions_grouped: 0,
             published: None,
             warnings,
             conflicts: ImportConflicts::default(),
@@ -316,6 +322,7 @@ pub fn apply(
     s: &Schedule,
     actor: Actor,
     draft: bool,
+    group: bool,
 ) -> Result<Imported, ImportError> {
     check(s).map_err(ImportError::Bad)?;
     let parsed_slug =
@@ -588,6 +595,7 @@ pub fn apply(
         }
 
         // Sessions: by guid within the congress.
+        let mut by_guid: HashMap<&str, SessionId> = HashMap::new();
         for e in &s.events {
             let room = room_ids.get(&e.room).copied();
             let track = e.track.as_ref().and_then(|t| track_ids.get(t)).copied();
@@ -722,10 +730,38 @@ pub fn apply(
                     }
                 }
             }
+            let seats_changed = seats_of(conn, id, s.seats.get(&e.guid).copied(), &e.at, &mut out)?;
             match existed {
-                Some(true) if speakers_same => out.sessions_unchanged += 1,
+                Some(true) if speakers_same && !seats_changed => out.sessions_unchanged += 1,
                 Some(_) => out.sessions_updated += 1,
                 None => {}
+            }
+            by_guid.insert(e.guid.as_str(), id);
+        }
+        let (created, grouped, mut notes) =
+            super::blocks::from_file(conn, congress, &s.blocks, &by_guid, actor).map_err(|e| {
+                match e {
+                    ServiceError::Invalid {
+                        field: "day",
+                        message,
+                    } => ImportError::Bad(bad(&message, "not a day of the congress")),
+                    other => other.into(),
+                }
+            })?;
+        out.blocks_created += created;
+        out.sessions_grouped += grouped;
+        out.warnings.append(&mut notes);
+        if group {
+            for (start, _) in super::blocks::parallel_starts(conn, congress)? {
+                let (_, joined, created) = super::blocks::group_parallel_in(
+                    conn,
+                    congress,
+                    start,
+                    crate::i18n::Lang::De,
+                    actor,
+                )?;
+                out.blocks_created += usize::from(created);
+                out.sessions_grouped += joined;
             }
         }
         out.conflicts = import_conflicts(conn, congress)?;
@@ -754,6 +790,47 @@ pub fn apply(
     })
 }
 
+/// Sets the seats the file gives a session (`conference.meta.seats`); never below the people
+/// enrolled (a warning instead). Whether it changed.
+fn seats_of(
+    conn: &mut DbConnection,
+    id: SessionId,
+    seats: Option<i32>,
+    at: &str,
+    out: &mut Imported,
+) -> Result<bool, ImportError> {
+    let Some(n) = seats else {
+        return Ok(false);
+    };
+    let (capacity, enrolled): (Option<i32>, i32) = sessions::table
+        .find(id)
+        .select((sessions::capacity, sessions::enrolled_count))
+        .first(conn)?;
+    if capacity == Some(n) {
+        return Ok(false);
+    }
+    if n < enrolled {
+        out.warnings.push(format!(
+            "{at}: {n} seats in the file, but {enrolled} people are enrolled; the seats stay at {}",
+            capacity.map(|c| c.to_string()).unwrap_or_default()
+        ));
+        return Ok(false);
+    }
+    diesel::update(sessions::table.find(id))
+        .set(sessions::capacity.eq(Some(n)))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// How a file is imported.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mode {
+    /// Import only; publish nothing.
+    pub draft: bool,
+    /// Put workshops that start together into one workshop block each.
+    pub group_workshops: bool,
+}
+
 /// Reads, imports and (unless `draft`) publishes a file: what `kongress import` and the back
 /// office's upload do. A publish happens when something changed or nothing was published yet;
 /// with `notify`, it queues speakers' links and change digests like any publish.
@@ -765,11 +842,15 @@ pub fn import_file(
     text: &str,
     limits: &ImportLimits,
     actor: Actor,
-    draft: bool,
+    mode: Mode,
     notify: Option<&super::Ctx>,
 ) -> Result<Imported, ImportError> {
+    let Mode {
+        draft,
+        group_workshops,
+    } = mode;
     let schedule = read(text, limits)?;
-    let mut out = apply(conn, slug, &schedule, actor, draft)?;
+    let mut out = apply(conn, slug, &schedule, actor, draft, group_workshops)?;
     if !draft {
         let never = super::publish::latest_snapshot(conn, out.congress_id)?.is_none();
         if never || !super::publish::preview(conn, out.congress_id)?.is_empty() {

@@ -4,9 +4,11 @@
 pub mod allocation;
 pub mod api_tokens;
 pub mod audit;
+pub mod blocks;
 pub mod congress;
 pub mod ctx;
 pub mod demo;
+mod demo_names;
 pub mod hashing;
 pub mod history;
 pub mod import;

@@ -13,8 +13,9 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::programme::{
-    carry_sequences, changelog, Change, ProgrammeSnapshot, SnapshotCongress, SnapshotDay,
-    SnapshotRole, SnapshotRoom, SnapshotSession, SnapshotSpeaker, SnapshotTrack, SpeakerRole,
+    carry_sequences, changelog, Change, ProgrammeSnapshot, SnapshotBlock, SnapshotCongress,
+    SnapshotDay, SnapshotRole, SnapshotRoom, SnapshotSession, SnapshotSpeaker, SnapshotTrack,
+    SpeakerRole,
 };
 use crate::domain::seats::effective_capacity;
 use crate::domain::{CongressId, OrganizerId, RoomId, SessionId, SpeakerId};
@@ -102,6 +103,7 @@ pub fn build_snapshot(
             let (start, end) = (s.starts_at?, s.ends_at?);
             Some(SnapshotSession {
                 sequence: 0,
+                block: s.slot_group_id,
                 id: s.id,
                 speakers: by_session.remove(&s.id).unwrap_or_default(),
                 guid: s.guid,
@@ -200,6 +202,30 @@ pub fn build_snapshot(
                 bio: s.bio,
             })
             .collect(),
+        blocks: {
+            let shown: std::collections::HashSet<crate::domain::SlotGroupId> =
+                snapshot_sessions.iter().filter_map(|s| s.block).collect();
+            crate::db::schema::slot_groups::table
+                .filter(crate::db::schema::slot_groups::congress_id.eq(congress_id))
+                .order((
+                    crate::db::schema::slot_groups::day.asc(),
+                    crate::db::schema::slot_groups::name,
+                ))
+                .select((
+                    crate::db::schema::slot_groups::id,
+                    crate::db::schema::slot_groups::name,
+                    crate::db::schema::slot_groups::day,
+                ))
+                .load::<(
+                    crate::domain::SlotGroupId,
+                    String,
+                    Option<chrono::NaiveDate>,
+                )>(conn)?
+                .into_iter()
+                .filter(|(id, _, _)| shown.contains(id))
+                .map(|(id, name, day)| SnapshotBlock { id, name, day })
+                .collect()
+        },
         sessions: snapshot_sessions,
     })
 }

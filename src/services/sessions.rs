@@ -22,7 +22,7 @@ use crate::domain::time::{congress_window_utc, parse_time_zone, TimeRange};
 use crate::domain::CongressId;
 use crate::domain::TrackId;
 use crate::domain::{EnrollmentStatus, SessionStatus};
-use crate::domain::{RoomId, SessionId, SpeakerId};
+use crate::domain::{RoomId, SessionId, SlotGroupId, SpeakerId};
 use crate::services::registration::{self, RaisedCapacity};
 use crate::services::Ctx;
 
@@ -37,6 +37,8 @@ pub struct SessionInput {
     pub language: String,
     pub track_id: Option<TrackId>,
     pub capacity: Option<i32>,
+    /// The workshop block it belongs to (`services::blocks`).
+    pub block: Option<SlotGroupId>,
     /// In order of appearance.
     pub speakers: Vec<(SpeakerId, SpeakerRole)>,
 }
@@ -69,6 +71,7 @@ fn snapshot_of(s: &rows::Session, speakers: &[(i64, String)]) -> serde_json::Val
     serde_json::json!({
         "title": s.title, "kind": s.kind, "language": s.language, "track_id": s.track_id,
         "room_id": s.room_id, "starts_at": s.starts_at, "ends_at": s.ends_at,
+        "slot_group_id": s.slot_group_id,
         "status": s.status, "capacity": s.capacity, "speakers": speakers,
     })
 }
@@ -228,6 +231,7 @@ pub fn create(
             .returning(sessions::id)
             .get_result(conn)?;
         write_speakers(conn, id, s)?;
+        super::blocks::set_block_in(conn, congress, id, s.block)?;
         audit::change(
             conn,
             actor,
@@ -275,6 +279,7 @@ pub fn update(
             ))
             .execute(conn)?;
         write_speakers(conn, id, s)?;
+        super::blocks::set_block_in(conn, congress, id, s.block)?;
         let mut warnings = vec![];
         if before.status == SessionStatus::Scheduled {
             if let (Some(start), Some(end)) = (before.starts_at, before.ends_at) {

@@ -79,7 +79,7 @@ fn unique_violation(e: &diesel::result::Error) -> bool {
     )
 }
 
-fn name_taken(e: diesel::result::Error) -> ServiceError {
+pub(crate) fn name_taken(e: diesel::result::Error) -> ServiceError {
     if unique_violation(&e) {
         ServiceError::invalid("name", "taken")
     } else {

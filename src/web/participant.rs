@@ -480,6 +480,7 @@ pub async fn manage(
         q if q.contains("done=waitlisted") => ctx.t.msg_waitlisted.to_string(),
         q if q.contains("done=left") => ctx.t.msg_left.to_string(),
         q if q.contains("done=overlap") => ctx.t.msg_overlap.to_string(),
+        q if q.contains("done=not_attending") => ctx.t.blk.err_not_attending.to_string(),
         q if q.contains("done=cancelled") => ctx.t.status_cancelled.to_string(),
         q if q.contains("done=ranked") => ctx.t.msg_ranked.to_string(),
         _ => String::new(),
@@ -551,6 +552,7 @@ pub async fn enroll(
             Ok(SeatOutcome::Enrolled) | Ok(SeatOutcome::Already) => "enrolled",
             Ok(SeatOutcome::Waitlisted(_)) => "waitlisted",
             Ok(SeatOutcome::Overlaps(_)) => "overlap",
+            Ok(SeatOutcome::NotAttending) => "not_attending",
             Ok(SeatOutcome::NotOffered) => return Err(AppError::NotFound(ctx.lang)),
             Err(ServiceError::Conflict(_)) => {
                 return Err(AppError::Forbidden(

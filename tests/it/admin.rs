@@ -78,6 +78,11 @@ fn first_id(app: &TestApp, table: &str, congress: CongressId) -> i64 {
             .first(&mut *conn)
             .unwrap(),
         "registration" => crate::people::any_registration(app, congress).get(),
+        "group" => kongress::db::schema::slot_groups::table
+            .filter(kongress::db::schema::slot_groups::congress_id.eq(congress))
+            .select(kongress::db::schema::slot_groups::id)
+            .first(&mut *conn)
+            .unwrap(),
         // A check-in code that matches nobody: the page says so (200), like an empty search.
         "code" => 0,
         other => panic!("the matrix has no sample for {{{other}}}: add one"),

@@ -57,7 +57,7 @@ fn import(app: &TestApp, slug: &str, text: &str) -> Result<import::Imported, Imp
         text,
         &Default::default(),
         Actor::System,
-        false,
+        import::Mode::default(),
         None,
     )
 }
@@ -498,7 +498,10 @@ async fn an_overlapping_programme_is_refused_unless_a_draft_and_its_views_stay_b
             &text,
             &Default::default(),
             Actor::System,
-            true,
+            import::Mode {
+                draft: true,
+                group_workshops: false,
+            },
             None,
         )
         .unwrap()
@@ -669,7 +672,10 @@ async fn import_limits_refuse_uploads_with_a_message() {
             &crowded_json(1),
             &limits,
             Actor::System,
-            true,
+            import::Mode {
+                draft: true,
+                group_workshops: false,
+            },
             None,
         )
         .unwrap();

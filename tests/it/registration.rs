@@ -610,7 +610,7 @@ fn pending_with_pick(app: &TestApp, n: usize, workshop: Option<i64>) {
             email: kongress::domain::EmailAddress::parse(&format!("race{i}@example.org")).unwrap(),
             organization: String::new(),
             position: String::new(),
-            days: vec![c.first_day],
+            days: vec![c.first_day, c.last_day],
             dietary: String::new(),
             accessibility: String::new(),
             language: kongress::i18n::Lang::De,
@@ -662,7 +662,7 @@ async fn seat_race(apps: &[&TestApp]) {
     let app = apps[0];
     app.allow_undelivered("200 confirmations' mails; the race is about seats, not sending");
     app.load_demo();
-    let w = app.session_id("Stadtentwicklung mit Jugendlichen");
+    let w = app.session_id("Beschaffung agil gestalten");
     app.set_session_capacity(w, 25);
     pending_with_pick(app, 200, Some(w));
     let links = confirm_links(app);

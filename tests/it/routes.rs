@@ -492,6 +492,7 @@ async fn the_back_office_navigation_shows_each_role_what_the_table_lets_it_open(
         "mail",
         "sessions",
         "schedule",
+        "blocks",
         "rooms",
         "tracks",
         "speakers",

@@ -116,6 +116,7 @@ pub static DE: AdminTexts = AdminTexts {
     sessions: "Programmpunkte",
     speakers: "Mitwirkende",
     schedule: "Zeitplan",
+    blocks: "Werkstattblöcke",
     team: "Team",
     privacy: "Datenschutz",
     retention_intro: "Die personenbezogenen Daten der Teilnehmenden werden nur so lange aufbewahrt, wie der Kongress sie braucht (DSGVO Art. 5 Abs. 1 lit. e). Danach werden alle Anmeldungen automatisch anonymisiert.",

@@ -115,6 +115,7 @@ pub static EN: AdminTexts = AdminTexts {
     sessions: "Sessions",
     speakers: "Speakers",
     schedule: "Schedule",
+    blocks: "Workshop blocks",
     team: "Team",
     privacy: "Data protection",
     retention_intro: "Participants' personal data is kept only as long as the congress needs it (GDPR Art. 5(1)(e)). After that, every registration is anonymised automatically.",

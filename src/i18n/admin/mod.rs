@@ -125,6 +125,7 @@ pub struct AdminTexts {
     pub sessions: &'static str,
     pub speakers: &'static str,
     pub schedule: &'static str,
+    pub blocks: &'static str,
     pub team: &'static str,
     pub privacy: &'static str,
     pub retention_intro: &'static str,

@@ -70,6 +70,8 @@ pub struct FormData {
     pub groups: Vec<(SlotGroupId, String, Vec<rows::Session>)>,
     /// Blocks taking ranked choices now: (group id, name, depth, sessions).
     pub ranked: Vec<(SlotGroupId, String, i32, Vec<rows::Session>)>,
+    /// The local day of each session offered, for the check against the days attended.
+    pub session_days: std::collections::HashMap<SessionId, chrono::NaiveDate>,
 }
 
 pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormData, ServiceError> {
@@ -132,12 +134,27 @@ pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormDa
         })
         .filter(|(_, _, s): &(SlotGroupId, String, Vec<rows::Session>)| !s.is_empty())
         .collect();
+    let tz: String = congresses::table
+        .find(congress)
+        .select(congresses::time_zone)
+        .first(conn)?;
+    let tz = crate::domain::time::parse_time_zone(&tz).unwrap_or(chrono_tz::UTC);
+    let session_days = grouped
+        .iter()
+        .filter_map(|s| {
+            Some((
+                s.id,
+                crate::domain::local_date_of(tz, s.starts_at?.and_utc()),
+            ))
+        })
+        .collect();
     Ok(FormData {
         categories,
         questions,
         days,
         groups,
         ranked,
+        session_days,
     })
 }
 

@@ -4,7 +4,7 @@ use super::*;
 use crate::domain::CongressId;
 use crate::domain::OrganizerId;
 use crate::domain::RegistrationId;
-use crate::domain::{RegistrationStatus, SessionStatus};
+use crate::domain::{RegistrationStatus, SessionId, SessionStatus};
 
 /// How a registration attempt ended (the page says the same in both cases, so nobody can find
 /// out whether an address is registered).
@@ -44,6 +44,23 @@ fn check_input(
             .get_result(conn)?;
         if ok == 0 {
             return Err(ServiceError::invalid("picks", "unknown"));
+        }
+    }
+    // Every chosen workshop lies on a day the person attends.
+    let chosen: Vec<SessionId> = input
+        .picks
+        .iter()
+        .map(|p| p.1)
+        .chain(input.rankings.iter().flat_map(|r| r.1.iter().copied()))
+        .collect();
+    let starts: Vec<Option<NaiveDateTime>> = sessions::table
+        .filter(sessions::id.eq_any(&chosen))
+        .select(sessions::starts_at)
+        .load(conn)?;
+    for start in starts {
+        let day = super::seats::session_day(conn, congress.id, start)?;
+        if !crate::domain::blocks::attends(&input.days, day) {
+            return Err(ServiceError::invalid("picks", "day not attended"));
         }
     }
     for (group, ranking) in &input.rankings {

@@ -84,6 +84,23 @@ pub enum SeatOutcome {
     Overlaps(String),
     /// Not a session that takes enrollments.
     NotOffered,
+    /// On a day the person does not attend (their registration's days).
+    NotAttending,
+}
+
+/// The local day of a session of the congress (`None` when it has no time).
+pub(super) fn session_day(
+    conn: &mut DbConnection,
+    congress: crate::domain::CongressId,
+    start: Option<NaiveDateTime>,
+) -> QueryResult<Option<chrono::NaiveDate>> {
+    let Some(start) = start else { return Ok(None) };
+    let tz: String = congresses::table
+        .find(congress)
+        .select(congresses::time_zone)
+        .first(conn)?;
+    let tz = crate::domain::time::parse_time_zone(&tz).unwrap_or(chrono_tz::UTC);
+    Ok(Some(crate::domain::local_date_of(tz, start.and_utc())))
 }
 
 /// Takes one seat of a session atomically: never more than min(session, room) capacity.
@@ -155,6 +172,10 @@ pub fn enroll(
     }) else {
         return Ok(SeatOutcome::NotOffered);
     };
+    let day = session_day(conn, r.congress_id, s.starts_at)?;
+    if !crate::domain::blocks::attends(&crate::domain::blocks::parse_days(&r.days_attending), day) {
+        return Ok(SeatOutcome::NotAttending);
+    }
     let held: Vec<HeldSession> = enrollments::table
         .inner_join(sessions::table)
         .filter(enrollments::registration_id.eq(r.id))
@@ -272,6 +293,12 @@ fn seat_line(lang: Lang, title: &str, o: &SeatOutcome) -> String {
         (_, SeatOutcome::Already) => title.to_string(),
         (Lang::De, SeatOutcome::NotOffered) => format!("{title}: keine Anmeldung möglich"),
         (Lang::En, SeatOutcome::NotOffered) => format!("{title}: not open for enrollment"),
+        (Lang::De, SeatOutcome::NotAttending) => {
+            format!("{title}: nicht möglich, Sie nehmen an diesem Tag nicht teil")
+        }
+        (Lang::En, SeatOutcome::NotAttending) => {
+            format!("{title}: not possible, you do not attend that day")
+        }
     }
 }
 

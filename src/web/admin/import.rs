@@ -31,6 +31,7 @@ struct ImportPage {
     conflicts: Vec<String>,
     file_name: String,
     draft: bool,
+    group: bool,
 }
 
 pub async fn form(
@@ -48,6 +49,7 @@ pub async fn form(
             conflicts: vec![],
             file_name: String::new(),
             draft: false,
+            group: false,
         },
     )
 }
@@ -65,8 +67,8 @@ enum Unreadable {
 async fn read_upload(
     mut parts: Multipart,
     max_bytes: usize,
-) -> Result<(String, Vec<u8>, bool), Unreadable> {
-    let (mut name, mut bytes, mut draft) = (String::new(), Vec::new(), false);
+) -> Result<(String, Vec<u8>, bool, bool), Unreadable> {
+    let (mut name, mut bytes, mut draft, mut group) = (String::new(), Vec::new(), false, false);
     while let Some(field) = parts.next().await {
         let mut field = field.map_err(|e| unread(&e))?;
         let field_name = field.name().unwrap_or_default().to_string();
@@ -88,10 +90,11 @@ async fn read_upload(
         match field_name.as_str() {
             "file" => bytes = value,
             "draft" => draft = !value.is_empty(),
+            "group" => group = !value.is_empty(),
             _ => {}
         }
     }
-    Ok((name, bytes, draft))
+    Ok((name, bytes, draft, group))
 }
 
 /// A body cut off by `limits::body_limit` counts as too large, not as broken.
@@ -114,7 +117,7 @@ pub async fn upload(
     let actor = Actor::Organizer(admin.viewer()?.id);
     let a = &ctx.t.a;
     let limits = state.settings.import_limits;
-    let (file_name, outcome, draft) = match read_upload(parts, limits.max_bytes).await {
+    let (file_name, outcome, draft, group) = match read_upload(parts, limits.max_bytes).await {
         Err(Unreadable::TooLarge) => (
             String::new(),
             Err((
@@ -128,6 +131,7 @@ pub async fn upload(
                 vec![],
             )),
             false,
+            false,
         ),
         Err(Unreadable::Broken) => (
             String::new(),
@@ -137,11 +141,13 @@ pub async fn upload(
                 vec![],
             )),
             false,
+            false,
         ),
-        Ok((name, bytes, draft)) => (
+        Ok((name, bytes, draft, group)) => (
             name,
-            import_upload(&state, &ctx, slug, actor, bytes, draft).await?,
+            import_upload(&state, &ctx, slug, actor, bytes, (draft, group)).await?,
             draft,
+            group,
         ),
     };
     let (status, done, error, conflicts) = match outcome {
@@ -161,6 +167,7 @@ pub async fn upload(
             conflicts,
             file_name,
             draft,
+            group,
         },
     )
 }
@@ -175,7 +182,7 @@ async fn import_upload(
     slug: String,
     actor: Actor,
     bytes: Vec<u8>,
-    draft: bool,
+    (draft, group): (bool, bool),
 ) -> Result<Result<Imported, Refusal>, AppError> {
     let a = &ctx.t.a;
     let refused = |status, message: String| Ok(Err((status, message, vec![])));
@@ -200,7 +207,10 @@ async fn import_upload(
             &text,
             &limits,
             actor,
-            draft,
+            import::Mode {
+                draft,
+                group_workshops: group,
+            },
             Some(&mail),
         ))
     })

@@ -82,6 +82,7 @@ pub const CONGRESS_NAV: &[NavEntry] = &[
     entry("mail", "/admin/{slug}/mail", |a| a.mail),
     entry("sessions", "/admin/{slug}/sessions", |a| a.sessions),
     entry("schedule", "/admin/{slug}/schedule", |a| a.schedule),
+    entry("blocks", "/admin/{slug}/blocks", |a| a.blocks),
     entry("rooms", "/admin/{slug}/rooms", |a| a.rooms),
     entry("tracks", "/admin/{slug}/tracks", |a| a.tracks),
     entry("speakers", "/admin/{slug}/speakers", |a| a.speakers),

@@ -22,7 +22,7 @@ use actix_web::{web, HttpRequest};
 
 use super::auth::{Access, AdminRoute, Role};
 use super::http::method_not_allowed;
-use setup::{Categories, Questions, Rooms, Speakers, Tracks};
+use setup::{Blocks, Categories, Questions, Rooms, Speakers, Tracks};
 
 macro_rules! admin_routes {
     ($( $path:literal : $access:expr => { $( $method:ident : $handler:expr ),+ $(,)? } )*) => {
@@ -81,6 +81,11 @@ admin_routes! {
     "/admin/{slug}/speaker-links": EDITOR => { get: speaker_links::list }
     "/admin/{slug}/speaker-links/{speaker}/send": EDITOR => { post: speaker_links::send }
     "/admin/{slug}/speaker-links/{speaker}/revoke": EDITOR => { post: speaker_links::revoke }
+    "/admin/{slug}/blocks": EDITOR => { get: setup::list::<Blocks>, post: setup::add::<Blocks> }
+    "/admin/{slug}/blocks/group": EDITOR => { post: setup::group_parallel }
+    "/admin/{slug}/blocks/{group}": EDITOR => { get: setup::edit::<Blocks>, post: setup::save::<Blocks> }
+    "/admin/{slug}/blocks/{group}/delete": EDITOR => { post: setup::delete::<Blocks> }
+    "/admin/{slug}/sessions/{session}/block": EDITOR => { post: setup::assign_block }
     "/admin/{slug}/sessions": EDITOR => { get: sessions::list }
     "/admin/{slug}/sessions/new": EDITOR => { get: sessions::new_form, post: sessions::create }
     "/admin/{slug}/sessions/{session}": EDITOR => { get: sessions::edit_form, post: sessions::save }

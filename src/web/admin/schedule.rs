@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::domain::conflicts::{ConflictReport, Severity, SHOWN_CONFLICTS};
 use crate::domain::time::{local_date_of, local_to_utc, parse_time_zone};
-use crate::domain::{CongressId, RoomId, SessionId, SessionStatus};
+use crate::domain::{CongressId, RoomId, SessionId, SessionKind, SessionStatus, SlotGroupId};
 use crate::i18n::admin::{conflict_message, conflict_messages, NAMED_CONFLICTS};
 use crate::i18n::Lang;
 use crate::services::audit::Actor;
@@ -52,6 +52,10 @@ pub struct Item {
     pub cancelled: bool,
     pub form: PlaceForm,
     pub problems: Vec<(bool, String)>,
+    /// Takes enrollments (a workshop): offered a block.
+    pub workshop: bool,
+    /// Its block's id, or empty.
+    pub block: String,
     /// Has conflicts beyond those in `problems` (the list is bounded): error or only warnings.
     pub unlisted: Option<bool>,
     pub open: bool,
@@ -86,6 +90,10 @@ struct SchedulePage {
     /// "and 1,234 more" when the conflict list is cut short; empty otherwise.
     more_conflicts: String,
     error: String,
+    blocks: Vec<(SlotGroupId, String)>,
+    /// Workshops of this day that start together without one block: (start as RFC 3339, local
+    /// time, titles).
+    parallel: Vec<(String, String, Vec<String>)>,
 }
 
 struct Loaded {
@@ -96,6 +104,8 @@ struct Loaded {
     tz: Tz,
     conflicts: ConflictReport,
     speaker_names: HashMap<crate::domain::SpeakerId, String>,
+    blocks: Vec<(SlotGroupId, String)>,
+    parallel: Vec<crate::services::blocks::ParallelStart>,
 }
 
 async fn load(
@@ -132,6 +142,8 @@ async fn load(
             tz,
             conflicts,
             speaker_names,
+            blocks: crate::services::blocks::names(conn, congress)?,
+            parallel: crate::services::blocks::parallel_starts(conn, congress)?,
         })
     })
     .await
@@ -242,6 +254,12 @@ fn build(
             cancelled: s.row.status == SessionStatus::Cancelled,
             form,
             problems: problems.remove(&s.row.id).unwrap_or_default(),
+            workshop: s.row.kind == SessionKind::Workshop || s.row.capacity.is_some(),
+            block: s
+                .row
+                .slot_group_id
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
             unlisted: None,
             open: false,
         };
@@ -355,6 +373,19 @@ fn build(
         conflicts,
         more_conflicts,
         error,
+        blocks: l.blocks,
+        parallel: l
+            .parallel
+            .into_iter()
+            .filter(|(start, _)| local_date_of(l.tz, *start) == day)
+            .map(|(start, sessions)| {
+                (
+                    start.to_rfc3339(),
+                    hm(start.with_timezone(&l.tz)),
+                    sessions.into_iter().map(|(_, t)| t).collect(),
+                )
+            })
+            .collect(),
         ctx,
     }
 }

@@ -38,6 +38,7 @@ pub struct SessionForm {
     pub language: String,
     pub track: String,
     pub capacity: String,
+    pub block: String,
     /// (speaker id, role) rows, including empty ones to fill in.
     pub speakers: Vec<(String, String)>,
 }
@@ -55,6 +56,7 @@ impl SessionForm {
             language: f.get("language").to_string(),
             track: f.get("track").to_string(),
             capacity: f.get("capacity").to_string(),
+            block: f.get("block").to_string(),
             speakers: ids
                 .iter()
                 .enumerate()
@@ -79,6 +81,7 @@ impl SessionForm {
             language: row.language.clone(),
             track: row.track_id.map(|t| t.to_string()).unwrap_or_default(),
             capacity: row.capacity.map(|c| c.to_string()).unwrap_or_default(),
+            block: row.slot_group_id.map(|b| b.to_string()).unwrap_or_default(),
             speakers: speakers
                 .iter()
                 .map(|(id, role)| (id.to_string(), role.clone()))
@@ -120,6 +123,13 @@ impl SessionForm {
             }),
         };
         let capacity = forms::optional_count(&mut e, "capacity", &self.capacity, a.err_number);
+        let block = match self.block.trim() {
+            "" => None,
+            b => b.parse().ok().or_else(|| {
+                e.add("block", a.err_required);
+                None
+            }),
+        };
         let mut speakers: Vec<(SpeakerId, SpeakerRole)> = vec![];
         for (id, role) in &self.speakers {
             if id.is_empty() {
@@ -142,6 +152,7 @@ impl SessionForm {
             language,
             track_id,
             capacity,
+            block,
             speakers,
         })
     }
@@ -227,6 +238,7 @@ struct SessionFormPage {
     errors: Errors,
     editing: Option<SessionId>,
     tracks: Vec<TrackRow>,
+    blocks: Vec<(crate::domain::SlotGroupId, String)>,
     speakers: Vec<SpeakerRow>,
     kinds: Vec<(&'static str, &'static str)>,
     roles: Vec<(&'static str, &'static str)>,
@@ -240,8 +252,12 @@ async fn form_page(
     (status, form, errors, editing): (StatusCode, SessionForm, Errors, Option<SessionId>),
 ) -> Result<HttpResponse, AppError> {
     let id = admin.congress()?.id;
-    let (tracks, speakers) = with_db(state, ctx.lang, move |conn| {
-        Ok((setup::tracks_of(conn, id)?, setup::speakers_of(conn, id)?))
+    let (tracks, speakers, blocks) = with_db(state, ctx.lang, move |conn| {
+        Ok((
+            setup::tracks_of(conn, id)?,
+            setup::speakers_of(conn, id)?,
+            crate::services::blocks::names(conn, id)?,
+        ))
     })
     .await?;
     let t = ctx.t;
@@ -266,6 +282,7 @@ async fn form_page(
             errors,
             editing,
             tracks,
+            blocks,
             speakers,
         },
     )
@@ -312,6 +329,17 @@ fn refused(
                 Lang::En => {
                     format!("{message} people are enrolled already: there cannot be fewer seats.")
                 }
+            },
+        ),
+        ServiceError::Invalid {
+            field: "block",
+            message,
+        } => errors.add(
+            "block",
+            if message == "unknown" {
+                ctx.t.a.err_required.to_string()
+            } else {
+                crate::i18n::blocks::ranked_names_it(ctx.lang, &message)
             },
         ),
         ServiceError::Invalid { field, .. } => errors.add(

@@ -35,8 +35,19 @@ fn service_problem(req: &HttpRequest, e: ServiceError) -> ApiError {
             )
             .kind("validation")
             .at(req);
+            let message = match (field, message.parse::<i64>()) {
+                ("block", Ok(n)) => format!(
+                    "{n} rankings of its block, not yet allocated, name this session: it can \
+                     leave the block after the allocation"
+                ),
+                (_, _) => message,
+            };
             p.errors.push(FieldError {
-                field: field.into(),
+                field: if field == "block" {
+                    "block_id".into()
+                } else {
+                    field.into()
+                },
                 message,
             });
             p.into()
@@ -109,6 +120,11 @@ pub struct SessionIn {
     /// Seats for enrollment; null for sessions without enrollment.
     #[serde(default)]
     pub capacity: Option<i32>,
+    /// The workshop block (of this congress) the session belongs to; null or absent for none.
+    /// A session leaves a block whose rankings, not yet allocated, name it only after the
+    /// allocation (422).
+    #[serde(default)]
+    pub block_id: Option<i64>,
     #[serde(default)]
     pub speakers: Vec<SpeakerIn>,
 }
@@ -170,6 +186,7 @@ impl SessionIn {
             },
             track_id: self.track_id.map(TrackId::from),
             capacity: self.capacity,
+            block: self.block_id.map(crate::domain::SlotGroupId::from),
             speakers,
         })
     }
@@ -190,6 +207,8 @@ pub struct DraftSessionOut {
     pub start: Option<String>,
     pub end: Option<String>,
     pub capacity: Option<i32>,
+    /// The workshop block, if any.
+    pub block_id: Option<i64>,
     pub speakers: Vec<i64>,
     /// Soft issues of the placement (warnings), as sentences.
     pub warnings: Vec<String>,
@@ -212,6 +231,7 @@ fn draft_out(
         start: utc(row.starts_at),
         end: utc(row.ends_at),
         capacity: row.capacity,
+        block_id: row.slot_group_id.map(i64::from),
         speakers: speakers.iter().map(|(id, _)| *id).collect(),
         warnings,
     }

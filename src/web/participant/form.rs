@@ -196,6 +196,20 @@ impl RegisterForm {
                 rankings.push((*group, chosen));
             }
         }
+        // A workshop is chosen for a day the person attends (when the congress asks for days).
+        let off_day = |s: &SessionId| {
+            !crate::domain::blocks::attends(&days, data.session_days.get(s).copied())
+        };
+        for (group, s) in &picks {
+            if off_day(s) {
+                e.add_owned(format!("workshop_{group}"), t.blk.err_not_attending);
+            }
+        }
+        for (group, ranking) in &rankings {
+            if ranking.iter().any(off_day) {
+                e.add_owned(format!("rank_{group}"), t.blk.err_not_attending);
+            }
+        }
         if !self.consent_privacy {
             e.add("consent_privacy", t.err_consent);
         }

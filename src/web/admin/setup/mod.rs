@@ -29,10 +29,12 @@ use crate::web::page::PageCtx;
 use crate::web::respond::with_db;
 use crate::web::respond::{see_other, INVALID};
 
+mod blocks;
 mod places;
 mod registration;
 mod speakers;
 
+pub use blocks::{assign as assign_block, group as group_parallel, Blocks};
 pub use places::{Rooms, Tracks};
 pub use registration::{question_kind_label, Categories, Questions};
 pub use speakers::Speakers;
@@ -45,6 +47,8 @@ pub struct ListView<L: SetupList> {
     pub form: L::Form,
     pub errors: Errors,
     pub editing: Option<i64>,
+    /// What else the page needs beside the rows (the block form's days).
+    pub extra: L::Extra,
 }
 
 /// The id of a list's rows (`RoomId` for rooms).
@@ -59,12 +63,15 @@ pub trait SetupList: Sized + 'static {
     type Form: DeserializeOwned + Default + Send + 'static;
     type Input: Send + 'static;
     type Row: Send + 'static;
+    type Extra: Send + 'static;
 
     fn parse(form: &Self::Form, ctx: &PageCtx) -> Result<Self::Input, Errors>;
     fn form_of(row: &Self::Row) -> Self::Form;
     /// The add form's defaults, knowing the current rows.
     fn blank(rows: &[Self::Row]) -> Self::Form;
     fn list(conn: &mut DbConnection, congress: CongressId) -> Result<Vec<Self::Row>, ServiceError>;
+    /// Loaded with the rows for every view of the page.
+    fn extra(conn: &mut DbConnection, congress: CongressId) -> Result<Self::Extra, ServiceError>;
     fn get(
         conn: &mut DbConnection,
         congress: CongressId,
@@ -99,6 +106,11 @@ fn refused(ctx: &PageCtx, e: ServiceError) -> Result<Errors, AppError> {
     let mut errors = Errors::default();
     match e {
         ServiceError::Invalid { field: "name", .. } => errors.add("name", a.err_name_taken),
+        ServiceError::Invalid { field: "day", .. } => errors.add("day", ctx.t.blk.err_day),
+        ServiceError::Conflict(m) if m.starts_with("rankings:") => errors.add(
+            "page",
+            crate::i18n::blocks::block_has_rankings(ctx.lang, m.trim_start_matches("rankings:")),
+        ),
         ServiceError::Invalid { field: "quota", message } => errors.add(
             "quota",
             match ctx.lang {
@@ -131,7 +143,10 @@ async fn show<L: SetupList>(
     shown: Shown<L>,
 ) -> Result<HttpResponse, AppError> {
     let id = admin.congress()?.id;
-    let rows = with_db(state, ctx.lang, move |conn| L::list(conn, id)).await?;
+    let (rows, extra) = with_db(state, ctx.lang, move |conn| {
+        Ok((L::list(conn, id)?, L::extra(conn, id)?))
+    })
+    .await?;
     let form = shown.form.unwrap_or_else(|| L::blank(&rows));
     let view = ListView::<L> {
         chrome: Chrome::new(req, admin, L::SEGMENT),
@@ -144,6 +159,7 @@ async fn show<L: SetupList>(
         form,
         errors: shown.errors,
         editing: shown.editing,
+        extra,
     };
     let body = L::render(view).map_err(|e| AppError::Internal(format!("template: {e}")))?;
     Ok(HttpResponse::build(shown.status)

@@ -36,6 +36,7 @@ impl SetupList for Rooms {
     type Form = RoomForm;
     type Input = RoomInput;
     type Row = RoomRow;
+    type Extra = ();
 
     fn parse(f: &RoomForm, ctx: &PageCtx) -> Result<RoomInput, Errors> {
         let a = ctx.t.a;
@@ -66,6 +67,9 @@ impl SetupList for Rooms {
         }
     }
 
+    fn extra(_: &mut DbConnection, _: CongressId) -> Result<(), ServiceError> {
+        Ok(())
+    }
     fn list(conn: &mut DbConnection, congress: CongressId) -> Result<Vec<RoomRow>, ServiceError> {
         Ok(svc::rooms_of(conn, congress)?)
     }
@@ -146,6 +150,7 @@ impl SetupList for Tracks {
     type Form = TrackForm;
     type Input = TrackInput;
     type Row = TrackRow;
+    type Extra = ();
 
     fn parse(f: &TrackForm, ctx: &PageCtx) -> Result<TrackInput, Errors> {
         let a = ctx.t.a;
@@ -175,6 +180,9 @@ impl SetupList for Tracks {
         }
     }
 
+    fn extra(_: &mut DbConnection, _: CongressId) -> Result<(), ServiceError> {
+        Ok(())
+    }
     fn list(conn: &mut DbConnection, congress: CongressId) -> Result<Vec<TrackRow>, ServiceError> {
         Ok(svc::tracks_of(conn, congress)?)
     }

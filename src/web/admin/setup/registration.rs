@@ -44,6 +44,7 @@ impl SetupList for Categories {
     type Form = CategoryForm;
     type Input = CategoryInput;
     type Row = CategoryRow;
+    type Extra = ();
 
     fn parse(f: &CategoryForm, ctx: &PageCtx) -> Result<CategoryInput, Errors> {
         let a = ctx.t.a;
@@ -77,6 +78,9 @@ impl SetupList for Categories {
         }
     }
 
+    fn extra(_: &mut DbConnection, _: CongressId) -> Result<(), ServiceError> {
+        Ok(())
+    }
     fn list(
         conn: &mut DbConnection,
         congress: CongressId,
@@ -189,6 +193,7 @@ impl SetupList for Questions {
     type Form = QuestionForm;
     type Input = QuestionInput;
     type Row = QuestionRow;
+    type Extra = ();
 
     fn parse(f: &QuestionForm, ctx: &PageCtx) -> Result<QuestionInput, Errors> {
         let a = ctx.t.a;
@@ -238,6 +243,9 @@ impl SetupList for Questions {
         }
     }
 
+    fn extra(_: &mut DbConnection, _: CongressId) -> Result<(), ServiceError> {
+        Ok(())
+    }
     fn list(
         conn: &mut DbConnection,
         congress: CongressId,

@@ -38,6 +38,7 @@ impl SetupList for Speakers {
     type Form = SpeakerForm;
     type Input = SpeakerInput;
     type Row = SpeakerRow;
+    type Extra = ();
 
     fn parse(f: &SpeakerForm, ctx: &PageCtx) -> Result<SpeakerInput, Errors> {
         let a = ctx.t.a;
@@ -76,6 +77,9 @@ impl SetupList for Speakers {
         SpeakerForm::default()
     }
 
+    fn extra(_: &mut DbConnection, _: CongressId) -> Result<(), ServiceError> {
+        Ok(())
+    }
     fn list(
         conn: &mut DbConnection,
         congress: CongressId,

@@ -1,0 +1,1 @@
+ALTER TABLE slot_groups DROP COLUMN day;

@@ -1,0 +1,149 @@
+//! Texts about workshop blocks: the back-office page, the grid's block actions, the day check of
+//! workshop choices and its repair view. German first.
+
+use super::Lang;
+
+/// The refusal of taking a workshop out of a block whose rankings (not yet allocated) name it.
+pub fn ranked_names_it(lang: Lang, n: &str) -> String {
+    match lang {
+        Lang::De => format!(
+            "{n} Personen haben diese Werkstatt in ihren Wünschen: sie kann den Block erst nach der Verteilung verlassen."
+        ),
+        Lang::En => format!(
+            "{n} people ranked this workshop: it can leave the block only after the allocation."
+        ),
+    }
+}
+
+/// The refusal of deleting a block that collects rankings.
+pub fn block_has_rankings(lang: Lang, n: &str) -> String {
+    match lang {
+        Lang::De => format!(
+            "{n} Personen haben in diesem Block schon Wünsche abgegeben. Verteilen Sie erst die Plätze, oder stellen Sie die Vergabe auf „Wer zuerst kommt“."
+        ),
+        Lang::En => format!(
+            "{n} people have ranked workshops of this block. Allocate the seats first, or switch it to first come, first served."
+        ),
+    }
+}
+
+pub struct BlockTexts {
+    pub blocks: &'static str,
+    pub intro: &'static str,
+    pub block: &'static str,
+    pub no_block: &'static str,
+    pub no_day: &'static str,
+    pub workshops_in_block: &'static str,
+    pub empty_block: &'static str,
+    pub flag_apart: &'static str,
+    pub flag_untimed: &'static str,
+    pub flag_off_day: &'static str,
+    pub sound: &'static str,
+    pub choosers: &'static str,
+    pub mode: &'static str,
+    pub seats: &'static str,
+    pub parallel_title: &'static str,
+    pub parallel_intro: &'static str,
+    pub starting_together: &'static str,
+    pub make_block: &'static str,
+    pub assign: &'static str,
+    pub allocation_link: &'static str,
+    pub err_day: &'static str,
+    /// The refusal of a workshop on a day the person does not attend (participant side).
+    pub err_not_attending: &'static str,
+    pub repair: &'static str,
+    pub repair_intro: &'static str,
+    pub repair_none: &'static str,
+    pub repair_release: &'static str,
+    pub repair_days: &'static str,
+    pub repair_released: &'static str,
+    pub days_title: &'static str,
+    pub days_intro: &'static str,
+    pub days_save: &'static str,
+    pub days_saved: &'static str,
+    pub days_released: &'static str,
+    pub days_refused: &'static str,
+    pub import_group: &'static str,
+    pub import_group_hint: &'static str,
+    pub import_grouped: &'static str,
+}
+
+pub static DE: BlockTexts = BlockTexts {
+    blocks: "Werkstattblöcke",
+    intro: "Ein Block fasst Werkstätten zusammen, die zur selben Zeit laufen: wer sich anmeldet, wählt je Block eine. Werkstätten kommen über ihr Formular, den Zeitplan oder „Block bilden“ unten in einen Block. Wie die Plätze eines Blocks vergeben werden – wer zuerst kommt, oder nach Wünschen –, stellen Sie unter „Werkstattverteilung“ ein.",
+    block: "Block",
+    no_block: "– kein Block –",
+    no_day: "– kein Tag –",
+    workshops_in_block: "Werkstätten",
+    empty_block: "Noch keine Werkstatt in diesem Block.",
+    flag_apart: "Nicht alle Werkstätten dieses Blocks laufen gleichzeitig: eine Person könnte zwei davon besuchen.",
+    flag_untimed: "Werkstätten ohne Zeit im Zeitplan",
+    flag_off_day: "Eine Werkstatt liegt nicht am Tag des Blocks.",
+    sound: "Alle Werkstätten laufen gleichzeitig.",
+    choosers: "Personen mit Wahl",
+    mode: "Vergabe",
+    seats: "Plätze",
+    parallel_title: "Gleichzeitige Werkstätten ohne Block",
+    parallel_intro: "Diese Werkstätten beginnen zur selben Zeit, sind aber noch nicht alle in einem Block. Mit „Block bilden“ kommen sie in einen Block.",
+    starting_together: "beginnen gleichzeitig",
+    make_block: "Block bilden",
+    assign: "Zuordnen",
+    allocation_link: "Vergabe einstellen",
+    err_day: "Bitte wählen Sie einen Tag des Kongresses.",
+    err_not_attending: "Diese Werkstatt liegt an einem Tag, an dem Sie nicht teilnehmen. Wählen Sie den Tag oben mit aus oder eine andere Werkstatt.",
+    repair: "Plätze an Tagen ohne Teilnahme",
+    repair_intro: "Personen, die einen Werkstattplatz oder Wartelistenplatz an einem Tag halten, an dem sie laut Anmeldung nicht teilnehmen. „Freigeben“ gibt den Platz ab; die nächste Person auf der Warteliste rückt nach und wird benachrichtigt.",
+    repair_none: "Keine: jeder Werkstattplatz liegt an einem Tag, an dem die Person teilnimmt.",
+    repair_release: "Freigeben",
+    repair_days: "Teilnahmetage",
+    repair_released: "Der Platz ist freigegeben.",
+    days_title: "Ihre Teilnahmetage",
+    days_intro: "Wenn Sie einen Tag abwählen, geben Sie Ihre Werkstattplätze an diesem Tag ab.",
+    days_save: "Tage speichern",
+    days_saved: "Ihre Teilnahmetage sind gespeichert.",
+    days_released: "Ihre Teilnahmetage sind gespeichert. Abgegeben:",
+    days_refused: "Bitte wählen Sie mindestens einen Tag.",
+    import_group: "Gleichzeitige Werkstätten zu Blöcken zusammenfassen",
+    import_group_hint: "Werkstätten, die zur selben Zeit beginnen, kommen in einen gemeinsamen Block; wer sich anmeldet, wählt dann eine davon. Blöcke aus einem Export von kongress werden immer übernommen.",
+    import_grouped: "Werkstätten zugeordnet",
+};
+
+pub static EN: BlockTexts = BlockTexts {
+    blocks: "Workshop blocks",
+    intro: "A block groups workshops that run at the same time: people who register choose one per block. Workshops join a block through their form, the schedule or “Make a block” below. How the seats of a block are given out – first come, first served, or by ranked choices – is set under “Workshop allocation”.",
+    block: "Block",
+    no_block: "– no block –",
+    no_day: "– no day –",
+    workshops_in_block: "Workshops",
+    empty_block: "No workshop in this block yet.",
+    flag_apart: "Not all workshops of this block run at the same time: a person could attend two of them.",
+    flag_untimed: "Workshops without a time in the schedule",
+    flag_off_day: "A workshop is not on the block's day.",
+    sound: "All workshops run at the same time.",
+    choosers: "People who chose",
+    mode: "Allocation",
+    seats: "Seats",
+    parallel_title: "Parallel workshops without a block",
+    parallel_intro: "These workshops start at the same time but are not all in one block yet. “Make a block” puts them in one.",
+    starting_together: "start together",
+    make_block: "Make a block",
+    assign: "Assign",
+    allocation_link: "Set the allocation",
+    err_day: "Please choose a day of the congress.",
+    err_not_attending: "This workshop is on a day you do not attend. Add that day above, or choose another workshop.",
+    repair: "Seats on days not attended",
+    repair_intro: "People holding a workshop seat or waiting-list place on a day they do not attend according to their registration. “Release” gives the seat back; the next person waiting moves up and is notified.",
+    repair_none: "None: every workshop seat is on a day its holder attends.",
+    repair_release: "Release",
+    repair_days: "Days attending",
+    repair_released: "The seat is released.",
+    days_title: "Your days",
+    days_intro: "If you untick a day, you give up your workshop seats on that day.",
+    days_save: "Save days",
+    days_saved: "Your days are saved.",
+    days_released: "Your days are saved. Given up:",
+    days_refused: "Please choose at least one day.",
+    import_group: "Group parallel workshops into blocks",
+    import_group_hint: "Workshops that start at the same time go into one block; people who register then choose one of them. Blocks from a kongress export are always taken over.",
+    import_grouped: "workshops assigned",
+};
