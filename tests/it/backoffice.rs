@@ -1,106 +1,11 @@
 //! The organizer's way through the back office, driven like a browser: forms, redirects, cookies.
 
 use diesel::prelude::*;
-use kongress::db::schema::{rooms, sessions, speakers};
+use kongress::db::schema::sessions;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::office::{admin, create_congress, id_of, new_session, place};
+use crate::helpers::spawn_app;
 use kongress::domain::CongressId;
-
-struct Organizer<'a> {
-    app: &'a TestApp,
-    b: reqwest::Client,
-    token: String,
-}
-
-impl Organizer<'_> {
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let mut form: Vec<(&str, &str)> = vec![("csrf_token", self.token.as_str())];
-        form.extend_from_slice(fields);
-        self.b
-            .post(self.app.url(path))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self.b.get(self.app.url(path)).send().await.unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-}
-
-async fn admin(app: &TestApp) -> Organizer<'_> {
-    app.organizer("admin@example.org", true);
-    let (b, token) = app.login("admin@example.org").await;
-    Organizer { app, b, token }
-}
-
-fn id_of(app: &TestApp, table: &str, name: &str) -> i64 {
-    let mut conn = app.conn();
-    match table {
-        "room" => rooms::table
-            .filter(rooms::name.eq(name))
-            .select(rooms::id)
-            .first(&mut *conn)
-            .unwrap(),
-        "session" => sessions::table
-            .filter(sessions::title.eq(name))
-            .select(sessions::id)
-            .first(&mut *conn)
-            .unwrap(),
-        "speaker" => speakers::table
-            .filter(speakers::name.eq(name))
-            .select(speakers::id)
-            .first(&mut *conn)
-            .unwrap(),
-        _ => unreachable!(),
-    }
-}
-
-async fn create_congress(o: &Organizer<'_>, slug: &str, first: &str, last: &str) {
-    let r = o
-        .post(
-            "/admin/congresses/new",
-            &[
-                ("title", "Werkstatttage"),
-                ("slug", slug),
-                ("time_zone", "Europe/Berlin"),
-                ("first_day", first),
-                ("last_day", last),
-                ("lang_de", "on"),
-                ("lang_en", "on"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
-}
-
-async fn new_session(o: &Organizer<'_>, slug: &str, fields: &[(&str, &str)]) {
-    let r = o.post(&format!("/admin/{slug}/sessions/new"), fields).await;
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
-}
-
-async fn place(
-    o: &Organizer<'_>,
-    slug: &str,
-    session: i64,
-    day: &str,
-    start: &str,
-    end: &str,
-    room: i64,
-) -> reqwest::Response {
-    o.post(
-        &format!("/admin/{slug}/schedule/{session}"),
-        &[
-            ("day", day),
-            ("start", start),
-            ("end", end),
-            ("room", &room.to_string()),
-        ],
-    )
-    .await
-}
 
 /// The end-to-end case: an empty database to a published programme with two parallel
 /// slots of eleven workshops in twelve rooms, and a refused double booking on the way.

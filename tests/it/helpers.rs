@@ -9,6 +9,7 @@ use kongress::db::{DbConnection, DbPool, PooledConn, QueryCounter};
 use kongress::startup;
 
 mod actions;
+pub mod office;
 pub use actions::Applicant;
 
 /// A database of its own for one test.

@@ -10,6 +10,7 @@ mod admin;
 mod allocation;
 mod api;
 mod backoffice;
+mod blocks;
 pub mod cli;
 pub mod formats;
 mod fuzz;

@@ -104,7 +104,19 @@ pub struct SessionOut {
     pub enrolled: i32,
     /// Live.
     pub waitlisted: i32,
+    /// The workshop block (one of the congress's `blocks`): a person attends one workshop of a
+    /// block.
+    pub block_id: Option<i64>,
     pub speakers: Vec<SessionSpeakerOut>,
+}
+
+/// A workshop block: parallel workshops of which a person chooses one.
+#[derive(Serialize, ToSchema)]
+pub struct BlockOut {
+    pub id: i64,
+    pub name: String,
+    /// The congress day it belongs to.
+    pub day: Option<NaiveDate>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -132,6 +144,7 @@ pub struct CongressOut {
     pub days: Vec<DayOut>,
     pub rooms: Vec<RoomOut>,
     pub tracks: Vec<TrackOut>,
+    pub blocks: Vec<BlockOut>,
     pub sessions: Vec<SessionOut>,
 }
 
@@ -188,6 +201,7 @@ fn session_out(
         capacity: x.capacity,
         enrolled: c.enrolled,
         waitlisted: c.waitlisted,
+        block_id: x.block.map(|b| b.get()),
         speakers: x
             .speakers
             .iter()
@@ -269,6 +283,15 @@ pub async fn congress(
                 id: t.id.get(),
                 name: t.name.clone(),
                 colour: t.colour.clone(),
+            })
+            .collect(),
+        blocks: s
+            .blocks
+            .iter()
+            .map(|b| BlockOut {
+                id: b.id.get(),
+                name: b.name.clone(),
+                day: b.day,
             })
             .collect(),
         sessions: s

@@ -1,0 +1,420 @@
+//! Issue 14: workshop blocks built by an organizer from an empty database, through the back
+//! office only; the registration form's pickers; a ranked allocation; blocks in the JSON
+//! export and through the import.
+
+use diesel::prelude::*;
+use kongress::db::schema::{enrollments, sessions, slot_groups};
+
+use crate::helpers::office::{admin, create_congress, id_of, new_session, place, Organizer};
+use crate::helpers::{browser, confirm_token, csrf_in, spawn_app, TestApp};
+
+const DAY2: &str = "2027-04-15";
+
+fn block_id(app: &TestApp, name: &str) -> i64 {
+    let mut conn = app.conn();
+    slot_groups::table
+        .filter(slot_groups::name.eq(name))
+        .select(slot_groups::id)
+        .first(&mut *conn)
+        .unwrap()
+}
+
+fn block_of(app: &TestApp, session: i64) -> Option<i64> {
+    let mut conn = app.conn();
+    sessions::table
+        .find(session)
+        .select(sessions::slot_group_id)
+        .first(&mut *conn)
+        .unwrap()
+}
+
+/// The value of the first `name="start"` field after `after` in a page.
+fn start_field_after(page: &str, after: &str) -> String {
+    let rest = &page[page
+        .find(after)
+        .unwrap_or_else(|| panic!("{after}: {page}"))..];
+    let v = &rest[rest.find("name=\"start\" value=\"").unwrap() + 20..];
+    v[..v.find('"').unwrap()].to_string()
+}
+
+/// A congress of two days with eleven rooms, one category and 22 workshops of one seat each,
+/// placed on day 2 in two rounds (09:30 and 13:00), all through the back office.
+async fn werkstatttag(o: &Organizer<'_>, slug: &str) {
+    let app = o.app;
+    create_congress(o, slug, "2027-04-14", DAY2).await;
+    for i in 1..=11 {
+        let r = o
+            .post(
+                &format!("/admin/{slug}/rooms"),
+                &[("name", &format!("Raum {i:02}")), ("capacity", "20")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let r = o
+        .post(
+            &format!("/admin/{slug}/categories"),
+            &[("name", "Kommune"), ("quota", ""), ("priority", "0")],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    for n in 1..=22 {
+        new_session(
+            o,
+            slug,
+            &[
+                ("title", &format!("Werkstatt {n:02}")),
+                ("kind", "workshop"),
+                ("language", "de"),
+                ("capacity", "1"),
+            ],
+        )
+        .await;
+        let (start, end) = if n <= 11 {
+            ("09:30", "11:30")
+        } else {
+            ("13:00", "15:00")
+        };
+        let room = id_of(app, "room", &format!("Raum {:02}", (n - 1) % 11 + 1));
+        let session = id_of(app, "session", &format!("Werkstatt {n:02}"));
+        let r = place(o, slug, session, DAY2, start, end, room).await;
+        assert_eq!(r.status(), 303, "Werkstatt {n}");
+    }
+}
+
+/// The issue's end-to-end case: an organizer who never saw the demo builds the Werkstätten day
+/// in the browser — one block made from the grid in one action, one created on the blocks page
+/// and filled from the session form and the grid — and runs a ranked allocation.
+#[tokio::test]
+async fn an_organizer_builds_two_blocks_from_an_empty_database_and_allocates_one() {
+    let app = spawn_app().await;
+    let o = admin(&app).await;
+    let slug = "werkstatttag";
+    werkstatttag(&o, slug).await;
+    let w = |n: usize| id_of(&app, "session", &format!("Werkstatt {n:02}"));
+
+    // The grid offers to make a block of each round of parallel workshops.
+    let (_, grid) = o.get(&format!("/admin/{slug}/schedule?day={DAY2}")).await;
+    assert_eq!(grid.matches(">Block bilden<").count(), 2, "{grid}");
+    let start = start_field_after(&grid, "<strong>09:30</strong>");
+    let r = o
+        .post(
+            &format!("/admin/{slug}/blocks/group"),
+            &[("start", &start), ("back", "schedule")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        to.starts_with(&format!("/admin/{slug}/schedule?day={DAY2}")),
+        "{to}"
+    );
+    let morning = block_of(&app, w(1)).expect("Werkstatt 01 in a block");
+    assert!((1..=11).all(|n| block_of(&app, w(n)) == Some(morning)));
+    assert!((12..=22).all(|n| block_of(&app, w(n)).is_none()));
+
+    // A block of its own on the blocks page, renamed, and filled one by one.
+    let r = o
+        .post(
+            &format!("/admin/{slug}/blocks"),
+            &[("name", "Nachmittag"), ("day", DAY2)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = o
+        .post(
+            &format!("/admin/{slug}/blocks"),
+            &[("name", "Nachmittag"), ("day", "2030-01-01")],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "a name twice, a day outside the congress");
+    let page = r.text().await.unwrap();
+    assert!(page.contains("value=\"Nachmittag\""), "input kept");
+    let afternoon = block_id(&app, "Nachmittag");
+    let r = o
+        .post(
+            &format!("/admin/{slug}/blocks/{morning}"),
+            &[("name", "Vormittag"), ("day", DAY2)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // Six from the session form, five from the grid.
+    for n in 12..=17 {
+        let r = o
+            .post(
+                &format!("/admin/{slug}/sessions/{}", w(n)),
+                &[
+                    ("title", &format!("Werkstatt {n:02}")),
+                    ("kind", "workshop"),
+                    ("language", "de"),
+                    ("capacity", "1"),
+                    ("block", &afternoon.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    }
+    let (_, form) = o.get(&format!("/admin/{slug}/sessions/{}", w(12))).await;
+    assert!(form.contains(&format!(
+        "<option value=\"{afternoon}\" selected>Nachmittag"
+    )));
+    for n in 18..=22 {
+        let r = o
+            .post(
+                &format!("/admin/{slug}/sessions/{}/block", w(n)),
+                &[("block", &afternoon.to_string()), ("back", "schedule")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        assert!(r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with(&format!("#s{}", w(n))));
+    }
+    assert!((12..=22).all(|n| block_of(&app, w(n)) == Some(afternoon)));
+    let (_, grid) = o.get(&format!("/admin/{slug}/schedule?day={DAY2}")).await;
+    assert!(!grid.contains(">Block bilden<"), "nothing left to group");
+
+    // The blocks page shows both as sound; a workshop moved out of the round is flagged.
+    let (_, blocks) = o.get(&format!("/admin/{slug}/blocks")).await;
+    assert!(blocks.contains("Vormittag") && blocks.contains("Nachmittag"));
+    assert_eq!(
+        blocks
+            .matches("Alle Werkstätten laufen gleichzeitig.")
+            .count(),
+        2
+    );
+    let room = id_of(&app, "room", "Raum 11");
+    let r = place(&o, slug, w(22), DAY2, "15:00", "16:00", room).await;
+    assert_eq!(r.status(), 303);
+    let (_, blocks) = o.get(&format!("/admin/{slug}/blocks")).await;
+    assert!(blocks.contains("Nicht alle Werkstätten dieses Blocks laufen gleichzeitig"));
+    let r = place(&o, slug, w(22), DAY2, "13:00", "15:00", room).await;
+    assert_eq!(r.status(), 303);
+
+    // Published, the registration form offers one picker per block.
+    let r = o.post(&format!("/admin/{slug}/publish"), &[]).await;
+    assert_eq!(r.status(), 303);
+    let (status, page) = app.text(&format!("/{slug}/register")).await;
+    assert_eq!(status, 200);
+    for b in [morning, afternoon] {
+        assert!(page.contains(&format!("name=\"workshop_{b}\"")), "{page}");
+    }
+    // The afternoon goes ranked; three people rank its workshops on the form.
+    let r = o
+        .post(
+            &format!("/admin/{slug}/allocation/{afternoon}/mode"),
+            &[("mode", "ranked"), ("rank_depth", "2"), ("deadline", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let category = {
+        let mut conn = app.conn();
+        kongress::db::schema::categories::table
+            .select(kongress::db::schema::categories::id)
+            .first::<i64>(&mut *conn)
+            .unwrap()
+            .to_string()
+    };
+    let b = browser();
+    let page = b
+        .get(app.url(&format!("/{slug}/register")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("name=\"rank_{afternoon}_1\"")));
+    let csrf = csrf_in(&page);
+    let register = |email: String, days: Vec<&'static str>, fields: Vec<(String, String)>| {
+        let mut form: Vec<(String, String)> = vec![
+            ("csrf_token".into(), csrf.clone()),
+            ("category".into(), category.clone()),
+            ("first_name".into(), "Rosa".into()),
+            ("last_name".into(), "Rang".into()),
+            ("email".into(), email),
+            ("consent_privacy".into(), "on".into()),
+        ];
+        form.extend(
+            days.into_iter()
+                .map(|d| ("days".to_string(), d.to_string())),
+        );
+        form.extend(fields);
+        b.post(app.url(&format!("/{slug}/register")))
+            .form(&form)
+            .send()
+    };
+    // Day 1 only, with a workshop of day 2: refused on the form, the input kept.
+    let r = register(
+        "tag1@example.org".into(),
+        vec!["2027-04-14"],
+        vec![(format!("workshop_{morning}"), w(3).to_string())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("an einem Tag, an dem Sie nicht teilnehmen"),
+        "{body}"
+    );
+    assert!(body.contains("value=\"tag1@example.org\""));
+    let rank = |a: usize, b: usize| {
+        vec![
+            (format!("rank_{afternoon}_1"), w(a).to_string()),
+            (format!("rank_{afternoon}_2"), w(b).to_string()),
+        ]
+    };
+    for (i, ranking) in [rank(12, 13), rank(12, 13), rank(14, 12)]
+        .into_iter()
+        .enumerate()
+    {
+        let email = format!("rang{i}@example.org");
+        let r = register(email.clone(), vec!["2027-04-14", DAY2], ranking)
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        let token = confirm_token(&app, &email);
+        let page = b
+            .get(app.url(&format!("/r/confirm/{token}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let r = b
+            .post(app.url(&format!("/r/confirm/{token}")))
+            .form(&[("csrf_token", csrf_in(&page))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+    }
+    let (_, preview) = o
+        .get(&format!(
+            "/admin/{slug}/allocation?group={afternoon}&seed=7"
+        ))
+        .await;
+    assert!(preview.contains("3 Teilnehmende mit Wünschen"), "{preview}");
+    let r = o
+        .post(
+            &format!("/admin/{slug}/allocation/{afternoon}/commit"),
+            &[("seed", "7")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let seated: Vec<i64> = {
+        let mut conn = app.conn();
+        enrollments::table
+            .filter(enrollments::status.eq("enrolled"))
+            .order(enrollments::session_id)
+            .select(enrollments::session_id)
+            .load(&mut *conn)
+            .unwrap()
+    };
+    assert_eq!(
+        seated,
+        vec![w(12), w(13), w(14)],
+        "one seat each, all placed"
+    );
+
+    // The export lists the blocks under conference.meta.
+    let json = app.json(&format!("/{slug}/schedule.json")).await;
+    let meta = &json["schedule"]["conference"]["meta"];
+    let names: Vec<&str> = meta["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Nachmittag", "Vormittag"]);
+    assert_eq!(meta["blocks"][0]["events"].as_array().unwrap().len(), 11);
+    assert_eq!(meta["seats"].as_object().unwrap().len(), 22);
+    let api = app.json(&format!("/api/v1/congresses/{slug}")).await;
+    assert_eq!(api["blocks"].as_array().unwrap().len(), 2);
+    app.mailer.drain().await.unwrap();
+}
+
+/// A programme exported and imported elsewhere keeps its blocks and seats; a foreign programme
+/// (no meta) gets its parallel workshops grouped when asked; re-importing keeps the blocks.
+#[tokio::test]
+async fn the_import_keeps_blocks_and_groups_parallel_workshops() {
+    use kongress::services::audit::Actor;
+    use kongress::services::import::{self, Mode};
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let (_, text) = app.text(&format!("/{slug}/schedule.json")).await;
+    // Another instance: guids are unique per instance.
+    let app = spawn_app().await;
+    let run = |app: &TestApp, to: &str, text: &str, group: bool| {
+        let mut conn = app.conn();
+        import::import_file(
+            &mut conn,
+            to,
+            text,
+            &Default::default(),
+            Actor::System,
+            Mode {
+                draft: true,
+                group_workshops: group,
+            },
+            None,
+        )
+        .unwrap()
+    };
+    let blocks_of = |app: &TestApp, to: &str| -> Vec<(String, i64)> {
+        let mut conn = app.conn();
+        slot_groups::table
+            .inner_join(kongress::db::schema::congresses::table)
+            .inner_join(sessions::table.on(sessions::slot_group_id.eq(slot_groups::id.nullable())))
+            .filter(kongress::db::schema::congresses::slug.eq(to))
+            .group_by(slot_groups::name)
+            .select((slot_groups::name, diesel::dsl::count_star()))
+            .order(slot_groups::name)
+            .load(&mut *conn)
+            .unwrap()
+    };
+    let done = run(&app, "kopie", &text, false);
+    assert_eq!((done.blocks_created, done.sessions_grouped), (2, 22));
+    let expected = vec![
+        ("Werkstätten, Block 1".to_string(), 11),
+        ("Werkstätten, Block 2".to_string(), 11),
+    ];
+    assert_eq!(blocks_of(&app, "kopie"), expected);
+    let seats: i64 = {
+        let mut conn = app.conn();
+        sessions::table
+            .inner_join(kongress::db::schema::congresses::table)
+            .filter(kongress::db::schema::congresses::slug.eq("kopie"))
+            .filter(sessions::capacity.is_not_null())
+            .count()
+            .get_result(&mut *conn)
+            .unwrap()
+    };
+    assert_eq!(seats, 22, "the seats came along");
+    // Again: nothing new, the blocks stay.
+    let again = run(&app, "kopie", &text, false);
+    assert_eq!((again.blocks_created, again.sessions_grouped), (0, 0));
+    assert_eq!(blocks_of(&app, "kopie"), expected);
+
+    // Without kongress's meta (another tool's export), grouping makes one block per round.
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["schedule"]["conference"]
+        .as_object_mut()
+        .unwrap()
+        .remove("meta");
+    let foreign = doc.to_string();
+    let app = spawn_app().await;
+    let done = run(&app, "fremd", &foreign, false);
+    assert_eq!(done.blocks_created, 0);
+    assert!(blocks_of(&app, "fremd").is_empty());
+    let done = run(&app, "fremd", &foreign, true);
+    assert_eq!((done.blocks_created, done.sessions_grouped), (2, 22));
+    let grouped = blocks_of(&app, "fremd");
+    assert_eq!(grouped.len(), 2);
+    assert!(grouped
+        .iter()
+        .all(|(name, n)| name.starts_with("Werkstätten ") && *n == 11));
+}
