@@ -66,6 +66,11 @@ pub struct BlockTexts {
     pub import_group: &'static str,
     pub import_group_hint: &'static str,
     pub import_grouped: &'static str,
+    pub category_approval: &'static str,
+    pub category_priority: &'static str,
+    pub days_confirm: &'static str,
+    pub days_confirm_button: &'static str,
+    pub days_back: &'static str,
 }
 
 pub static DE: BlockTexts = BlockTexts {
@@ -101,11 +106,16 @@ pub static DE: BlockTexts = BlockTexts {
     days_intro: "Wenn Sie einen Tag abwählen, geben Sie Ihre Werkstattplätze an diesem Tag ab.",
     days_save: "Tage speichern",
     days_saved: "Ihre Teilnahmetage sind gespeichert.",
-    days_released: "Ihre Teilnahmetage sind gespeichert. Abgegeben:",
+    days_released: "Ihre Teilnahmetage sind gespeichert; Ihre Plätze an den abgewählten Tagen sind freigegeben.",
     days_refused: "Bitte wählen Sie mindestens einen Tag.",
     import_group: "Gleichzeitige Werkstätten zu Blöcken zusammenfassen",
     import_group_hint: "Werkstätten, die zur selben Zeit beginnen, kommen in einen gemeinsamen Block; wer sich anmeldet, wählt dann eine davon. Blöcke aus einem Export von kongress werden immer übernommen.",
     import_grouped: "Werkstätten zugeordnet",
+    category_approval: "Ihre Anmeldung wird vom Veranstaltungsteam geprüft",
+    category_priority: "Vorrang bei der Vergabe der Werkstattplätze; bitte nur wählen, wenn sie auf Sie zutrifft",
+    days_confirm: "An den Tagen, die Sie abwählen, haben Sie diese Werkstattplätze oder Wartelistenplätze. Wenn Sie speichern, geben Sie sie ab, und die nächste Person auf der Warteliste rückt nach:",
+    days_confirm_button: "Tage speichern und Plätze abgeben",
+    days_back: "Zurück, nichts ändern",
 };
 
 pub static EN: BlockTexts = BlockTexts {
@@ -141,9 +151,14 @@ pub static EN: BlockTexts = BlockTexts {
     days_intro: "If you untick a day, you give up your workshop seats on that day.",
     days_save: "Save days",
     days_saved: "Your days are saved.",
-    days_released: "Your days are saved. Given up:",
+    days_released: "Your days are saved; your seats on the days you removed are released.",
     days_refused: "Please choose at least one day.",
     import_group: "Group parallel workshops into blocks",
     import_group_hint: "Workshops that start at the same time go into one block; people who register then choose one of them. Blocks from a kongress export are always taken over.",
     import_grouped: "workshops assigned",
+    category_approval: "the organizing team reviews your registration",
+    category_priority: "served first when workshop seats are given out; please choose it only if it applies to you",
+    days_confirm: "On the days you remove you hold these workshop seats or waiting-list places. If you save, you give them up and the next person waiting moves up:",
+    days_confirm_button: "Save days and give up the seats",
+    days_back: "Back, change nothing",
 };

@@ -8,7 +8,7 @@ use chrono_tz::Europe::Berlin;
 use diesel::prelude::*;
 
 use super::audit::Actor;
-use super::demo_names::{FIRST_NAMES, LAST_NAMES, TOWNS};
+use super::demo_content::{FIRST_NAMES, LAST_NAMES, TOWNS, WORKSHOPS};
 use super::{new_guid, now_utc, organizers, publish, ServiceError};
 use crate::db::rows::{NewCategory, NewRoom, NewSession, NewSpeaker, NewTrack, SessionSpeaker};
 use crate::db::schema::{
@@ -208,36 +208,6 @@ const PEOPLE: &[Person] = &[
         org: "Netzwerk Frauen in der Stadtentwicklung",
         position: "Moderatorin",
     },
-];
-
-/// Workshop titles of day 2, block 1 and block 2, with their track (index into TRACKS).
-const WORKSHOPS: [[(&str, usize); 11]; 2] = [
-    [
-        ("Urbane Datenplattformen in der Praxis", 0),
-        ("Digitale Zwillinge für die Stadtplanung", 0),
-        ("Open Data rechtssicher veröffentlichen", 4),
-        ("Sensorik im Straßenraum", 1),
-        ("Bürgerbeteiligung online und vor Ort", 2),
-        ("KI in der Verwaltung – Chancen und Grenzen", 4),
-        ("Smarte Parkraumbewirtschaftung", 1),
-        ("Klimaanpassung mit Daten", 3),
-        ("Kommunale Wärmeplanung digital", 3),
-        ("Interkommunale Kooperation", 2),
-        ("Beschaffung agil gestalten", 4),
-    ],
-    [
-        ("Datenschutz by Design", 4),
-        ("Mobilitätsstationen planen", 1),
-        ("LoRaWAN-Netze betreiben", 0),
-        ("Digitale Barrierefreiheit", 2),
-        ("Stadtentwicklung mit Jugendlichen", 2),
-        ("Open Source in Kommunen", 0),
-        ("Smarte Straßenbeleuchtung", 3),
-        ("Wirkung von Smart-City-Projekten messen", 2),
-        ("Krisenresilienz und kritische Infrastruktur", 3),
-        ("Change-Management in der Verwaltung", 4),
-        ("Geschäftsmodelle für Datenplattformen", 0),
-    ],
 ];
 
 const TRACKS: [(&str, &str); 6] = [

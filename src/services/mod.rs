@@ -8,7 +8,7 @@ pub mod blocks;
 pub mod congress;
 pub mod ctx;
 pub mod demo;
-mod demo_names;
+mod demo_content;
 pub mod hashing;
 pub mod history;
 pub mod import;

@@ -26,7 +26,10 @@ use crate::web::input::Rejected;
 use crate::web::page::PageCtx;
 use crate::web::respond::{page, see_other, with_db};
 
+mod days;
 mod form;
+
+pub use days::change as change_days;
 pub use form::RegisterForm;
 
 /// Whether registration is open now, and the message if not.
@@ -130,7 +133,7 @@ pub async fn register_form(
         // pre-selected first one (often a privileged tier with its own quota) would be taken
         // by whoever does not look.
         category: match data.categories.as_slice() {
-            [only] => only.0.to_string(),
+            [only] => only.id.to_string(),
             _ => String::new(),
         },
         ..Default::default()
@@ -366,6 +369,8 @@ struct ManagePage {
     qr: String,
     /// Blocks allocated by ranked preferences: their choices and ranking.
     rankings: Vec<crate::services::allocation::RankingView>,
+    /// The congress's days, offered to change the ones attended.
+    days: Vec<rows::CongressDay>,
 }
 
 impl ManagePage {
@@ -399,6 +404,22 @@ impl ManagePage {
                 )
             })
             .unwrap_or_default()
+    }
+
+    fn attends(&self, d: &chrono::NaiveDate) -> bool {
+        crate::domain::blocks::parse_days(&self.r.days_attending).contains(d)
+    }
+
+    fn long_day(&self, d: &rows::CongressDay) -> String {
+        let label = match self.ctx.lang {
+            Lang::En if !d.label_en.is_empty() => &d.label_en,
+            _ => &d.label,
+        };
+        if label.is_empty() {
+            self.ctx.lang.long_date(d.day)
+        } else {
+            format!("{}: {label}", self.ctx.lang.long_date(d.day))
+        }
     }
 
     fn status_text(&self) -> &'static str {
@@ -481,6 +502,9 @@ pub async fn manage(
         q if q.contains("done=left") => ctx.t.msg_left.to_string(),
         q if q.contains("done=overlap") => ctx.t.msg_overlap.to_string(),
         q if q.contains("done=not_attending") => ctx.t.blk.err_not_attending.to_string(),
+        q if q.contains("done=days_released") => ctx.t.blk.days_released.to_string(),
+        q if q.contains("done=days_none") => ctx.t.blk.days_refused.to_string(),
+        q if q.contains("done=days") => ctx.t.blk.days_saved.to_string(),
         q if q.contains("done=cancelled") => ctx.t.status_cancelled.to_string(),
         q if q.contains("done=ranked") => ctx.t.msg_ranked.to_string(),
         _ => String::new(),
@@ -492,8 +516,11 @@ pub async fn manage(
         svc::checkin_token(&state.ctx.clone(), &r)
     );
     let reg = r.clone();
-    let rankings = with_db(&state, ctx.lang, move |conn| {
-        crate::services::allocation::ranking_views(conn, &reg, now_utc())
+    let (rankings, days) = with_db(&state, ctx.lang, move |conn| {
+        Ok((
+            crate::services::allocation::ranking_views(conn, &reg, now_utc())?,
+            crate::db::queries::days(conn, reg.congress_id)?,
+        ))
     })
     .await?;
     page(
@@ -515,6 +542,7 @@ pub async fn manage(
             lines,
             message,
             rankings,
+            days,
         },
     )
 }

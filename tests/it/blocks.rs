@@ -418,3 +418,162 @@ async fn the_import_keeps_blocks_and_groups_parallel_workshops() {
         .iter()
         .all(|(name, n)| name.starts_with("Werkstätten ") && *n == 11));
 }
+
+/// Signs someone up through the service and confirms them; their private page's token.
+fn signed_up(
+    app: &TestApp,
+    email: &'static str,
+    workshop: i64,
+) -> (kongress::domain::RegistrationId, String) {
+    use kongress::services::registration as reg;
+    let mut who = crate::helpers::Applicant::new("Test", email, email);
+    who.workshop = Some(workshop);
+    let id = app.register_directly(who);
+    let token = confirm_token(app, email);
+    let ctx = app.mail_context();
+    let mut conn = app.conn();
+    reg::confirm(&mut conn, &token, &ctx, kongress::services::now_utc()).unwrap();
+    let row: kongress::db::rows::Registration = kongress::db::schema::registrations::table
+        .find(id)
+        .select(kongress::db::rows::Registration::as_select())
+        .first(&mut *conn)
+        .unwrap();
+    (id, reg::manage_token(&ctx, &row))
+}
+
+/// Day consistency on the private page (a day given up releases its seats after a
+/// confirmation; a workshop on a day not attended is refused) and in the repair view.
+#[tokio::test]
+async fn seats_stay_on_the_days_a_person_attends() {
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let first_day = app.congress_row().first_day.to_string();
+    let w = app.session_id("Beschaffung agil gestalten");
+    let w2 = app.session_id("Interkommunale Kooperation");
+    app.set_session_capacity(w, 1);
+    app.set_session_capacity(w2, 1);
+    let (ada, ada_link) = signed_up(&app, "ada@example.org", w);
+    let (bea, _) = signed_up(&app, "bea@example.org", w);
+    assert_eq!(app.seat(ada, w).as_deref(), Some("enrolled"));
+    assert_eq!(app.seat(bea, w).as_deref(), Some("waitlisted"));
+
+    // Ada keeps only day 1: first she is asked, nothing changes.
+    let b = browser();
+    let page = b
+        .get(app.url(&format!("/r/{ada_link}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Ihre Teilnahmetage"),
+        "the private page offers the days"
+    );
+    let csrf = csrf_in(&page);
+    let post_days = |confirm: bool| {
+        let mut form = vec![("csrf_token", csrf.as_str()), ("days", first_day.as_str())];
+        if confirm {
+            form.push(("confirm", "1"));
+        }
+        b.post(app.url(&format!("/r/{ada_link}/days")))
+            .form(&form)
+            .send()
+    };
+    let r = post_days(false).await.unwrap();
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("<li>Beschaffung agil gestalten</li>"),
+        "{body}"
+    );
+    assert_eq!(app.seat(ada, w).as_deref(), Some("enrolled"));
+    let r = post_days(true).await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("done=days_released"));
+    assert_eq!(app.seat(ada, w).as_deref(), Some("cancelled"));
+    assert_eq!(
+        app.seat(bea, w).as_deref(),
+        Some("enrolled"),
+        "the next moved up"
+    );
+    // A day-2 workshop is now refused on the private page.
+    let r = b
+        .post(app.url(&format!("/r/{ada_link}/enroll")))
+        .form(&[("csrf_token", csrf.as_str()), ("session", &w2.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("done=not_attending"));
+    assert_eq!(app.seat(ada, w2), None);
+
+    // Data from before the check: Carla holds a day-2 seat but attends day 1 only.
+    let (carla, _) = signed_up(&app, "carla@example.org", w2);
+    let (dora, _) = signed_up(&app, "dora@example.org", w2);
+    {
+        let mut conn = app.conn();
+        diesel::update(kongress::db::schema::registrations::table.find(carla))
+            .set(kongress::db::schema::registrations::days_attending.eq(&first_day))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let o = admin(&app).await;
+    let (_, repair) = o.get(&format!("/admin/{slug}/seats/off-day")).await;
+    assert_eq!(repair.matches(">Freigeben<").count(), 1, "{repair}");
+    assert!(repair.contains("Interkommunale Kooperation"));
+    let r = o
+        .post(&format!("/admin/{slug}/seats/off-day/{carla}/{w2}"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.seat(carla, w2).as_deref(), Some("cancelled"));
+    assert_eq!(app.seat(dora, w2).as_deref(), Some("enrolled"));
+    // A second click changes nothing.
+    let r = o
+        .post(&format!("/admin/{slug}/seats/off-day/{carla}/{w2}"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.seat(dora, w2).as_deref(), Some("enrolled"));
+    let (_, repair) = o.get(&format!("/admin/{slug}/seats/off-day")).await;
+    assert!(repair.contains("Keine: jeder Werkstattplatz"));
+    app.mailer.drain().await.unwrap();
+}
+
+/// The demo's people hold seats only on days they attend, and its ranked block has rankings to
+/// allocate at once.
+#[tokio::test]
+async fn the_demo_keeps_seats_on_attended_days_and_ships_a_ranked_block() {
+    use kongress::db::schema::preferences;
+    let app = spawn_app().await;
+    app.load_demo_with_people();
+    let c = app.congress_row();
+    let mut conn = app.conn();
+    let off = kongress::services::registration::off_day_seats(&mut conn, c.id).unwrap();
+    assert!(off.is_empty(), "{} seats on days not attended", off.len());
+    let seated: i64 = enrollments::table
+        .filter(enrollments::status.eq("enrolled"))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert!(seated > 40, "{seated}");
+    let ranked: Vec<(i64, String)> = slot_groups::table
+        .filter(slot_groups::allocation_mode.eq("ranked"))
+        .select((slot_groups::id, slot_groups::name))
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(ranked.len(), 1);
+    let rankings: i64 = preferences::table
+        .filter(preferences::slot_group_id.eq(ranked[0].0))
+        .filter(preferences::rank.eq(1))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert!(rankings > 30, "{rankings}");
+}

@@ -61,9 +61,20 @@ pub fn overview(
     Ok(out)
 }
 
+/// A participant category as the form offers it.
+#[derive(Debug, Clone, Queryable)]
+pub struct CategoryChoice {
+    pub id: CategoryId,
+    pub name: String,
+    /// The team approves each registration of it.
+    pub needs_approval: bool,
+    /// Above 0: served first when workshop seats are allocated.
+    pub priority: i32,
+}
+
 /// What the registration form offers (a fixed number of queries).
 pub struct FormData {
-    pub categories: Vec<(CategoryId, String)>,
+    pub categories: Vec<CategoryChoice>,
     pub questions: Vec<crate::db::queries::QuestionRow>,
     pub days: Vec<rows::CongressDay>,
     /// First-come-first-served slot groups with their sessions: (group id, name, sessions).
@@ -78,7 +89,12 @@ pub fn form_data(conn: &mut DbConnection, congress: CongressId) -> Result<FormDa
     let categories = categories::table
         .filter(categories::congress_id.eq(congress))
         .order((categories::position, categories::id))
-        .select((categories::id, categories::name))
+        .select((
+            categories::id,
+            categories::name,
+            categories::needs_approval,
+            categories::priority,
+        ))
         .load(conn)?;
     let questions = crate::db::queries::questions_of(conn, congress)?;
     let days = crate::db::queries::days(conn, congress)?;

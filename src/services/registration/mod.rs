@@ -7,18 +7,21 @@
 //! - [`seats`]: congress places and workshop seats (one conditional UPDATE per counter), enroll
 //!   and leave;
 //! - [`waitlist`]: promotion from the workshop and congress waitlists, in the domain's order;
-//! - [`data`]: what the participant's page and form show, their data download and deletion.
+//! - [`data`]: what the participant's page and form show, their data download and deletion;
+//! - [`days`]: the days a person attends and the seats that must lie on them.
 //!
 //! Seats are taken with one conditional UPDATE each, so they are exact under any number of
 //! concurrent requests and app instances; a person's own repeated or concurrent requests are
 //! serialized by locking their registration row first (see `crate::db::locks`).
 
 mod data;
+mod days;
 mod lifecycle;
 mod seats;
 mod waitlist;
 
 pub use data::*;
+pub use days::*;
 pub use lifecycle::*;
 pub use seats::*;
 pub use waitlist::*;

@@ -10,6 +10,7 @@ pub mod congress;
 pub mod import;
 pub mod kit;
 pub mod manage;
+pub mod off_day;
 pub mod people;
 pub mod privacy;
 pub mod schedule;
@@ -115,6 +116,8 @@ admin_routes! {
     "/admin/{slug}/allocation/{group}/commit": EDITOR => { post: allocation::commit }
     "/admin/{slug}/seats": EDITOR => { get: people::seats }
     "/admin/{slug}/seats/{session}/promote": EDITOR => { post: people::promote }
+    "/admin/{slug}/seats/off-day": EDITOR => { get: off_day::list }
+    "/admin/{slug}/seats/off-day/{registration}/{session}": EDITOR => { post: off_day::release }
     "/admin/{slug}/checkin": Congress(Role::Checkin) => { get: people::checkin::search }
     "/admin/{slug}/checkin/code/{code}": Congress(Role::Checkin) => { get: people::checkin::by_code }
     "/admin/{slug}/checkin/{registration}": Congress(Role::Checkin) => { post: people::checkin::check_in }

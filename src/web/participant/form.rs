@@ -104,7 +104,7 @@ impl RegisterForm {
             .category
             .parse::<CategoryId>()
             .ok()
-            .filter(|c| data.categories.iter().any(|(id, _)| id == c));
+            .filter(|c| data.categories.iter().any(|x| x.id == *c));
         if category_id.is_none() {
             e.add("category", t.err_category);
         }
