@@ -238,6 +238,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         state_version -> BigInt,
+        swap_from -> Nullable<BigInt>,
     }
 }
 

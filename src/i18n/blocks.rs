@@ -27,6 +27,25 @@ pub fn block_has_rankings(lang: Lang, n: &str) -> String {
     }
 }
 
+/// The refusal of a workshop that overlaps the person's seat in the same block, with the
+/// swap it offers.
+pub fn swap_offer(lang: Lang, wanted: &str, held: &str, free: bool) -> String {
+    match (lang, free) {
+        (Lang::De, true) => format!(
+            "„{wanted}“ läuft zur selben Zeit wie Ihre Werkstatt „{held}“ (selber Block). Sie können tauschen: Sie bekommen den Platz in „{wanted}“, und Ihr Platz in „{held}“ wird frei."
+        ),
+        (Lang::De, false) => format!(
+            "„{wanted}“ läuft zur selben Zeit wie Ihre Werkstatt „{held}“ (selber Block) und ist voll. Sie können sich auf die Warteliste setzen und Ihren Platz in „{held}“ behalten, bis in „{wanted}“ ein Platz frei wird; dann wird getauscht."
+        ),
+        (Lang::En, true) => format!(
+            "“{wanted}” runs at the same time as your workshop “{held}” (same block). You can swap: you get the seat in “{wanted}”, and your seat in “{held}” is released."
+        ),
+        (Lang::En, false) => format!(
+            "“{wanted}” runs at the same time as your workshop “{held}” (same block) and is full. You can join its waiting list and keep your seat in “{held}” until a seat in “{wanted}” frees up; then the seats are swapped."
+        ),
+    }
+}
+
 pub struct BlockTexts {
     pub blocks: &'static str,
     pub intro: &'static str,
@@ -71,6 +90,11 @@ pub struct BlockTexts {
     pub days_confirm: &'static str,
     pub days_confirm_button: &'static str,
     pub days_back: &'static str,
+    pub msg_swapped: &'static str,
+    pub msg_swap_waiting: &'static str,
+    pub swap_now: &'static str,
+    pub swap_wait: &'static str,
+    pub swaps_for: &'static str,
 }
 
 pub static DE: BlockTexts = BlockTexts {
@@ -116,6 +140,11 @@ pub static DE: BlockTexts = BlockTexts {
     days_confirm: "An den Tagen, die Sie abwählen, haben Sie diese Werkstattplätze oder Wartelistenplätze. Wenn Sie speichern, geben Sie sie ab, und die nächste Person auf der Warteliste rückt nach:",
     days_confirm_button: "Tage speichern und Plätze abgeben",
     days_back: "Zurück, nichts ändern",
+    msg_swapped: "Getauscht: Sie haben jetzt einen Platz in der gewählten Werkstatt; Ihr bisheriger Platz im selben Block ist freigegeben.",
+    msg_swap_waiting: "Sie stehen auf der Warteliste und behalten Ihren bisherigen Platz im selben Block, bis ein Platz frei wird. Dann wird getauscht, und Sie bekommen eine E-Mail.",
+    swap_now: "Platz tauschen",
+    swap_wait: "Auf die Warteliste, bisherigen Platz behalten",
+    swaps_for: "tauscht gegen",
 };
 
 pub static EN: BlockTexts = BlockTexts {
@@ -161,4 +190,9 @@ pub static EN: BlockTexts = BlockTexts {
     days_confirm: "On the days you remove you hold these workshop seats or waiting-list places. If you save, you give them up and the next person waiting moves up:",
     days_confirm_button: "Save days and give up the seats",
     days_back: "Back, change nothing",
+    msg_swapped: "Swapped: you now have a seat in the workshop you chose; your previous seat in the same block is released.",
+    msg_swap_waiting: "You are on the waiting list and keep your previous seat in the same block until a seat frees up. Then the seats are swapped and you get an email.",
+    swap_now: "Swap seats",
+    swap_wait: "Join the waiting list, keep my seat",
+    swaps_for: "swaps for",
 };

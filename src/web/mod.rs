@@ -142,6 +142,8 @@ site_routes! {
         sample ["/r/{manage_token}/enroll"]
     "/r/{token}/ranking" => { post(ParticipantLink): participant::ranking }
         sample ["/r/{manage_token}/ranking"]
+    "/r/{token}/swap" => { post(ParticipantLink): participant::swap }
+        sample ["/r/{manage_token}/swap"]
     "/r/{token}/days" => { post(ParticipantLink): participant::change_days }
         sample ["/r/{manage_token}/days"]
     "/r/{token}/leave" => { post(ParticipantLink): participant::leave }

@@ -28,9 +28,11 @@ use crate::web::respond::{page, see_other, with_db};
 
 mod days;
 mod form;
+mod swap;
 
 pub use days::change as change_days;
 pub use form::RegisterForm;
+pub use swap::swap;
 
 /// Whether registration is open now, and the message if not.
 fn window_closed(ctx: &PageCtx, c: &rows::Congress) -> Option<String> {
@@ -371,6 +373,9 @@ struct ManagePage {
     rankings: Vec<crate::services::allocation::RankingView>,
     /// The congress's days, offered to change the ones attended.
     days: Vec<rows::CongressDay>,
+    /// A swap to offer after a refused enrollment: (wanted, its title, the held seat, its
+    /// title, whether a seat is free in the wanted one now).
+    swap: Option<(SessionId, String, SessionId, String, bool)>,
 }
 
 impl ManagePage {
@@ -404,6 +409,10 @@ impl ManagePage {
                 )
             })
             .unwrap_or_default()
+    }
+
+    fn swap_text(&self, wanted: &str, held: &str, free: &bool) -> String {
+        crate::i18n::blocks::swap_offer(self.ctx.lang, wanted, held, *free)
     }
 
     fn attends(&self, d: &chrono::NaiveDate) -> bool {
@@ -463,6 +472,33 @@ impl ManagePage {
     }
 }
 
+/// The swap the page offers after `?done=swap&with=A&want=B` (both workshops of the page).
+fn swap_offer(
+    query: &str,
+    lines: &[svc::WorkshopLine],
+) -> Option<(SessionId, String, SessionId, String, bool)> {
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name))
+            .and_then(|v| v.parse::<SessionId>().ok())
+    };
+    let (want, with) = (param("want=")?, param("with=")?);
+    let line = |id: SessionId| lines.iter().find(|l| l.session.id == id);
+    let (w, h) = (line(want)?, line(with)?);
+    let free = w
+        .session
+        .capacity
+        .is_some_and(|c| w.session.enrolled_count < c);
+    Some((
+        want,
+        w.session.title.clone(),
+        with,
+        h.session.title.clone(),
+        free,
+    ))
+}
+
 async fn load_manage(
     state: &web::Data<AppState>,
     ctx: &PageCtx,
@@ -504,6 +540,8 @@ pub async fn manage(
         q if q.contains("done=not_attending") => ctx.t.blk.err_not_attending.to_string(),
         q if q.contains("done=days_released") => ctx.t.blk.days_released.to_string(),
         q if q.contains("done=days_none") => ctx.t.blk.days_refused.to_string(),
+        q if q.contains("done=swapped") => ctx.t.blk.msg_swapped.to_string(),
+        q if q.contains("done=swap_waiting") => ctx.t.blk.msg_swap_waiting.to_string(),
         q if q.contains("done=days") => ctx.t.blk.days_saved.to_string(),
         q if q.contains("done=cancelled") => ctx.t.status_cancelled.to_string(),
         q if q.contains("done=ranked") => ctx.t.msg_ranked.to_string(),
@@ -515,6 +553,7 @@ pub async fn manage(
         congress.slug,
         svc::checkin_token(&state.ctx.clone(), &r)
     );
+    let swap = swap_offer(req.query_string(), &lines);
     let reg = r.clone();
     let (rankings, days) = with_db(&state, ctx.lang, move |conn| {
         Ok((
@@ -543,6 +582,7 @@ pub async fn manage(
             message,
             rankings,
             days,
+            swap,
         },
     )
 }
@@ -576,12 +616,19 @@ pub async fn enroll(
     .await?;
     let done = match outcome {
         (Ok(SeatOutcome::Already), true) => "waitlisted",
+        (Ok(SeatOutcome::SwapOffered { with, .. }), _) => {
+            return Ok(see_other(&format!(
+                "/r/{token}?done=swap&with={with}&want={session}#workshops"
+            )))
+        }
         (outcome, _) => match outcome {
             Ok(SeatOutcome::Enrolled) | Ok(SeatOutcome::Already) => "enrolled",
             Ok(SeatOutcome::Waitlisted(_)) => "waitlisted",
             Ok(SeatOutcome::Overlaps(_)) => "overlap",
             Ok(SeatOutcome::NotAttending) => "not_attending",
-            Ok(SeatOutcome::NotOffered) => return Err(AppError::NotFound(ctx.lang)),
+            Ok(SeatOutcome::NotOffered) | Ok(SeatOutcome::SwapOffered { .. }) => {
+                return Err(AppError::NotFound(ctx.lang))
+            }
             Err(ServiceError::Conflict(_)) => {
                 return Err(AppError::Forbidden(
                     ctx.lang,

@@ -577,3 +577,239 @@ async fn the_demo_keeps_seats_on_attended_days_and_ships_a_ranked_block() {
         .unwrap();
     assert!(rankings > 30, "{rankings}");
 }
+
+/// The block's seats a person holds (enrolled), per person, for the rule-3 check.
+fn seats_in(app: &TestApp, sessions_of_block: &[i64]) -> std::collections::HashMap<i64, usize> {
+    let mut conn = app.conn();
+    let rows: Vec<i64> = enrollments::table
+        .filter(enrollments::session_id.eq_any(sessions_of_block))
+        .filter(enrollments::status.eq("enrolled"))
+        .select(enrollments::registration_id)
+        .load(&mut *conn)
+        .unwrap();
+    let mut by = std::collections::HashMap::new();
+    for r in rows {
+        *by.entry(r).or_insert(0) += 1;
+    }
+    by
+}
+
+/// Swap waiting under concurrency: 100 people hold seats in A and wait for B; B's 100 holders
+/// leave in concurrent waves. After every wave nobody holds two seats of the block, no
+/// workshop is over capacity, and at the end every swapper sits in B, A is empty, and each got
+/// one promotion mail.
+#[tokio::test]
+async fn a_hundred_swaps_never_give_anyone_two_seats_of_a_block() {
+    use kongress::services::registration as reg;
+    const N: usize = 100;
+    let app = spawn_app().await;
+    app.allow_undelivered("200 confirmation and 100 promotion mails: counted in the outbox");
+    app.load_demo();
+    let a = app.session_id("Beschaffung agil gestalten");
+    let bw = app.session_id("Interkommunale Kooperation");
+    let block: Vec<i64> = {
+        let mut conn = app.conn();
+        let g = app.slot_group_of(a);
+        // Rooms big enough; the seats are the sessions' own.
+        diesel::update(kongress::db::schema::rooms::table)
+            .set(kongress::db::schema::rooms::capacity.eq(None::<i32>))
+            .execute(&mut *conn)
+            .unwrap();
+        sessions::table
+            .filter(sessions::slot_group_id.eq(g))
+            .select(sessions::id)
+            .load(&mut *conn)
+            .unwrap()
+    };
+    app.set_session_capacity(a, N as i32);
+    app.set_session_capacity(bw, N as i32);
+    let emails: Vec<&'static str> = (0..2 * N)
+        .map(|i| &*Box::leak(format!("swap{i}@example.org").into_boxed_str()))
+        .collect();
+    let mut holders = vec![];
+    let mut swappers = vec![];
+    for (i, email) in emails.iter().enumerate() {
+        let (id, _) = signed_up(&app, email, if i < N { bw } else { a });
+        if i < N {
+            holders.push(id);
+        } else {
+            swappers.push(id);
+        }
+    }
+    {
+        let ctx = app.mail_context();
+        let mut conn = app.conn();
+        for s in &swappers {
+            let o = reg::participant_swap(
+                &mut conn,
+                &ctx,
+                *s,
+                bw.into(),
+                a.into(),
+                kongress::services::now_utc(),
+            )
+            .unwrap();
+            assert!(matches!(o, reg::SeatOutcome::Waitlisted(_)), "{o:?}");
+        }
+        // A second wait in the same block is refused, naming the first.
+        let other = app.session_id("Smarte Parkraumbewirtschaftung");
+        let o = reg::participant_swap(
+            &mut conn,
+            &ctx,
+            swappers[0],
+            other.into(),
+            a.into(),
+            kongress::services::now_utc(),
+        )
+        .unwrap();
+        assert_eq!(
+            o,
+            reg::SeatOutcome::Overlaps("Interkommunale Kooperation".into())
+        );
+    }
+    assert!(seats_in(&app, &block).values().all(|n| *n == 1));
+    for wave in holders.chunks(10) {
+        let tasks: Vec<_> = wave
+            .iter()
+            .map(|h| {
+                let (pool, ctx, h) = (app.pool.clone(), app.mail_context(), *h);
+                tokio::task::spawn_blocking(move || {
+                    let mut conn = pool.get().unwrap();
+                    reg::participant_leave(
+                        &mut conn,
+                        &ctx,
+                        h,
+                        bw.into(),
+                        kongress::services::now_utc(),
+                    )
+                    .unwrap()
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert!(t.await.unwrap(), "each holder leaves once");
+        }
+        let held = seats_in(&app, &block);
+        assert!(
+            held.values().all(|n| *n == 1),
+            "somebody holds two seats of the block"
+        );
+        let mut conn = app.conn();
+        for s in [a, bw] {
+            let (cap, enrolled): (Option<i32>, i32) = sessions::table
+                .find(s)
+                .select((sessions::capacity, sessions::enrolled_count))
+                .first(&mut *conn)
+                .unwrap();
+            let rows: i64 = enrollments::table
+                .filter(enrollments::session_id.eq(s))
+                .filter(enrollments::status.eq("enrolled"))
+                .count()
+                .get_result(&mut *conn)
+                .unwrap();
+            assert_eq!(enrolled as i64, rows, "the counter matches the rows");
+            assert!(enrolled <= cap.unwrap());
+        }
+    }
+    for s in &swappers {
+        assert_eq!(app.seat(*s, bw).as_deref(), Some("enrolled"));
+        assert_eq!(app.seat(*s, a).as_deref(), Some("cancelled"));
+    }
+    let mut conn = app.conn();
+    let promoted: Vec<String> = kongress::db::schema::outbox::table
+        .filter(kongress::db::schema::outbox::kind.eq("enrollment-promoted"))
+        .select(kongress::db::schema::outbox::recipient)
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(promoted.len(), N, "one promotion mail per swap");
+    let distinct: std::collections::HashSet<&String> = promoted.iter().collect();
+    assert_eq!(distinct.len(), N);
+    assert!(promoted.iter().all(|r| emails[N..].contains(&r.as_str())));
+}
+
+/// On the private page a refused workshop of the same block names the seat it clashes with and
+/// offers the swap; waiting to swap keeps the seat until the other one frees.
+#[tokio::test]
+async fn the_private_page_offers_a_swap_and_keeps_the_seat_while_waiting() {
+    use kongress::services::registration as reg;
+    let app = spawn_app().await;
+    app.allow_undelivered("confirmation and promotion mails; the swap is what is tested");
+    app.load_demo();
+    let a = app.session_id("Beschaffung agil gestalten");
+    let bw = app.session_id("Interkommunale Kooperation");
+    app.set_session_capacity(a, 1);
+    app.set_session_capacity(bw, 1);
+    let (ada, link) = signed_up(&app, "ada@example.org", a);
+    let (bea, _) = signed_up(&app, "bea@example.org", bw);
+    let b = browser();
+    let page = b
+        .get(app.url(&format!("/r/{link}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&page);
+    let r = b
+        .post(app.url(&format!("/r/{link}/enroll")))
+        .form(&[("csrf_token", csrf.as_str()), ("session", &bw.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        to.contains(&format!("done=swap&with={a}&want={bw}")),
+        "{to}"
+    );
+    let page = b
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("wie Ihre Werkstatt „Beschaffung agil gestalten“"),
+        "the refusal names the clashing workshop"
+    );
+    assert!(page.contains("Auf die Warteliste, bisherigen Platz behalten"));
+    let r = b
+        .post(app.url(&format!("/r/{link}/swap")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("session", &bw.to_string()),
+            ("with", &a.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.seat(ada, a).as_deref(), Some("enrolled"), "seat kept");
+    assert_eq!(app.seat(ada, bw).as_deref(), Some("waitlisted"));
+    let page = b
+        .get(app.url(&format!("/r/{link}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("tauscht gegen „Beschaffung agil gestalten“"));
+    {
+        let ctx = app.mail_context();
+        let mut conn = app.conn();
+        reg::participant_leave(
+            &mut conn,
+            &ctx,
+            bea,
+            bw.into(),
+            kongress::services::now_utc(),
+        )
+        .unwrap();
+    }
+    assert_eq!(app.seat(ada, bw).as_deref(), Some("enrolled"));
+    assert_eq!(app.seat(ada, a).as_deref(), Some("cancelled"));
+}

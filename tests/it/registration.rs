@@ -415,7 +415,7 @@ async fn full_workshops_waitlist_and_promote_in_order_when_someone_leaves() {
             .await
             .unwrap();
     assert!(page.contains("Warteliste, Platz 2"), "visible position");
-    // An overlapping workshop in the same block is refused (rule 3).
+    // An overlapping workshop in the same block is refused (rule 3): a swap is offered.
     let other = app.session_id("Urbane Datenplattformen in der Praxis");
     let r =
         a.b.post(app.url(&format!("{a_page}/enroll")))
@@ -429,7 +429,7 @@ async fn full_workshops_waitlist_and_promote_in_order_when_someone_leaves() {
     assert!(r.headers()["location"]
         .to_str()
         .unwrap()
-        .contains("done=overlap"));
+        .contains(&format!("done=swap&with={w}&want={other}")));
 
     let sent_before = sink.messages().len();
     let r =

@@ -96,6 +96,8 @@ struct Stage {
     speaker: i64,
     speaker_token: String,
     first_come: kongress::domain::SessionId,
+    /// Another workshop of the first-come block (what a swap asks for).
+    swap_to: kongress::domain::SessionId,
     ranked: (kongress::domain::SlotGroupId, kongress::domain::SessionId),
     api_token: String,
     other_congress_token: String,
@@ -138,6 +140,13 @@ impl Stage {
                 .unwrap()
         };
         let first_come = first_of(&mut conn, groups[0].id);
+        let swap_to: kongress::domain::SessionId = kongress::db::schema::sessions::table
+            .filter(kongress::db::schema::sessions::slot_group_id.eq(groups[0].id))
+            .filter(kongress::db::schema::sessions::id.ne(first_come))
+            .order(kongress::db::schema::sessions::id)
+            .select(kongress::db::schema::sessions::id)
+            .first(&mut *conn)
+            .unwrap();
         let ranked_group = groups[1].id;
         allocation::set_mode(
             &mut conn,
@@ -171,6 +180,7 @@ impl Stage {
             speaker,
             speaker_token,
             first_come,
+            swap_to,
             ranked,
             api_token,
             other_congress_token,
@@ -228,6 +238,10 @@ impl Stage {
         match route.path {
             "/r/{token}/enroll" | "/r/{token}/leave" => {
                 form.push(("session", self.first_come.to_string()))
+            }
+            "/r/{token}/swap" => {
+                form.push(("session", self.swap_to.to_string()));
+                form.push(("with", self.first_come.to_string()));
             }
             "/r/{token}/ranking" => {
                 form.push(("group", self.ranked.0.to_string()));

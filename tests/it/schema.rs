@@ -178,7 +178,7 @@ fn both_backends_have_the_same_tables_and_columns() {
 fn migrations_are_idempotent_and_counted() {
     let db = TestDb::new();
     let mut conn = connect(&db.url);
-    assert_eq!(kongress::db::run_migrations(&mut conn).unwrap(), 6);
+    assert_eq!(kongress::db::run_migrations(&mut conn).unwrap(), 7);
     assert_eq!(kongress::db::run_migrations(&mut conn).unwrap(), 0);
     let _ = BigInt;
 }

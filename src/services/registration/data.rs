@@ -12,6 +12,8 @@ pub struct WorkshopLine {
     /// Enrolled or waitlisted; `None` when the person has not chosen it.
     pub status: Option<EnrollmentStatus>,
     pub position: Option<i64>,
+    /// Waiting to swap: the title of the seat given up when this one frees.
+    pub swap_for: Option<String>,
 }
 
 /// Everything the manage page shows (a fixed number of queries).
@@ -26,7 +28,8 @@ pub fn overview(
         .order((sessions::starts_at, sessions::title))
         .select(rows::Session::as_select())
         .load(conn)?;
-    let mine: Vec<(EnrollmentId, SessionId, EnrollmentStatus, i64)> = enrollments::table
+    type Mine = (EnrollmentId, SessionId, EnrollmentStatus, i64, Option<i64>);
+    let mine: Vec<Mine> = enrollments::table
         .filter(enrollments::registration_id.eq(r.id))
         .filter(enrollments::status.ne(EnrollmentStatus::Cancelled))
         .select((
@@ -34,8 +37,13 @@ pub fn overview(
             enrollments::session_id,
             enrollments::status,
             enrollments::position,
+            enrollments::swap_from,
         ))
         .load(conn)?;
+    let titles: std::collections::HashMap<i64, String> = sessions
+        .iter()
+        .map(|s| (s.id.get(), s.title.clone()))
+        .collect();
     let room_names: std::collections::HashMap<RoomId, String> = rooms::table
         .filter(rooms::congress_id.eq(r.congress_id))
         .select((rooms::id, rooms::name))
@@ -46,7 +54,7 @@ pub fn overview(
     for s in sessions {
         let m = mine.iter().find(|m| m.1 == s.id);
         let position = match m {
-            Some((id, session, EnrollmentStatus::Waitlisted, pos)) => {
+            Some((id, session, EnrollmentStatus::Waitlisted, pos, _)) => {
                 Some(waitlist_position(conn, *session, *pos, *id)?)
             }
             _ => None,
@@ -54,6 +62,7 @@ pub fn overview(
         out.push(WorkshopLine {
             room: s.room_id.and_then(|id| room_names.get(&id).cloned()),
             status: m.map(|m| m.2),
+            swap_for: m.and_then(|m| m.4).and_then(|s| titles.get(&s).cloned()),
             position,
             session: s,
         });

@@ -82,6 +82,12 @@ pub enum SeatOutcome {
     Already,
     /// Overlaps a session the person holds or waits for (rule 3): its title.
     Overlaps(String),
+    /// Overlaps only the person's seat in another workshop of the same block: they may swap
+    /// (wait for this one and keep that seat until a seat here frees). That seat's session.
+    SwapOffered {
+        with: SessionId,
+        title: String,
+    },
     /// Not a session that takes enrollments.
     NotOffered,
     /// On a day the person does not attend (their registration's days).
@@ -153,6 +159,19 @@ pub fn enroll(
     session: SessionId,
     now: NaiveDateTime,
 ) -> Result<SeatOutcome, ServiceError> {
+    enroll_inner(conn, r, session, None, now)
+}
+
+/// [`enroll`], where `swap` (a session of the same block in which the person holds a seat) may
+/// overlap: a seat taken here is stored, a waiting-list place remembers `swap` as the seat to
+/// give up when it moves up. The caller releases `swap` itself when a seat was taken.
+fn enroll_inner(
+    conn: &mut DbConnection,
+    r: &rows::Registration,
+    session: SessionId,
+    swap: Option<SessionId>,
+    now: NaiveDateTime,
+) -> Result<SeatOutcome, ServiceError> {
     // The session with its block's mode, in one query.
     let s: Option<(rows::Session, Option<String>)> = sessions::table
         .left_join(slot_groups::table)
@@ -192,11 +211,25 @@ pub fn enroll(
         return Ok(SeatOutcome::Already);
     }
     if let (Some(a), Some(b)) = (s.starts_at, s.ends_at) {
-        if let Some(h) = held
+        let clashes: Vec<&HeldSession> = held
             .iter()
-            .find(|h| matches!((h.3, h.4), (Some(x), Some(y)) if x < b && a < y))
-        {
-            return Ok(SeatOutcome::Overlaps(h.1.clone()));
+            .filter(|h| matches!((h.3, h.4), (Some(x), Some(y)) if x < b && a < y))
+            .filter(|h| Some(h.0) != swap)
+            .collect();
+        match clashes.as_slice() {
+            [] => {}
+            // The only clash is a seat in another workshop of this block: a swap is possible.
+            [h] if swap.is_none()
+                && h.2 == EnrollmentStatus::Enrolled.as_str()
+                && s.slot_group_id.is_some()
+                && block_of(conn, h.0)? == s.slot_group_id =>
+            {
+                return Ok(SeatOutcome::SwapOffered {
+                    with: h.0,
+                    title: h.1.clone(),
+                })
+            }
+            [h, ..] => return Ok(SeatOutcome::Overlaps(h.1.clone())),
         }
     }
     let existing = enrollment_of(conn, r.id, session)?;
@@ -236,6 +269,7 @@ pub fn enroll(
                 enrollments::state_version.eq(version + 1),
                 enrollments::created_at.eq(now),
                 enrollments::updated_at.eq(now),
+                enrollments::swap_from.eq(swap.filter(|_| !seat_taken)),
             ))
             .execute(conn)?;
             if changed != 1 {
@@ -255,6 +289,7 @@ pub fn enroll(
                 enrollments::position.eq(position),
                 enrollments::created_at.eq(now),
                 enrollments::updated_at.eq(now),
+                enrollments::swap_from.eq(swap.filter(|_| !seat_taken)),
             ))
             .returning(enrollments::id)
             .get_result(conn)?,
@@ -268,7 +303,9 @@ pub fn enroll(
             entity: "enrollment",
             entity_id: Some(id.get()),
             before: None,
-            after: Some(serde_json::json!({ "session_id": session, "status": status })),
+            after: Some(
+                serde_json::json!({ "session_id": session, "status": status, "swap_from": swap }),
+            ),
         },
     )?;
     if seat_taken {
@@ -278,6 +315,51 @@ pub fn enroll(
             conn, session, position, id,
         )?))
     }
+}
+
+/// The block a session belongs to.
+fn block_of(
+    conn: &mut DbConnection,
+    session: SessionId,
+) -> QueryResult<Option<crate::domain::SlotGroupId>> {
+    sessions::table
+        .find(session)
+        .select(sessions::slot_group_id)
+        .first(conn)
+}
+
+/// A swap asked for on the private page: the person holds a seat in `with` and wants
+/// `session` of the same block. With a seat free in `session` it is taken and the seat in
+/// `with` released at once (its first waiting person moves up); otherwise the person waits for
+/// `session` and keeps `with` until a seat frees there ([`promote_workshop_waitlist`] then
+/// swaps). At most one such wait per block: a second one overlaps the first and is refused.
+pub fn participant_swap(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: RegistrationId,
+    session: SessionId,
+    with: SessionId,
+    now: NaiveDateTime,
+) -> Result<SeatOutcome, ServiceError> {
+    write_retrying(conn, |conn| {
+        let r = load_locked(conn, id)?;
+        if !crate::domain::registration::may_enroll(r.status) {
+            return Err(ServiceError::Conflict("not confirmed".into()));
+        }
+        // The seat given up must be the person's, in the same block.
+        let holds = enrollment_of(conn, r.id, with)?
+            .is_some_and(|e| e.1 == EnrollmentStatus::Enrolled.as_str());
+        let same_block =
+            block_of(conn, with)?.is_some() && block_of(conn, with)? == block_of(conn, session)?;
+        if !holds || !same_block {
+            return Ok(SeatOutcome::NotOffered);
+        }
+        let outcome = enroll_inner(conn, &r, session, Some(with), now)?;
+        if outcome == SeatOutcome::Enrolled {
+            leave(conn, ctx, &r, with, now)?;
+        }
+        Ok(outcome)
+    })
 }
 
 fn seat_line(lang: Lang, title: &str, o: &SeatOutcome) -> String {
@@ -290,6 +372,12 @@ fn seat_line(lang: Lang, title: &str, o: &SeatOutcome) -> String {
             format!("{title}: nicht möglich, überschneidet sich mit „{o}“")
         }
         (Lang::En, SeatOutcome::Overlaps(o)) => format!("{title}: not possible, overlaps “{o}”"),
+        (Lang::De, SeatOutcome::SwapOffered { title: o, .. }) => {
+            format!("{title}: nicht möglich, Sie haben schon „{o}“ im selben Block")
+        }
+        (Lang::En, SeatOutcome::SwapOffered { title: o, .. }) => {
+            format!("{title}: not possible, you hold “{o}” in the same block")
+        }
         (_, SeatOutcome::Already) => title.to_string(),
         (Lang::De, SeatOutcome::NotOffered) => format!("{title}: keine Anmeldung möglich"),
         (Lang::En, SeatOutcome::NotOffered) => format!("{title}: not open for enrollment"),
@@ -348,6 +436,19 @@ pub fn leave(
     if !store_enrollment(conn, id, &from, version, t.to, now)? {
         return Ok(false);
     }
+    // A wait elsewhere that was to give up this seat is now an ordinary wait; a wait given up
+    // forgets its swap.
+    diesel::update(
+        enrollments::table
+            .filter(enrollments::registration_id.eq(r.id))
+            .filter(
+                enrollments::swap_from
+                    .eq(session.get())
+                    .or(enrollments::id.eq(id)),
+            ),
+    )
+    .set(enrollments::swap_from.eq(None::<i64>))
+    .execute(conn)?;
     for effect in &t.effects {
         count(conn, session, *effect)?;
         if *effect == CounterEffect::FreeSeat {

@@ -99,6 +99,28 @@ pub fn promote_workshop_waitlist(
             .find(session)
             .select(sessions::title)
             .first(conn)?;
+        // A swap: the seat the person held in the same block goes in this transaction, so
+        // they never hold two seats of one block (rule 3); its first waiting person moves up.
+        let swap: Option<i64> = enrollments::table
+            .find(id)
+            .select(enrollments::swap_from)
+            .first(conn)?;
+        let mut lines = vec![];
+        if let Some(given_up) = swap.map(SessionId::from) {
+            diesel::update(enrollments::table.find(id))
+                .set(enrollments::swap_from.eq(None::<i64>))
+                .execute(conn)?;
+            if super::seats::leave(conn, ctx, &r, given_up, now)? {
+                let old: String = sessions::table
+                    .find(given_up)
+                    .select(sessions::title)
+                    .first(conn)?;
+                lines.push(match lang_of(&r) {
+                    Lang::De => format!("Ihr Platz in „{old}“ ist dafür freigegeben."),
+                    Lang::En => format!("Your seat in “{old}” is released in exchange."),
+                });
+            }
+        }
         let congress = congress_title(conn, r.congress_id)?;
         let link = format!("{}/r/{}", ctx.base_url, manage_token(ctx, &r));
         let name = format!("{} {}", r.first_name, r.last_name);
@@ -117,7 +139,7 @@ pub fn promote_workshop_waitlist(
                 detail: &title,
                 link: &link,
                 extra: &[],
-                lines: &[],
+                lines: &lines,
                 attachments: &[],
             },
         )?;
