@@ -46,6 +46,18 @@ pub fn swap_offer(lang: Lang, wanted: &str, held: &str, free: bool) -> String {
     }
 }
 
+/// The preview's warning about seats taken before the block switched to ranked choices.
+pub fn seated_before(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::De => format!(
+            "{n} Personen haben in diesem Block schon einen Platz, vergeben nach „Wer zuerst kommt“ vor der Umstellung. Sie behalten ihn und nehmen an der Verteilung nicht teil; ihre Plätze sind unten als „schon vergeben“ gezählt."
+        ),
+        Lang::En => format!(
+            "{n} people already hold a seat in this block, given first come, first served before the switch. They keep it and take no part in the allocation; their seats are counted below as “taken before”."
+        ),
+    }
+}
+
 pub struct BlockTexts {
     pub blocks: &'static str,
     pub intro: &'static str,
@@ -95,6 +107,12 @@ pub struct BlockTexts {
     pub swap_now: &'static str,
     pub swap_wait: &'static str,
     pub swaps_for: &'static str,
+    pub seed_hint: &'static str,
+    pub new_draw: &'static str,
+    pub fill_before: &'static str,
+    pub fill_allocated: &'static str,
+    pub fill_after: &'static str,
+    pub err_depth: &'static str,
 }
 
 pub static DE: BlockTexts = BlockTexts {
@@ -145,6 +163,12 @@ pub static DE: BlockTexts = BlockTexts {
     swap_now: "Platz tauschen",
     swap_wait: "Auf die Warteliste, bisherigen Platz behalten",
     swaps_for: "tauscht gegen",
+    seed_hint: "Losnummer – für ein nachvollziehbares Ergebnis: dieselbe Losnummer ergibt dieselbe Verteilung. Gleichstände entscheidet das Los.",
+    new_draw: "Neu losen",
+    fill_before: "schon vergeben",
+    fill_allocated: "neu verteilt",
+    fill_after: "belegt / Plätze",
+    err_depth: "Bitte eine Anzahl Wünsche von 1 bis 5 angeben.",
 };
 
 pub static EN: BlockTexts = BlockTexts {
@@ -195,4 +219,10 @@ pub static EN: BlockTexts = BlockTexts {
     swap_now: "Swap seats",
     swap_wait: "Join the waiting list, keep my seat",
     swaps_for: "swaps for",
+    seed_hint: "Draw number – for a result you can reproduce: the same draw number gives the same allocation. Ties are decided by the draw.",
+    new_draw: "Draw again",
+    fill_before: "taken before",
+    fill_allocated: "allocated now",
+    fill_after: "taken / seats",
+    err_depth: "Please give a number of choices from 1 to 5.",
 };

@@ -13,7 +13,7 @@ pub static TEXTS: Texts = Texts {
     no_choices: "Sie haben keine Wünsche angegeben.",
     choices_allocated: "Die Plätze sind verteilt; Ihr Ergebnis steht oben bei den Werkstätten.",
     choices_closed: "Die Frist für Wünsche ist abgelaufen; die Plätze werden bald verteilt.",
-    lottery_seed: "Startwert des Losverfahrens",
+    lottery_seed: "Losnummer",
     err_choice_twice: "Bitte wählen Sie jede Werkstatt nur einmal.",
 
     lang_name: "Deutsch",

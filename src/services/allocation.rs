@@ -124,6 +124,12 @@ pub fn set_mode(
         if changed != 1 {
             return Err(ServiceError::Conflict("already allocated".into()));
         }
+        // The picks made while it ran first come, first served are stored as first choices;
+        // they became seats or waiting-list places and are not rankings: people rank anew.
+        if g.mode == "fcfs" && mode == "ranked" {
+            diesel::delete(preferences::table.filter(preferences::slot_group_id.eq(id)))
+                .execute(conn)?;
+        }
         audit::change(
             conn,
             actor,
@@ -278,6 +284,12 @@ pub struct Problem {
     pub instance: Instance,
     /// Choices dropped because they overlap a seat the person already holds (rule 3).
     pub dropped_for_overlap: usize,
+    /// Per workshop (instance order): seats taken before the allocation, and all its seats.
+    pub taken_before: Vec<u32>,
+    pub total: Vec<u32>,
+    /// People who already hold a seat in the block (taken first come, first served before the
+    /// switch): they keep it and take no part.
+    pub seated: usize,
 }
 
 /// Reads the rankings of confirmed registrations for a group (in a fixed number of queries).
@@ -309,16 +321,24 @@ pub fn problem(
         .into_iter()
         .collect();
     let index: HashMap<SessionId, usize> = ws.iter().enumerate().map(|(i, w)| (w.0, i)).collect();
-    let workshops: Vec<(SessionId, String, u32)> = ws
+    let totals: Vec<u32> = ws
         .iter()
-        .map(|(id, title, cap, enrolled, room, _, _)| {
+        .map(|(_, _, cap, _, room, _, _)| {
             let room_cap = room.and_then(|r| room_caps.get(&r).copied().flatten());
-            let seats = match (*cap, room_cap) {
+            match (*cap, room_cap) {
                 (Some(c), Some(r)) => c.min(r),
                 (Some(c), None) => c,
                 _ => 0,
-            };
-            (*id, title.clone(), (seats - enrolled).max(0) as u32)
+            }
+            .max(0) as u32
+        })
+        .collect();
+    let taken_before: Vec<u32> = ws.iter().map(|w| w.3.max(0) as u32).collect();
+    let workshops: Vec<(SessionId, String, u32)> = ws
+        .iter()
+        .zip(&totals)
+        .map(|((id, title, _, enrolled, _, _, _), total)| {
+            (*id, title.clone(), total.saturating_sub(*enrolled as u32))
         })
         .collect();
     // Confirmed registrations with a ranking, and their category's priority.
@@ -408,6 +428,9 @@ pub fn problem(
         workshops,
         registrations,
         dropped_for_overlap: dropped,
+        taken_before,
+        total: totals,
+        seated: seated.len(),
     })
 }
 

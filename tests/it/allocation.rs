@@ -340,7 +340,7 @@ async fn an_organizer_switches_a_block_previews_and_commits_in_the_back_office()
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Vorschau (Startwert 99)"), "{page}");
+    assert!(page.contains("Vorschau (Losnummer 99)"), "{page}");
     assert!(page.contains("30 Teilnehmende mit Wünschen"));
     assert!(page.contains("name=\"seed\" value=\"99\""));
     let r = b
@@ -358,7 +358,7 @@ async fn an_organizer_switches_a_block_previews_and_commits_in_the_back_office()
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Verteilt am") && page.contains("Startwert 99"));
+    assert!(page.contains("Verteilt am") && page.contains("Losnummer 99"));
     let mut conn = app.conn();
     let n: i64 = kongress::db::schema::outbox::table
         .filter(kongress::db::schema::outbox::kind.eq("allocation-result"))

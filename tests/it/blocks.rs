@@ -423,11 +423,11 @@ async fn the_import_keeps_blocks_and_groups_parallel_workshops() {
 fn signed_up(
     app: &TestApp,
     email: &'static str,
-    workshop: i64,
+    workshop: impl Into<Option<i64>>,
 ) -> (kongress::domain::RegistrationId, String) {
     use kongress::services::registration as reg;
     let mut who = crate::helpers::Applicant::new("Test", email, email);
-    who.workshop = Some(workshop);
+    who.workshop = workshop.into();
     let id = app.register_directly(who);
     let token = confirm_token(app, email);
     let ctx = app.mail_context();
@@ -812,4 +812,92 @@ async fn the_private_page_offers_a_swap_and_keeps_the_seat_while_waiting() {
     }
     assert_eq!(app.seat(ada, bw).as_deref(), Some("enrolled"));
     assert_eq!(app.seat(ada, a).as_deref(), Some("cancelled"));
+}
+
+/// The preview after a block switched to ranked choices, against a small case computed by
+/// hand: the people seated first come, first served are named and counted as taken, the picks
+/// of that time are not rankings, and bad settings come back on the form.
+#[tokio::test]
+async fn the_allocation_preview_tells_the_truth_after_a_switch() {
+    use kongress::services::allocation;
+    let app = spawn_app().await;
+    app.allow_undelivered("confirmation mails; the preview writes nothing");
+    let slug = app.load_demo();
+    let w1 = app.session_id("Urbane Datenplattformen in der Praxis");
+    let w2 = app.session_id("Digitale Zwillinge für die Stadtplanung");
+    let w3 = app.session_id("Sensorik im Straßenraum");
+    let g = app.slot_group_of(w1);
+    app.set_session_capacity(w1, 2);
+    app.set_session_capacity(w2, 1);
+    app.set_session_capacity(w3, 1);
+    // First come, first served: P0 in W1, Q1 in W3, Q2 waiting for W3.
+    signed_up(&app, "p0@example.org", w1);
+    signed_up(&app, "q1@example.org", w3);
+    let (q2, _) = signed_up(&app, "q2@example.org", w3);
+    assert_eq!(app.seat(q2, w3).as_deref(), Some("waitlisted"));
+    let o = admin(&app).await;
+    // Bad settings come back on the form, the input kept.
+    let r = o
+        .post(
+            &format!("/admin/{slug}/allocation/{}/mode", g.get()),
+            &[
+                ("mode", "ranked"),
+                ("rank_depth", "9"),
+                ("deadline", "morgen"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Anzahl Wünsche von 1 bis 5") && page.contains("value=\"9\""));
+    assert!(page.contains("value=\"morgen\""));
+    let r = o
+        .post(
+            &format!("/admin/{slug}/allocation/{}/mode", g.get()),
+            &[("mode", "ranked"), ("rank_depth", "2"), ("deadline", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // Three people rank: two want W1 then W2, one W2 then W1.
+    for (email, ranking) in [
+        ("r1@example.org", [w1, w2]),
+        ("r2@example.org", [w1, w2]),
+        ("r3@example.org", [w2, w1]),
+    ] {
+        let (id, _) = signed_up(&app, email, None);
+        let mut conn = app.conn();
+        allocation::set_ranking(&mut conn, id, g, &ranking, kongress::services::now_utc()).unwrap();
+    }
+    let (_, page) = o
+        .get(&format!(
+            "/admin/{slug}/allocation?group={}&seed=5",
+            g.get()
+        ))
+        .await;
+    assert!(
+        page.contains("2 Personen haben in diesem Block schon einen Platz"),
+        "P0 and Q1: {page}"
+    );
+    assert!(
+        page.contains("3 Teilnehmende mit Wünschen"),
+        "Q2's pick is no ranking"
+    );
+    assert!(
+        page.contains("1. Wunsch: 2 (67 %)") && page.contains("Ohne Platz (Warteliste): 1 (33 %)")
+    );
+    let row = |title: &str| {
+        let at = page
+            .find(&format!("<th scope=\"row\">{title}</th>"))
+            .unwrap();
+        page[at..at + page[at..].find("</tr>").unwrap()].to_string()
+    };
+    assert!(
+        row("Urbane Datenplattformen in der Praxis").contains("<td>1</td><td>1</td><td>2/2</td>")
+    );
+    assert!(
+        row("Digitale Zwillinge für die Stadtplanung").contains("<td>0</td><td>1</td><td>1/1</td>")
+    );
+    assert!(row("Sensorik im Straßenraum").contains("<td>1</td><td>0</td><td>1/1</td>"));
+    assert!(page.contains("Losnummer – für ein nachvollziehbares Ergebnis"));
+    assert!(page.contains(">Neu losen<"));
 }

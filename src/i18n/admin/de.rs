@@ -4,13 +4,13 @@ use super::AdminTexts;
 
 pub static DE: AdminTexts = AdminTexts {
     allocation: "Werkstattverteilung",
-    alloc_intro: "Für jeden Block paralleler Werkstätten: wer zuerst kommt, bekommt den Platz – oder die Teilnehmenden ordnen die Werkstätten nach ihren Wünschen, und nach Ablauf der Frist verteilt kongress alle Plätze auf einmal so, dass möglichst viele einen Platz und möglichst gute Wünsche bekommen. Prioritäten der Teilnahmekategorien gelten dabei zuerst; Gleichstände entscheidet ein Los, dessen Startwert angezeigt wird.",
+    alloc_intro: "Für jeden Block paralleler Werkstätten: wer zuerst kommt, bekommt den Platz – oder die Teilnehmenden ordnen die Werkstätten nach ihren Wünschen, und nach Ablauf der Frist verteilt kongress alle Plätze auf einmal so, dass möglichst viele einen Platz und möglichst gute Wünsche bekommen. Prioritäten der Teilnahmekategorien gelten dabei zuerst; Gleichstände entscheidet ein Los; seine Losnummer wird angezeigt, und dieselbe Losnummer ergibt dieselbe Verteilung.",
     alloc_mode: "Verfahren",
     alloc_fcfs: "Wer zuerst kommt",
     alloc_ranked: "Nach Wünschen (Rangfolge)",
     alloc_depth: "Anzahl Wünsche",
     alloc_deadline: "Frist für Wünsche",
-    alloc_seed: "Startwert",
+    alloc_seed: "Losnummer",
     alloc_preview: "Vorschau berechnen",
     alloc_result: "Vorschau",
     alloc_people: "Teilnehmende mit Wünschen",

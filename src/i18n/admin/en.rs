@@ -10,7 +10,7 @@ pub static EN: AdminTexts = AdminTexts {
     alloc_ranked: "By ranked preferences",
     alloc_depth: "Number of choices",
     alloc_deadline: "Deadline for choices",
-    alloc_seed: "Seed",
+    alloc_seed: "Draw number",
     alloc_preview: "Compute preview",
     alloc_result: "Preview",
     alloc_people: "participants with choices",

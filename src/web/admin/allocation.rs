@@ -34,6 +34,8 @@ struct AllocationPage {
     preview: Option<(SlotGroupId, Preview)>,
     seed: u64,
     message: String,
+    /// A settings form that came back: its group, the input as sent, the messages.
+    failed: Option<(SlotGroupId, ModeForm, Vec<String>)>,
 }
 
 impl AllocationPage {
@@ -57,6 +59,36 @@ impl AllocationPage {
             )
         })
         .unwrap_or_else(|| "–".into())
+    }
+
+    /// The mode form's values for `g`: as sent when it came back, otherwise as stored.
+    fn mode_of(&self, g: &GroupSettings) -> String {
+        match &self.failed {
+            Some((id, f, _)) if *id == g.id => f.mode.clone(),
+            _ => g.mode.clone(),
+        }
+    }
+    fn depth_of(&self, g: &GroupSettings) -> String {
+        match &self.failed {
+            Some((id, f, _)) if *id == g.id => f.rank_depth.clone(),
+            _ => g.rank_depth.to_string(),
+        }
+    }
+    fn deadline_of(&self, g: &GroupSettings) -> String {
+        match &self.failed {
+            Some((id, f, _)) if *id == g.id => f.deadline.clone(),
+            _ => self.local(&g.deadline),
+        }
+    }
+    fn errors_of(&self, g: &GroupSettings) -> Vec<String> {
+        match &self.failed {
+            Some((id, _, e)) if *id == g.id => e.clone(),
+            _ => vec![],
+        }
+    }
+
+    fn seated_text(&self, n: &usize) -> String {
+        crate::i18n::blocks::seated_before(self.ctx.lang, *n)
     }
 
     fn percent(&self, n: &usize, p: &Preview) -> String {
@@ -83,6 +115,17 @@ pub async fn overview(
     admin: AdminCtx,
     q: web::Query<PreviewQuery>,
 ) -> Result<HttpResponse, AppError> {
+    render(&req, &state, ctx, &admin, q.into_inner(), None).await
+}
+
+async fn render(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    ctx: PageCtx,
+    admin: &AdminCtx,
+    q: PreviewQuery,
+    failed: Option<(SlotGroupId, ModeForm, Vec<String>)>,
+) -> Result<HttpResponse, AppError> {
     let id = admin.congress()?.id;
     let seed = q
         .seed
@@ -90,7 +133,7 @@ pub async fn overview(
         .and_then(|s| s.trim().parse::<u64>().ok())
         .unwrap_or_else(fresh_seed);
     let group = q.group;
-    let (groups, preview) = with_db(&state, ctx.lang, move |conn| {
+    let (groups, preview) = with_db(state, ctx.lang, move |conn| {
         let groups = svc::groups(conn, id)?;
         let preview = match group {
             Some(g)
@@ -111,20 +154,25 @@ pub async fn overview(
         _ => String::new(),
     };
     page(
-        StatusCode::OK,
+        if failed.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
         AllocationPage {
-            chrome: Chrome::new(&req, &admin, "allocation"),
-            tz: zone(&admin)?,
+            chrome: Chrome::new(req, admin, "allocation"),
+            tz: zone(admin)?,
             ctx,
             groups,
             preview,
             seed,
             message,
+            failed,
         },
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone, Default)]
 pub struct ModeForm {
     #[serde(default)]
     mode: String,
@@ -135,6 +183,7 @@ pub struct ModeForm {
 }
 
 pub async fn set_mode(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: PageCtx,
     admin: AdminCtx,
@@ -145,28 +194,52 @@ pub async fn set_mode(
     let (id, actor) = (admin.congress()?.id, Actor::Organizer(admin.viewer()?.id));
     let tz = zone(&admin)?;
     let f = form.into_inner();
-    let depth: i32 = f.rank_depth.trim().parse().unwrap_or(3);
-    let deadline = match f.deadline.trim() {
-        "" => None,
-        v => {
-            let local = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
-                .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_datetime.into()))?;
-            Some(
-                local_to_utc(tz, local.date(), local.time())
-                    .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_datetime.into()))?
-                    .naive_utc(),
-            )
+    let mut errors = vec![];
+    let depth = match f.rank_depth.trim().parse::<i32>() {
+        Ok(d) if (1..=5).contains(&d) => d,
+        _ => {
+            errors.push(ctx.t.blk.err_depth.to_string());
+            3
         }
     };
-    let mode = f.mode;
-    with_db(&state, ctx.lang, move |conn| {
-        svc::set_mode(conn, id, group, &mode, depth, deadline, actor)
-    })
-    .await?;
-    Ok(see_other(&format!(
-        "/admin/{}/allocation?done=mode#g{group}",
-        admin.congress()?.slug
-    )))
+    if !matches!(f.mode.as_str(), "fcfs" | "ranked") {
+        errors.push(ctx.t.a.err_required.to_string());
+    }
+    let deadline = match f.deadline.trim() {
+        "" => None,
+        v => NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
+            .ok()
+            .and_then(|l| local_to_utc(tz, l.date(), l.time()).ok())
+            .map(|t| t.naive_utc())
+            .or_else(|| {
+                errors.push(ctx.t.a.err_datetime.to_string());
+                None
+            }),
+    };
+    if errors.is_empty() {
+        let mode = f.mode.clone();
+        let saved = with_db(&state, ctx.lang, move |conn| {
+            Ok(svc::set_mode(
+                conn, id, group, &mode, depth, deadline, actor,
+            ))
+        })
+        .await?;
+        match saved {
+            Ok(()) => {
+                return Ok(see_other(&format!(
+                    "/admin/{}/allocation?done=mode#g{group}",
+                    admin.congress()?.slug
+                )))
+            }
+            Err(ServiceError::Conflict(_)) => errors.push(ctx.t.a.alloc_already.to_string()),
+            Err(e) => return Err(AppError::from_service(ctx.lang, e)),
+        }
+    }
+    let q = PreviewQuery {
+        group: None,
+        seed: None,
+    };
+    render(&req, &state, ctx, &admin, q, Some((group, f, errors))).await
 }
 
 #[derive(Deserialize)]
