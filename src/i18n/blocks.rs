@@ -113,6 +113,13 @@ pub struct BlockTexts {
     pub fill_allocated: &'static str,
     pub fill_after: &'static str,
     pub err_depth: &'static str,
+    pub refused_congress: &'static str,
+    pub refused_category: &'static str,
+    pub waiting_list: &'static str,
+    pub promote: &'static str,
+    pub promote_override: &'static str,
+    pub change_category: &'static str,
+    pub rankings: &'static str,
 }
 
 pub static DE: BlockTexts = BlockTexts {
@@ -169,6 +176,13 @@ pub static DE: BlockTexts = BlockTexts {
     fill_allocated: "neu verteilt",
     fill_after: "belegt / Plätze",
     err_depth: "Bitte eine Anzahl Wünsche von 1 bis 5 angeben.",
+    refused_congress: "Nicht möglich: Der Kongress ist voll. Mit „Über die Grenzen hinaus“ nehmen Sie die Person trotzdem auf; das wird protokolliert.",
+    refused_category: "Nicht möglich: Das Kontingent dieser Kategorie ist ausgeschöpft. Mit „Über die Grenzen hinaus“ nehmen Sie die Person trotzdem auf; das wird protokolliert.",
+    waiting_list: "Warteliste des Kongresses",
+    promote: "Von der Warteliste aufnehmen",
+    promote_override: "Über die Grenzen hinaus: die volle Kapazität bzw. das volle Kontingent wird um 1 erhöht; wird protokolliert",
+    change_category: "Kategorie ändern",
+    rankings: "Wünsche (Rangfolge)",
 };
 
 pub static EN: BlockTexts = BlockTexts {
@@ -225,4 +239,11 @@ pub static EN: BlockTexts = BlockTexts {
     fill_allocated: "allocated now",
     fill_after: "taken / seats",
     err_depth: "Please give a number of choices from 1 to 5.",
+    refused_congress: "Not possible: the congress is full. With “beyond the limits” you admit the person anyway; this is logged.",
+    refused_category: "Not possible: this category's quota is used up. With “beyond the limits” you admit the person anyway; this is logged.",
+    waiting_list: "Congress waiting list",
+    promote: "Admit from the waiting list",
+    promote_override: "Beyond the limits: the full capacity or quota is raised by one; logged",
+    change_category: "Change category",
+    rankings: "Ranked choices",
 };

@@ -275,6 +275,12 @@ pub struct RegistrationDetail {
     pub enrollments: Vec<EnrollmentLine>,
     /// Status changes, enrollments, check-in: oldest first.
     pub history: Vec<AuditEntry>,
+    /// Where it stands on the congress waiting list, and why (while it waits).
+    pub standing: Option<super::registration::Standing>,
+    /// The congress's categories, for a change of category.
+    pub categories: Vec<(crate::domain::CategoryId, String)>,
+    /// Ranked choices per block: (block, workshop titles best first).
+    pub rankings: Vec<(String, Vec<String>)>,
 }
 
 /// created_at, organizer email, actor, kind, entity, entity id, before, after
@@ -384,6 +390,30 @@ pub fn detail(
             },
         )
         .collect();
+    let standing = super::registration::congress_standing(conn, &registration)?;
+    let categories = categories::table
+        .filter(categories::congress_id.eq(congress))
+        .order((categories::position, categories::id))
+        .select((categories::id, categories::name))
+        .load(conn)?;
+    let ranked: Vec<(String, String)> = crate::db::schema::preferences::table
+        .inner_join(crate::db::schema::slot_groups::table)
+        .inner_join(sessions::table)
+        .filter(crate::db::schema::preferences::registration_id.eq(id))
+        .filter(crate::db::schema::slot_groups::allocation_mode.eq("ranked"))
+        .order((
+            crate::db::schema::slot_groups::name,
+            crate::db::schema::preferences::rank,
+        ))
+        .select((crate::db::schema::slot_groups::name, sessions::title))
+        .load(conn)?;
+    let mut rankings: Vec<(String, Vec<String>)> = vec![];
+    for (block, title) in ranked {
+        match rankings.last_mut() {
+            Some((b, titles)) if *b == block => titles.push(title),
+            _ => rankings.push((block, vec![title])),
+        }
+    }
     Ok(RegistrationDetail {
         registration,
         category,
@@ -391,6 +421,9 @@ pub fn detail(
         answers,
         enrollments: lines,
         history,
+        standing,
+        categories,
+        rankings,
     })
 }
 

@@ -376,6 +376,8 @@ struct ManagePage {
     /// A swap to offer after a refused enrollment: (wanted, its title, the held seat, its
     /// title, whether a seat is free in the wanted one now).
     swap: Option<(SessionId, String, SessionId, String, bool)>,
+    /// Where the person stands on the congress waiting list, and why (while waiting).
+    standing: Vec<String>,
 }
 
 impl ManagePage {
@@ -555,10 +557,14 @@ pub async fn manage(
     );
     let swap = swap_offer(req.query_string(), &lines);
     let reg = r.clone();
-    let (rankings, days) = with_db(&state, ctx.lang, move |conn| {
+    let lang = ctx.lang;
+    let (rankings, days, standing) = with_db(&state, ctx.lang, move |conn| {
         Ok((
             crate::services::allocation::ranking_views(conn, &reg, now_utc())?,
             crate::db::queries::days(conn, reg.congress_id)?,
+            svc::congress_standing(conn, &reg)?
+                .map(|s| svc::standing_lines(lang, &s))
+                .unwrap_or_default(),
         ))
     })
     .await?;
@@ -583,6 +589,7 @@ pub async fn manage(
             rankings,
             days,
             swap,
+            standing,
         },
     )
 }

@@ -901,3 +901,140 @@ async fn the_allocation_preview_tells_the_truth_after_a_switch() {
     assert!(page.contains("Losnummer – für ein nachvollziehbares Ergebnis"));
     assert!(page.contains(">Neu losen<"));
 }
+
+/// The congress waiting list: the email and the private page say why and where a person
+/// waits; an organizer promotes within the quotas or, logged, beyond them, and a change of
+/// category re-checks the quotas and lets the next in line move up.
+#[tokio::test]
+async fn the_congress_waiting_list_tells_why_and_organizers_promote_within_quotas() {
+    use kongress::db::schema::{audit_log, categories, outbox};
+    let app = spawn_app().await;
+    app.allow_undelivered("registration mails, read in the outbox");
+    let slug = app.load_demo();
+    let small = "Kommune (kein Mitglied)";
+    {
+        let mut conn = app.conn();
+        diesel::update(categories::table.filter(categories::name.eq(small)))
+            .set(categories::quota.eq(Some(1)))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let sign = |email: &'static str| {
+        let mut who = crate::helpers::Applicant::new("Test", email, email);
+        who.category = small;
+        let id = app.register_directly(who);
+        let token = confirm_token(&app, email);
+        let ctx = app.mail_context();
+        let mut conn = app.conn();
+        kongress::services::registration::confirm(
+            &mut conn,
+            &token,
+            &ctx,
+            kongress::services::now_utc(),
+        )
+        .unwrap();
+        id
+    };
+    let a = sign("a@example.org");
+    let bb = sign("b@example.org");
+    let c = sign("c@example.org");
+    assert_eq!(app.registration_status(a), "confirmed");
+    assert_eq!(app.registration_status(bb), "waitlisted");
+    assert_eq!(app.registration_status(c), "waitlisted");
+    let mail_to = |to: &str| -> String {
+        let mut conn = app.conn();
+        outbox::table
+            .filter(outbox::recipient.eq(to))
+            .filter(outbox::kind.eq("waitlisted"))
+            .select(outbox::body_text)
+            .first(&mut *conn)
+            .unwrap()
+    };
+    let m = mail_to("b@example.org");
+    assert!(
+        m.contains("Grund: Die Plätze für „Kommune (kein Mitglied)“ sind vergeben"),
+        "{m}"
+    );
+    assert!(m.contains("Ihr Platz auf der Warteliste: 1") && !m.contains("ausgebucht"));
+    assert!(mail_to("c@example.org").contains("Ihr Platz auf der Warteliste: 2"));
+
+    let o = admin(&app).await;
+    let (_, page) = o.get(&format!("/admin/{slug}/registrations/{c}")).await;
+    assert!(page.contains("Warteliste des Kongresses") && page.contains("Warteliste: 2"));
+    // Within the quota: refused, nothing changes.
+    let r = o
+        .post(&format!("/admin/{slug}/registrations/{c}/promote"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.ends_with("refused=category"), "{to}");
+    let (_, page) = o.get(&to).await;
+    assert!(page.contains("Kontingent dieser Kategorie ist ausgeschöpft"));
+    assert_eq!(app.registration_status(c), "waitlisted");
+    // Beyond it, logged.
+    let r = o
+        .post(
+            &format!("/admin/{slug}/registrations/{c}/promote"),
+            &[("override", "1")],
+        )
+        .await;
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("saved=1"));
+    assert_eq!(app.registration_status(c), "confirmed");
+    {
+        let mut conn = app.conn();
+        let logged: i64 = audit_log::table
+            .filter(audit_log::kind.eq("registration.limits_overridden"))
+            .filter(audit_log::entity_id.eq(c.get()))
+            .count()
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(logged, 1);
+        let taken: i32 = categories::table
+            .filter(categories::name.eq(small))
+            .select(categories::confirmed_count)
+            .first(&mut *conn)
+            .unwrap();
+        assert_eq!(taken, 2);
+    }
+    // B moves to a category with room: admitted at once.
+    let open = app
+        .category_id("Kommune (Mitglied im Netzwerk)")
+        .to_string();
+    let r = o
+        .post(
+            &format!("/admin/{slug}/registrations/{bb}/category"),
+            &[("category", open.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.registration_status(bb), "confirmed");
+    // A confirmed person cannot move into a category without room.
+    let full = app.category_id("Modellprojekt Smart Cities");
+    {
+        let mut conn = app.conn();
+        diesel::update(categories::table.find(full))
+            .set(categories::quota.eq(Some(0)))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let r = o
+        .post(
+            &format!("/admin/{slug}/registrations/{a}/category"),
+            &[("category", full.to_string().as_str())],
+        )
+        .await;
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("refused=category"));
+    let mut conn = app.conn();
+    let still: kongress::domain::CategoryId = kongress::db::schema::registrations::table
+        .find(a)
+        .select(kongress::db::schema::registrations::category_id)
+        .first(&mut *conn)
+        .unwrap();
+    assert_eq!(still, app.category_id(small));
+}

@@ -529,7 +529,15 @@ pub(super) fn apply(
                 give_back_place(conn, r.congress_id, r.category_id)?;
                 release_place = true;
             }
-            Effect::JoinCongressWaitlist | Effect::SendEmail(_) => {}
+            Effect::JoinCongressWaitlist => {
+                // The email says where the person stands and why (a category's quota or the
+                // congress), read after this transition joined the queue.
+                let now_waiting = load(conn, r.id)?;
+                if let Some(s) = congress_standing(conn, &now_waiting)? {
+                    lines = standing_lines(lang_of(r), &s);
+                }
+            }
+            Effect::SendEmail(_) => {}
         }
     }
     let link = format!("{}/r/{}", ctx.base_url, manage_token(ctx, r));
@@ -717,7 +725,7 @@ fn needs_approval(conn: &mut DbConnection, r: &rows::Registration) -> QueryResul
 }
 
 /// A registration of this congress, locked for the transaction, or `NotFound`.
-fn load_in_locked(
+pub(super) fn load_in_locked(
     conn: &mut DbConnection,
     congress: CongressId,
     id: RegistrationId,

@@ -17,12 +17,14 @@
 mod data;
 mod days;
 mod lifecycle;
+mod organizer;
 mod seats;
 mod waitlist;
 
 pub use data::*;
 pub use days::*;
 pub use lifecycle::*;
+pub use organizer::*;
 pub use seats::*;
 pub use waitlist::*;
 

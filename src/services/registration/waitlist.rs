@@ -7,7 +7,7 @@ use crate::domain::enrollment::{
 use crate::domain::seats;
 use crate::domain::OrganizerId;
 use crate::domain::SessionStatus;
-use crate::domain::{CongressId, EnrollmentId, RegistrationId, RoomId, SessionId};
+use crate::domain::{CategoryId, CongressId, EnrollmentId, RegistrationId, RoomId, SessionId};
 
 /// Waitlist position of an enrollment (1-based), counting only people ahead in the queue.
 pub fn waitlist_position(
@@ -157,6 +157,94 @@ pub fn promote_workshop_waitlist(
         )?;
     }
     Ok(promoted)
+}
+
+/// Where a person stands on the congress waiting list, and why they wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    /// 1 = next. Counted among those who wait for the same thing: the category's people when
+    /// its quota is what is full, everybody when the congress is.
+    pub position: usize,
+    pub reason: WaitlistReason,
+    /// The registration's category.
+    pub category: String,
+}
+
+/// The congress-waitlist standing of a registration (`None` unless it waits), from the
+/// counters as they are now (three queries).
+pub fn congress_standing(
+    conn: &mut DbConnection,
+    r: &rows::Registration,
+) -> Result<Option<Standing>, ServiceError> {
+    if r.status != RegistrationStatus::Waitlisted {
+        return Ok(None);
+    }
+    let (capacity, confirmed): (Option<i32>, i32) = congresses::table
+        .find(r.congress_id)
+        .select((congresses::capacity, congresses::confirmed_count))
+        .first(conn)?;
+    let (category, quota, taken): (String, Option<i32>, i32) = categories::table
+        .find(r.category_id)
+        .select((
+            categories::name,
+            categories::quota,
+            categories::confirmed_count,
+        ))
+        .first(conn)?;
+    let congress_full = capacity.is_some_and(|c| confirmed >= c);
+    let reason = if !congress_full && quota.is_some_and(|q| taken >= q) {
+        WaitlistReason::CategoryFull
+    } else {
+        WaitlistReason::CongressFull
+    };
+    let mut queue: Vec<(CongressQueuePlace, CategoryId)> = registrations::table
+        .filter(registrations::congress_id.eq(r.congress_id))
+        .filter(registrations::status.eq(RegistrationStatus::Waitlisted))
+        .select((
+            registrations::confirmed_at,
+            registrations::id,
+            registrations::category_id,
+        ))
+        .load::<(Option<NaiveDateTime>, i64, CategoryId)>(conn)?
+        .into_iter()
+        .filter(|w| reason == WaitlistReason::CongressFull || w.2 == r.category_id)
+        .map(|(confirmed_at, id, c)| (CongressQueuePlace { confirmed_at, id }, c))
+        .collect();
+    queue.sort_by(|a, b| enrollment::congress_queue_order(&a.0, &b.0));
+    let position = queue
+        .iter()
+        .position(|w| w.0.id == r.id.get())
+        .map_or(queue.len() + 1, |i| i + 1);
+    Ok(Some(Standing {
+        position,
+        reason,
+        category,
+    }))
+}
+
+/// The standing in words, for the page and the email.
+pub fn standing_lines(lang: Lang, s: &Standing) -> Vec<String> {
+    let why = match (lang, s.reason) {
+        (Lang::De, WaitlistReason::CategoryFull) => format!(
+            "Grund: Die Plätze für „{}“ sind vergeben (Kontingent ausgeschöpft).",
+            s.category
+        ),
+        (Lang::De, WaitlistReason::CongressFull) => {
+            "Grund: Der Kongress ist ausgebucht.".to_string()
+        }
+        (Lang::En, WaitlistReason::CategoryFull) => format!(
+            "Reason: the places for “{}” are taken (its quota is used up).",
+            s.category
+        ),
+        (Lang::En, WaitlistReason::CongressFull) => {
+            "Reason: the congress is fully booked.".to_string()
+        }
+    };
+    let at = match lang {
+        Lang::De => format!("Ihr Platz auf der Warteliste: {}", s.position),
+        Lang::En => format!("Your place on the waiting list: {}", s.position),
+    };
+    vec![why, at]
 }
 
 /// Moves waitlisted registrations into free congress places, first confirmed first.

@@ -12,6 +12,7 @@ pub mod kit;
 pub mod manage;
 pub mod off_day;
 pub mod people;
+pub mod place;
 pub mod privacy;
 pub mod schedule;
 pub mod sessions;
@@ -111,6 +112,8 @@ admin_routes! {
     "/admin/{slug}/registrations/{registration}/decline": EDITOR => { post: people::decline }
     "/admin/{slug}/registrations/{registration}/cancel": EDITOR => { post: people::cancel }
     "/admin/{slug}/registrations/{registration}/checkin": EDITOR => { post: people::check_in }
+    "/admin/{slug}/registrations/{registration}/promote": EDITOR => { post: place::promote }
+    "/admin/{slug}/registrations/{registration}/category": EDITOR => { post: place::category }
     "/admin/{slug}/allocation": EDITOR => { get: allocation::overview }
     "/admin/{slug}/allocation/{group}/mode": EDITOR => { post: allocation::set_mode }
     "/admin/{slug}/allocation/{group}/commit": EDITOR => { post: allocation::commit }

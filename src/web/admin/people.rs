@@ -159,6 +159,10 @@ struct DetailPage {
 }
 
 impl DetailPage {
+    fn standing(&self, s: &crate::services::registration::Standing) -> Vec<String> {
+        crate::services::registration::standing_lines(self.ctx.lang, s)
+    }
+
     fn status(&self, s: &RegistrationStatus) -> &'static str {
         status_label(self.ctx.t.a, *s)
     }
@@ -230,6 +234,14 @@ async fn detail_page(
 ) -> Result<HttpResponse, AppError> {
     let id = admin.congress()?.id;
     let d = with_db(state, ctx.lang, move |conn| svc::detail(conn, id, rid)).await?;
+    // A refusal from the place actions (`web::admin::place`) arrives in the query.
+    let error = match req.query_string() {
+        _ if !error.is_empty() => error,
+        q if q.contains("refused=congress") => ctx.t.blk.refused_congress.to_string(),
+        q if q.contains("refused=category") => ctx.t.blk.refused_category.to_string(),
+        q if q.contains("refused=not_waiting") => ctx.t.a.err_not_allowed.to_string(),
+        _ => String::new(),
+    };
     page(
         status,
         DetailPage {
