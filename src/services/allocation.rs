@@ -184,6 +184,25 @@ pub fn set_ranking(
         if seen.len() > g.rank_depth as usize {
             return Err(ServiceError::invalid("ranking", "too many choices"));
         }
+        // Only workshops on days the person attends.
+        let tz: String = congresses::table
+            .find(r.congress_id)
+            .select(congresses::time_zone)
+            .first(conn)?;
+        let tz = crate::domain::time::parse_time_zone(&tz).unwrap_or(chrono_tz::UTC);
+        let days = crate::domain::blocks::parse_days(&r.days_attending);
+        let starts: Vec<Option<NaiveDateTime>> = sessions::table
+            .filter(sessions::id.eq_any(&seen))
+            .select(sessions::starts_at)
+            .load(conn)?;
+        if starts.into_iter().any(|s| {
+            !crate::domain::blocks::attends(
+                &days,
+                s.map(|s| crate::domain::local_date_of(tz, s.and_utc())),
+            )
+        }) {
+            return Err(ServiceError::invalid("ranking", "day not attended"));
+        }
         diesel::delete(
             preferences::table
                 .filter(preferences::registration_id.eq(registration))

@@ -378,6 +378,8 @@ struct ManagePage {
     swap: Option<(SessionId, String, SessionId, String, bool)>,
     /// Where the person stands on the congress waiting list, and why (while waiting).
     standing: Vec<String>,
+    /// A ranking form that came back: its block and the message.
+    ranking_error: Option<(SlotGroupId, String)>,
 }
 
 impl ManagePage {
@@ -532,6 +534,23 @@ pub async fn manage(
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
+    manage_page(&req, &state, ctx, csrf, token, None).await
+}
+
+/// A ranking form that came back: its block, the choices as sent, the message.
+type FailedRanking = (SlotGroupId, Vec<i64>, String);
+
+/// The private page; with `failed`, that block's ranking form shows the choices as sent and
+/// the message (422).
+async fn manage_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    ctx: PageCtx,
+    csrf: CsrfToken,
+    token: String,
+    failed: Option<FailedRanking>,
+) -> Result<HttpResponse, AppError> {
+    let state = state.clone();
     let (r, congress, lines) = load_manage(&state, &ctx, &token).await?;
     let status = r.status;
     let message = match req.query_string() {
@@ -558,7 +577,7 @@ pub async fn manage(
     let swap = swap_offer(req.query_string(), &lines);
     let reg = r.clone();
     let lang = ctx.lang;
-    let (rankings, days, standing) = with_db(&state, ctx.lang, move |conn| {
+    let (mut rankings, days, standing) = with_db(&state, ctx.lang, move |conn| {
         Ok((
             crate::services::allocation::ranking_views(conn, &reg, now_utc())?,
             crate::db::queries::days(conn, reg.congress_id)?,
@@ -568,9 +587,19 @@ pub async fn manage(
         ))
     })
     .await?;
+    if let Some((group, sent, _)) = &failed {
+        for v in rankings.iter_mut().filter(|v| v.group.id == *group) {
+            v.chosen = sent.clone();
+        }
+    }
     page(
-        StatusCode::OK,
+        if failed.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
         ManagePage {
+            ranking_error: failed.map(|(g, _, m)| (g, m)),
             qr: if status == RegistrationStatus::Confirmed {
                 crate::services::qr::svg_data_url(&checkin_url)
             } else {
@@ -771,8 +800,10 @@ pub async fn agenda(
 
 /// `POST /r/{token}/ranking`: the person's ranking of one block (`group`, `choice_1` …).
 pub async fn ranking(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: PageCtx,
+    csrf: CsrfToken,
     token: web::Path<String>,
     form: web::Form<crate::web::forms::FormMap>,
 ) -> Result<HttpResponse, AppError> {
@@ -782,27 +813,46 @@ pub async fn ranking(
         .get("group")
         .parse()
         .map_err(|_| AppError::NotFound(ctx.lang))?;
-    let mut choices: Vec<i64> = vec![];
+    // The choices as sent (kept for the form), and the first problem with them.
+    let mut sent: Vec<i64> = vec![];
+    let mut problem: Option<&'static str> = None;
     for k in 1..=5 {
         let v = form.get(&format!("choice_{k}"));
         if v.is_empty() {
             continue;
         }
-        let id: i64 = v
-            .parse()
-            .map_err(|_| AppError::BadRequest(ctx.lang, ctx.t.a.err_required.into()))?;
-        if choices.contains(&id) {
-            return Err(AppError::BadRequest(
-                ctx.lang,
-                ctx.t.err_choice_twice.into(),
-            ));
+        match v.parse::<i64>() {
+            Ok(id) if sent.contains(&id) => {
+                problem = problem.or(Some(ctx.t.err_choice_twice));
+                sent.push(id);
+            }
+            Ok(id) => sent.push(id),
+            Err(_) => problem = problem.or(Some(ctx.t.a.err_required)),
         }
-        choices.push(id);
     }
-    let id = r.id;
-    with_db(&state, ctx.lang, move |conn| {
-        crate::services::allocation::set_ranking(conn, id, group, &choices, now_utc())
+    if let Some(message) = problem {
+        let failed = Some((group, sent, message.to_string()));
+        return manage_page(&req, &state, ctx, csrf, token, failed).await;
+    }
+    let (id, choices) = (r.id, sent.clone());
+    let saved = with_db(&state, ctx.lang, move |conn| {
+        Ok(crate::services::allocation::set_ranking(
+            conn,
+            id,
+            group,
+            &choices,
+            now_utc(),
+        ))
     })
     .await?;
-    Ok(see_other(&format!("/r/{token}?done=ranked#g{group}")))
+    let message = match saved {
+        Ok(()) => return Ok(see_other(&format!("/r/{token}?done=ranked#g{group}"))),
+        Err(ServiceError::Invalid { message, .. }) if message == "day not attended" => {
+            ctx.t.blk.err_not_attending.to_string()
+        }
+        Err(ServiceError::Invalid { .. }) => ctx.t.a.form_has_errors.to_string(),
+        Err(ServiceError::Conflict(_)) => ctx.t.choices_closed.to_string(),
+        Err(e) => return Err(AppError::from_service(ctx.lang, e)),
+    };
+    manage_page(&req, &state, ctx, csrf, token, Some((group, sent, message))).await
 }

@@ -435,7 +435,7 @@ async fn a_participant_ranks_on_the_private_page_and_sees_the_result() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    // The same workshop twice is refused; a proper ranking is saved.
+    // The same workshop twice is refused on the form; a proper ranking is saved.
     let r = b
         .post(app.url(&format!("/r/{token}/ranking")))
         .form(&[
@@ -447,7 +447,7 @@ async fn a_participant_ranks_on_the_private_page_and_sees_the_result() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422, "back on the form with the choices as sent");
     let r = b
         .post(app.url(&format!("/r/{token}/ranking")))
         .form(&[

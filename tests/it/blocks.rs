@@ -1038,3 +1038,61 @@ async fn the_congress_waiting_list_tells_why_and_organizers_promote_within_quota
         .unwrap();
     assert_eq!(still, app.category_id(small));
 }
+
+/// A ranking on the private page with a workshop twice, or on a day not attended, comes back
+/// on the form with the choices as sent.
+#[tokio::test]
+async fn ranking_errors_come_back_on_the_private_page() {
+    let app = spawn_app().await;
+    app.allow_undelivered("confirmation mails");
+    app.load_demo();
+    // The demo's second block takes ranked choices.
+    let w = app.session_id("Datenschutz by Design");
+    let w2 = app.session_id("Open Source in Kommunen");
+    let g = app.slot_group_of(w).get();
+    let (ada, link) = signed_up(&app, "ada@example.org", None);
+    let b = browser();
+    let page = b
+        .get(app.url(&format!("/r/{link}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&page);
+    let send = |first: i64, second: i64| {
+        b.post(app.url(&format!("/r/{link}/ranking")))
+            .form(&[
+                ("csrf_token", csrf.clone()),
+                ("group", g.to_string()),
+                ("choice_1", first.to_string()),
+                ("choice_2", second.to_string()),
+            ])
+            .send()
+    };
+    let r = send(w, w).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("nur einmal"), "{body}");
+    assert_eq!(
+        body.matches(&format!("<option value=\"{w}\" selected>"))
+            .count(),
+        2,
+        "both choices kept"
+    );
+    // Day 1 only: the block's workshops are on day 2.
+    {
+        let first = app.congress_row().first_day.to_string();
+        let mut conn = app.conn();
+        diesel::update(kongress::db::schema::registrations::table.find(ada))
+            .set(kongress::db::schema::registrations::days_attending.eq(first))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let r = send(w, w2).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("an einem Tag, an dem Sie nicht teilnehmen"));
+    assert!(body.contains(&format!("<option value=\"{w2}\" selected>")));
+}
