@@ -120,6 +120,9 @@ pub struct BlockTexts {
     pub promote_override: &'static str,
     pub change_category: &'static str,
     pub rankings: &'static str,
+    pub really_cancel: &'static str,
+    pub really_delete: &'static str,
+    pub really_decline_session: &'static str,
 }
 
 pub static DE: BlockTexts = BlockTexts {
@@ -183,6 +186,9 @@ pub static DE: BlockTexts = BlockTexts {
     promote_override: "Über die Grenzen hinaus: die volle Kapazität bzw. das volle Kontingent wird um 1 erhöht; wird protokolliert",
     change_category: "Kategorie ändern",
     rankings: "Wünsche (Rangfolge)",
+    really_cancel: "Ja, Anmeldung stornieren",
+    really_delete: "Ja, Anmeldung und Daten endgültig löschen",
+    really_decline_session: "Ja, absagen",
 };
 
 pub static EN: BlockTexts = BlockTexts {
@@ -246,4 +252,7 @@ pub static EN: BlockTexts = BlockTexts {
     promote_override: "Beyond the limits: the full capacity or quota is raised by one; logged",
     change_category: "Change category",
     rankings: "Ranked choices",
+    really_cancel: "Yes, cancel my registration",
+    really_delete: "Yes, delete my registration and data for good",
+    really_decline_session: "Yes, decline",
 };

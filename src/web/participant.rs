@@ -380,6 +380,8 @@ struct ManagePage {
     standing: Vec<String>,
     /// A ranking form that came back: its block and the message.
     ranking_error: Option<(SlotGroupId, String)>,
+    /// Where `message` is shown: `top`, `workshops`, `days` or `g{block}`.
+    message_at: String,
 }
 
 impl ManagePage {
@@ -568,6 +570,17 @@ async fn manage_page(
         q if q.contains("done=ranked") => ctx.t.msg_ranked.to_string(),
         _ => String::new(),
     };
+    // The message goes where the action was (the page is scrolled there), not only to the top.
+    let message_at = match req.query_string() {
+        q if q.contains("done=days") => "days".to_string(),
+        q if q.contains("done=ranked") => q
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("group="))
+            .map(|g| format!("g{g}"))
+            .unwrap_or_else(|| "top".into()),
+        q if q.contains("done=cancelled") || q.is_empty() => "top".to_string(),
+        _ => "workshops".to_string(),
+    };
     let checkin_url = format!(
         "{}/admin/{}/checkin/code/{}",
         state.settings.base_url,
@@ -600,6 +613,7 @@ async fn manage_page(
         },
         ManagePage {
             ranking_error: failed.map(|(g, _, m)| (g, m)),
+            message_at,
             qr: if status == RegistrationStatus::Confirmed {
                 crate::services::qr::svg_data_url(&checkin_url)
             } else {
@@ -846,7 +860,11 @@ pub async fn ranking(
     })
     .await?;
     let message = match saved {
-        Ok(()) => return Ok(see_other(&format!("/r/{token}?done=ranked#g{group}"))),
+        Ok(()) => {
+            return Ok(see_other(&format!(
+                "/r/{token}?done=ranked&group={group}#g{group}"
+            )))
+        }
         Err(ServiceError::Invalid { message, .. }) if message == "day not attended" => {
             ctx.t.blk.err_not_attending.to_string()
         }

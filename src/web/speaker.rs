@@ -153,6 +153,8 @@ struct PortalPage {
     token: String,
     portal: Portal,
     message: String,
+    /// Where the message is shown: `profile`, `s{session}` (where the action was), or `top`.
+    message_at: String,
     profile: ProfileInput,
     errors: Errors,
 }
@@ -219,7 +221,7 @@ async fn portal_page(
     csrf: CsrfToken,
     token: String,
     speaker: rows::Speaker,
-    message: String,
+    (message, message_at): (String, String),
     form: Option<(ProfileInput, Errors)>,
 ) -> Result<HttpResponse, AppError> {
     let st = state.clone();
@@ -246,6 +248,7 @@ async fn portal_page(
             token,
             portal,
             message,
+            message_at,
             profile,
             errors,
         },
@@ -261,12 +264,18 @@ pub async fn portal(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let speaker = open(&state, &ctx, &token).await?;
-    let message = match req.query_string() {
+    let q = req.query_string();
+    let message = match q {
         q if q.contains("done=profile") => ctx.t.s.profile_saved.to_string(),
         q if q.contains("done=answer") => ctx.t.s.answer_saved.to_string(),
         _ => String::new(),
     };
-    portal_page(&state, ctx, csrf, token, speaker, message, None).await
+    let at = match q.split('&').find_map(|kv| kv.strip_prefix("session=")) {
+        Some(s) if s.chars().all(|c| c.is_ascii_digit()) => format!("s{s}"),
+        _ if q.contains("done=profile") => "profile".into(),
+        _ => "top".into(),
+    };
+    portal_page(&state, ctx, csrf, token, speaker, (message, at), None).await
 }
 
 /// `GET /speaker/{token}/slots.ics`: the person's slots in every congress.
@@ -358,14 +367,13 @@ pub async fn save_profile(
         }
         Err((input, mut errors)) => {
             errors.add("page", ctx.t.a.form_has_errors);
-            let message = String::new();
             portal_page(
                 &state,
                 ctx,
                 csrf,
                 token,
                 speaker,
-                message,
+                (String::new(), "top".into()),
                 Some((input, errors)),
             )
             .await
@@ -395,6 +403,6 @@ pub async fn answer(
     .await?;
     result.map_err(|e| AppError::from_service(ctx.lang, e))?;
     Ok(see_other(&format!(
-        "/speaker/{token}?done=answer#s{session}"
+        "/speaker/{token}?done=answer&session={session}#s{session}"
     )))
 }

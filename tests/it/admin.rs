@@ -635,3 +635,32 @@ async fn an_admin_creates_a_congress_and_sets_it_up() {
         ]
     );
 }
+
+/// Every back-office page of a congress has a `<title>` of its own (they shared one).
+#[tokio::test]
+async fn back_office_pages_have_titles_of_their_own() {
+    let app = crate::helpers::spawn_app().await;
+    let slug = app.load_demo();
+    let o = crate::helpers::office::admin(&app).await;
+    let mut seen: std::collections::HashMap<String, String> = Default::default();
+    for route in kongress::web::admin::ADMIN_ROUTES {
+        let path = route.path.replace("{slug}", &slug);
+        if route.method != "get"
+            || path.contains('{')
+            || !path.starts_with(&format!("/admin/{slug}"))
+        {
+            continue;
+        }
+        let (status, page) = o.get(&path).await;
+        assert_eq!(status, 200, "{path}");
+        if !page.contains("<title>") {
+            continue; // the CSV export
+        }
+        let title =
+            page[page.find("<title>").unwrap() + 7..page.find("</title>").unwrap()].to_string();
+        if let Some(other) = seen.insert(title.clone(), path.clone()) {
+            panic!("{path} and {other} share the title {title}");
+        }
+    }
+    assert!(seen.len() >= 20, "{}", seen.len());
+}

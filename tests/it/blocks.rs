@@ -787,6 +787,21 @@ async fn the_private_page_offers_a_swap_and_keeps_the_seat_while_waiting() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
+    // The message is next to the workshops, where the page is scrolled to.
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let page = b
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let after = &page[page.find("id=\"workshops\"").unwrap()..];
+    assert!(
+        after[..600].contains("behalten Ihren bisherigen Platz"),
+        "{after}"
+    );
     assert_eq!(app.seat(ada, a).as_deref(), Some("enrolled"), "seat kept");
     assert_eq!(app.seat(ada, bw).as_deref(), Some("waitlisted"));
     let page = b
@@ -812,6 +827,36 @@ async fn the_private_page_offers_a_swap_and_keeps_the_seat_while_waiting() {
     }
     assert_eq!(app.seat(ada, bw).as_deref(), Some("enrolled"));
     assert_eq!(app.seat(ada, a).as_deref(), Some("cancelled"));
+    // Cancelling takes a second step on the page; afterwards no calendar is offered.
+    let page = b
+        .get(app.url(&format!("/r/{link}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<details class=\"confirm\"><summary>Anmeldung stornieren</summary>"));
+    assert!(page.contains("agenda.ics"));
+    let r = b
+        .post(app.url(&format!("/r/{link}/cancel")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = b
+        .get(app.url(&format!("/r/{link}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("agenda.ics"),
+        "no calendar for a cancelled registration"
+    );
 }
 
 /// The preview after a block switched to ranked choices, against a small case computed by

@@ -304,6 +304,22 @@ async fn keynote_answers_and_profile(
             .unwrap();
         assert_eq!(c, "confirmed");
     }
+    // The message shows in the slot's own section, where the page is scrolled to.
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let page = s
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let section = &page[page.find(&format!("id=\"s{session}\"")).unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(
+        section.contains("Ihre Antwort ist gespeichert."),
+        "{section}"
+    );
     // Someone else's session, and a made-up answer, change nothing.
     let other: i64 = {
         let mut conn = app.conn();

@@ -117,6 +117,16 @@ fn may_get(routes: &[AdminRoute], admin: &AdminCtx, page: &str) -> bool {
 }
 
 impl Chrome {
+    /// The label of the navigation entry being shown ("" when none is), which leads the
+    /// page's `<title>` so that pages do not share one.
+    pub fn page_label(&self) -> &'static str {
+        self.nav
+            .iter()
+            .find(|l| l.current)
+            .map(|l| l.label)
+            .unwrap_or("")
+    }
+
     pub fn new(req: &HttpRequest, admin: &AdminCtx, current: &'static str) -> Chrome {
         let ctx = PageCtx::from_request(req);
         let saved = req.query_string().split('&').any(|kv| kv == "saved=1");
