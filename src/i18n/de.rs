@@ -75,6 +75,8 @@ pub static TEXTS: Texts = Texts {
     registration_open_until: "Anmeldung geöffnet bis",
     registration_opens_at: "Anmeldung öffnet am",
     registration_closed: "Die Anmeldung ist geschlossen.",
+    register_now: "Jetzt anmelden",
+    how_to_enroll: "Einen Platz wählen Sie bei der Anmeldung zum Kongress. Wenn Sie schon angemeldet sind: über den Link „Meine Anmeldung“ in Ihrer Bestätigungs-E-Mail – dort sehen Sie auch freie Plätze und Wartelisten.",
     view_program: "Zum Programm",
     not_found_title: "Seite nicht gefunden",
     not_found_text: "Diese Seite gibt es nicht (mehr). Vielleicht hilft die Übersicht weiter.",

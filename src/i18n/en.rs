@@ -75,6 +75,8 @@ pub static TEXTS: Texts = Texts {
     registration_open_until: "Registration open until",
     registration_opens_at: "Registration opens on",
     registration_closed: "Registration is closed.",
+    register_now: "Register now",
+    how_to_enroll: "You choose a seat when you register for the congress. If you are registered already: through the “My registration” link in your confirmation email – it also shows free seats and waiting lists.",
     view_program: "View the programme",
     not_found_title: "Page not found",
     not_found_text: "This page does not exist (any more). The overview may help.",

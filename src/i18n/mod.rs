@@ -157,6 +157,10 @@ pub struct Texts {
     pub registration_open_until: &'static str,
     pub registration_opens_at: &'static str,
     pub registration_closed: &'static str,
+    /// The call to action while registration is open.
+    pub register_now: &'static str,
+    /// On a workshop's page: how to get a seat.
+    pub how_to_enroll: &'static str,
     pub view_program: &'static str,
     pub not_found_title: &'static str,
     pub not_found_text: &'static str,

@@ -118,6 +118,8 @@ struct HomePage {
     dates: String,
     description: Vec<String>,
     registration: String,
+    /// Registration is open now: the page calls to it.
+    registration_open: bool,
     days: Vec<(String, String, String)>,
     session_count: usize,
     workshop_count: usize,
@@ -164,6 +166,8 @@ pub async fn home(
         (_, Some(c)) => format!("{} {}", t.registration_open_until, fmt_instant(c)),
         (_, None) => String::new(),
     };
+    let registration_open = congress.registration_opens_at.is_none_or(|o| now >= o)
+        && congress.registration_closes_at.is_none_or(|c| now < c);
     let days = views::layouts(&p)
         .iter()
         .map(|l| {
@@ -195,6 +199,7 @@ pub async fn home(
         dates: lang.date_range(congress.first_day, congress.last_day),
         description: views::paragraphs(&congress.description),
         registration,
+        registration_open,
         days,
         session_count: sessions.iter().filter(|s| !s.cancelled).count(),
         workshop_count: sessions

@@ -293,3 +293,30 @@ async fn pages_have_a_sound_structure_in_both_languages() {
         }
     }
 }
+
+/// While registration is open the congress page calls to it, and a workshop's page says how to
+/// get a seat; once it closes the call goes.
+#[tokio::test]
+async fn the_congress_and_workshop_pages_call_to_register() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let slug = app.load_demo();
+    let (_, home) = app.text(&format!("/{slug}")).await;
+    assert!(home.contains(&format!("href=\"/{slug}/register\">Jetzt anmelden</a>")));
+    let w = app.session_id("Sensorik im Straßenraum");
+    let (_, page) = app.text(&format!("/{slug}/sessions/{w}")).await;
+    assert!(page.contains("Einen Platz wählen Sie bei der Anmeldung zum Kongress"));
+    {
+        let mut conn = app.conn();
+        diesel::update(kongress::db::schema::congresses::table)
+            .set(
+                kongress::db::schema::congresses::registration_closes_at.eq(Some(
+                    kongress::services::now_utc() - chrono::Duration::hours(1),
+                )),
+            )
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let (_, home) = app.text(&format!("/{slug}")).await;
+    assert!(!home.contains("Jetzt anmelden") && home.contains("Die Anmeldung ist geschlossen."));
+}
