@@ -305,8 +305,23 @@ pub async fn program(
         .days
         .iter()
         .map(|d| {
+            // The day as the organizer labelled it ("Tag 1: Plenum"), with its date.
+            let label = p
+                .snapshot
+                .days
+                .iter()
+                .find(|x| x.date == *d)
+                .map(|x| match ctx.lang {
+                    crate::i18n::Lang::En if !x.label_en.is_empty() => x.label_en.as_str(),
+                    _ => x.label.as_str(),
+                })
+                .unwrap_or("");
             (
-                ctx.lang.short_date(*d),
+                if label.is_empty() {
+                    ctx.lang.short_date(*d)
+                } else {
+                    format!("{} · {label}", ctx.lang.short_date(*d))
+                },
                 keep(&format!("day={d}")),
                 day == Some(*d),
             )

@@ -303,6 +303,9 @@ async fn the_congress_and_workshop_pages_call_to_register() {
     let slug = app.load_demo();
     let (_, home) = app.text(&format!("/{slug}")).await;
     assert!(home.contains(&format!("href=\"/{slug}/register\">Jetzt anmelden</a>")));
+    // The programme's day tabs carry the organizer's labels.
+    let (_, programme) = app.text(&format!("/{slug}/program")).await;
+    assert!(programme.contains(" · Tag 1: Plenum</a>"), "{programme}");
     let w = app.session_id("Sensorik im Straßenraum");
     let (_, page) = app.text(&format!("/{slug}/sessions/{w}")).await;
     assert!(page.contains("Einen Platz wählen Sie bei der Anmeldung zum Kongress"));
