@@ -664,3 +664,14 @@ async fn back_office_pages_have_titles_of_their_own() {
     }
     assert!(seen.len() >= 20, "{}", seen.len());
 }
+
+/// The session list names roles in German, not by their stored codes.
+#[tokio::test]
+async fn the_session_list_names_roles_in_the_pages_language() {
+    let app = crate::helpers::spawn_app().await;
+    let slug = app.load_demo();
+    let o = crate::helpers::office::admin(&app).await;
+    let (_, page) = o.get(&format!("/admin/{slug}/sessions")).await;
+    assert!(!page.contains("(moderator)") && !page.contains("(panelist)"));
+    assert!(page.contains("(Moderation)"), "{page}");
+}

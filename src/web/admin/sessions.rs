@@ -177,6 +177,13 @@ impl SessionsPage {
     fn kind(&self, k: &SessionKind) -> &'static str {
         kind_label(self.ctx.t, *k)
     }
+    /// The role in the page's language (stored as a code).
+    fn role(&self, r: &str) -> &'static str {
+        role_label(
+            self.ctx.t,
+            SpeakerRole::parse(r).unwrap_or(SpeakerRole::Speaker),
+        )
+    }
 }
 
 async fn list_page(
