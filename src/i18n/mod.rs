@@ -32,6 +32,16 @@ impl Lang {
         }
     }
 
+    /// A time zone's abbreviation as readers of the language know it: MEZ/MESZ in German for
+    /// CET/CEST (tz data gives the English ones); others unchanged.
+    pub fn zone_abbreviation(self, abbrev: &str) -> String {
+        match (self, abbrev) {
+            (Lang::De, "CET") => "MEZ".into(),
+            (Lang::De, "CEST") => "MESZ".into(),
+            _ => abbrev.to_string(),
+        }
+    }
+
     /// "Mi., 20.01." / "Wed 20 Jan", for tabs and compact lists.
     pub fn short_date(self, d: NaiveDate) -> String {
         let t = self.texts();
@@ -252,6 +262,14 @@ pub struct Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zone_abbreviations_are_german_on_german_pages() {
+        assert_eq!(Lang::De.zone_abbreviation("CET"), "MEZ");
+        assert_eq!(Lang::De.zone_abbreviation("CEST"), "MESZ");
+        assert_eq!(Lang::En.zone_abbreviation("CEST"), "CEST");
+        assert_eq!(Lang::De.zone_abbreviation("EST"), "EST");
+    }
 
     #[test]
     fn accept_language_negotiation() {

@@ -465,7 +465,7 @@ pub async fn session(
             },
             subtitle: s.subtitle.clone(),
             day: ctx.lang.long_date(start.date_naive()),
-            tz_abbrev: start.format("%Z").to_string(),
+            tz_abbrev: ctx.lang.zone_abbreviation(&start.format("%Z").to_string()),
             room_note: s
                 .room_id
                 .and_then(|r| p.room(r))
