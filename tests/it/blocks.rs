@@ -28,6 +28,17 @@ fn block_of(app: &TestApp, session: i64) -> Option<i64> {
         .unwrap()
 }
 
+/// A page as a browser `b` gets it.
+async fn page_of(b: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    b.get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// The value of the first `name="start"` field after `after` in a page.
 fn start_field_after(page: &str, after: &str) -> String {
     let rest = &page[page
@@ -217,14 +228,7 @@ async fn an_organizer_builds_two_blocks_from_an_empty_database_and_allocates_one
             .to_string()
     };
     let b = browser();
-    let page = b
-        .get(app.url(&format!("/{slug}/register")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&b, &app, &format!("/{slug}/register")).await;
     assert!(page.contains(&format!("name=\"rank_{afternoon}_1\"")));
     let csrf = csrf_in(&page);
     let register = |email: String, days: Vec<&'static str>, fields: Vec<(String, String)>| {
@@ -276,14 +280,7 @@ async fn an_organizer_builds_two_blocks_from_an_empty_database_and_allocates_one
             .unwrap();
         assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
         let token = confirm_token(&app, &email);
-        let page = b
-            .get(app.url(&format!("/r/confirm/{token}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = page_of(&b, &app, &format!("/r/confirm/{token}")).await;
         let r = b
             .post(app.url(&format!("/r/confirm/{token}")))
             .form(&[("csrf_token", csrf_in(&page))])
@@ -459,14 +456,7 @@ async fn seats_stay_on_the_days_a_person_attends() {
 
     // Ada keeps only day 1: first she is asked, nothing changes.
     let b = browser();
-    let page = b
-        .get(app.url(&format!("/r/{ada_link}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&b, &app, &format!("/r/{ada_link}")).await;
     assert!(
         page.contains("Ihre Teilnahmetage"),
         "the private page offers the days"
@@ -742,14 +732,7 @@ async fn the_private_page_offers_a_swap_and_keeps_the_seat_while_waiting() {
     let (ada, link) = signed_up(&app, "ada@example.org", a);
     let (bea, _) = signed_up(&app, "bea@example.org", bw);
     let b = browser();
-    let page = b
-        .get(app.url(&format!("/r/{link}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&b, &app, &format!("/r/{link}")).await;
     let csrf = csrf_in(&page);
     let r = b
         .post(app.url(&format!("/r/{link}/enroll")))
@@ -763,14 +746,7 @@ async fn the_private_page_offers_a_swap_and_keeps_the_seat_while_waiting() {
         to.contains(&format!("done=swap&with={a}&want={bw}")),
         "{to}"
     );
-    let page = b
-        .get(app.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&b, &app, &to).await;
     assert!(
         page.contains("wie Ihre Werkstatt „Beschaffung agil gestalten“"),
         "the refusal names the clashing workshop"
@@ -789,14 +765,7 @@ async fn the_private_page_offers_a_swap_and_keeps_the_seat_while_waiting() {
     assert_eq!(r.status(), 303);
     // The message is next to the workshops, where the page is scrolled to.
     let to = r.headers()["location"].to_str().unwrap().to_string();
-    let page = b
-        .get(app.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&b, &app, &to).await;
     let after = &page[page.find("id=\"workshops\"").unwrap()..];
     assert!(
         after[..600].contains("behalten Ihren bisherigen Platz"),
@@ -804,14 +773,7 @@ async fn the_private_page_offers_a_swap_and_keeps_the_seat_while_waiting() {
     );
     assert_eq!(app.seat(ada, a).as_deref(), Some("enrolled"), "seat kept");
     assert_eq!(app.seat(ada, bw).as_deref(), Some("waitlisted"));
-    let page = b
-        .get(app.url(&format!("/r/{link}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&b, &app, &format!("/r/{link}")).await;
     assert!(page.contains("tauscht gegen „Beschaffung agil gestalten“"));
     {
         let ctx = app.mail_context();
@@ -828,14 +790,7 @@ async fn the_private_page_offers_a_swap_and_keeps_the_seat_while_waiting() {
     assert_eq!(app.seat(ada, bw).as_deref(), Some("enrolled"));
     assert_eq!(app.seat(ada, a).as_deref(), Some("cancelled"));
     // Cancelling takes a second step on the page; afterwards no calendar is offered.
-    let page = b
-        .get(app.url(&format!("/r/{link}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&b, &app, &format!("/r/{link}")).await;
     assert!(page.contains("<details class=\"confirm\"><summary>Anmeldung stornieren</summary>"));
     assert!(page.contains("agenda.ics"));
     let r = b
@@ -845,14 +800,7 @@ async fn the_private_page_offers_a_swap_and_keeps_the_seat_while_waiting() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let page = b
-        .get(app.url(&format!("/r/{link}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&b, &app, &format!("/r/{link}")).await;
     assert!(
         !page.contains("agenda.ics"),
         "no calendar for a cancelled registration"
@@ -1097,14 +1045,7 @@ async fn ranking_errors_come_back_on_the_private_page() {
     let g = app.slot_group_of(w).get();
     let (ada, link) = signed_up(&app, "ada@example.org", None);
     let b = browser();
-    let page = b
-        .get(app.url(&format!("/r/{link}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&b, &app, &format!("/r/{link}")).await;
     let csrf = csrf_in(&page);
     let send = |first: i64, second: i64| {
         b.post(app.url(&format!("/r/{link}/ranking")))

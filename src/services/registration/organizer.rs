@@ -123,18 +123,7 @@ pub fn change_category(
         }
         let holds = crate::domain::registration::holds_place(r.status);
         if holds {
-            let got = diesel::update(
-                categories::table
-                    .filter(categories::id.eq(category))
-                    .filter(
-                        categories::quota
-                            .is_null()
-                            .or(categories::confirmed_count.nullable().lt(categories::quota)),
-                    ),
-            )
-            .set(categories::confirmed_count.eq(categories::confirmed_count + 1))
-            .execute(conn)?;
-            if got == 0 {
+            if !super::seats::take_quota(conn, category)? {
                 return Ok(Err(PlaceRefused::Full(WaitlistReason::CategoryFull)));
             }
             diesel::update(

@@ -30,6 +30,17 @@ pub fn take_place(
     if got == 0 {
         return Ok(Admission::Waitlist(WaitlistReason::CongressFull));
     }
+    if !take_quota(conn, category)? {
+        diesel::update(congresses::table.find(congress))
+            .set(congresses::confirmed_count.eq(congresses::confirmed_count - 1))
+            .execute(conn)?;
+        return Ok(Admission::Waitlist(WaitlistReason::CategoryFull));
+    }
+    Ok(Admission::Confirm)
+}
+
+/// Takes one place of a category's quota atomically; `false` when the quota is full.
+pub(super) fn take_quota(conn: &mut DbConnection, category: CategoryId) -> QueryResult<bool> {
     let got = diesel::update(
         categories::table
             .filter(categories::id.eq(category))
@@ -41,13 +52,7 @@ pub fn take_place(
     )
     .set(categories::confirmed_count.eq(categories::confirmed_count + 1))
     .execute(conn)?;
-    if got == 0 {
-        diesel::update(congresses::table.find(congress))
-            .set(congresses::confirmed_count.eq(congresses::confirmed_count - 1))
-            .execute(conn)?;
-        return Ok(Admission::Waitlist(WaitlistReason::CategoryFull));
-    }
-    Ok(Admission::Confirm)
+    Ok(got == 1)
 }
 
 pub(super) fn give_back_place(
