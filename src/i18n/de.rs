@@ -4,6 +4,7 @@ pub static TEXTS: Texts = Texts {
     a: &super::admin::DE,
     s: &super::speaker::DE,
     blk: &super::blocks::DE,
+    prg: &super::programme::DE,
     msg_ranked: "Ihre Wünsche sind gespeichert.",
     your_choices: "Ihre Werkstattwünsche",
     ranking_intro: "Ordnen Sie die Werkstätten dieses Blocks nach Ihren Wünschen. Die Plätze werden nach der Frist für alle zugleich verteilt – es kommt nicht darauf an, wer zuerst wählt.",

@@ -9,6 +9,7 @@ pub mod changes;
 mod de;
 mod en;
 mod lang;
+pub mod programme;
 pub mod speaker;
 
 pub use lang::Lang;
@@ -97,6 +98,8 @@ pub struct Texts {
     pub s: &'static speaker::SpeakerTexts,
     /// Workshop blocks (back office and participants).
     pub blk: &'static blocks::BlockTexts,
+    /// The public programme page.
+    pub prg: &'static programme::ProgrammeTexts,
     pub msg_ranked: &'static str,
     pub your_choices: &'static str,
     pub ranking_intro: &'static str,

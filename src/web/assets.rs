@@ -15,6 +15,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../static/kongress.css"),
     },
     Asset {
+        name: "programme.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/programme.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         bytes: include_bytes!("../../static/favicon.svg"),
@@ -30,6 +35,12 @@ fn fingerprint(bytes: &[u8]) -> String {
 pub fn css_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| format!("/static/kongress.css?v={}", fingerprint(ASSETS[0].bytes)))
+}
+
+/// The programme page's script (progressive enhancement only), fingerprinted like the CSS.
+pub fn programme_js_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| format!("/static/programme.js?v={}", fingerprint(ASSETS[1].bytes)))
 }
 
 /// An embedded file by name: (content type, bytes).

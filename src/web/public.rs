@@ -46,13 +46,21 @@ fn page_tag(
     ctx: &PageCtx,
     p: &PublishedProgramme,
     counts: &HashMap<SessionId, SeatCount>,
+    live: Option<&str>,
 ) -> String {
     let mut c: Vec<(i64, i32, i32)> = counts
         .iter()
         .map(|(id, n)| (id.get(), n.enrolled, n.waitlisted))
         .collect();
     c.sort_unstable();
-    super::http::etag_of(("page", p.snapshot.congress.id, p.number, ctx.lang.code(), c))
+    super::http::etag_of((
+        "page",
+        p.snapshot.congress.id,
+        p.number,
+        ctx.lang.code(),
+        c,
+        live,
+    ))
 }
 
 /// 304 when the client's copy of the page is current.
@@ -168,7 +176,7 @@ pub async fn home(
     };
     let registration_open = congress.registration_opens_at.is_none_or(|o| now >= o)
         && congress.registration_closes_at.is_none_or(|c| now < c);
-    let days = views::layouts(&p)
+    let days = views::layouts(&p, None)
         .iter()
         .map(|l| {
             let label = p
@@ -232,14 +240,19 @@ struct ProgramPage {
     ctx: PageCtx,
     nav: Nav,
     programme_css: String,
+    programme_js: &'static str,
     day_tabs: Vec<(String, String, bool)>,
     all_days_url: String,
     all_days: bool,
     tracks: Vec<(String, String, bool)>,
+    /// Track legend: name, colour class, the filter link.
+    legend: Vec<(String, String, String)>,
     selected_day: String,
     list: bool,
     days: Vec<DayView>,
     empty: bool,
+    /// While the congress runs: the link to the "now" marker.
+    jump_to_now: Option<String>,
     version: i32,
     tz_name: String,
 }
@@ -263,7 +276,10 @@ pub async fn program(
     query: web::Query<ProgramQuery>,
 ) -> Result<HttpResponse, AppError> {
     let Loaded { p, counts } = load(&state, &ctx, slug.into_inner()).await?;
-    let tag = page_tag(&ctx, &p, &counts);
+    let now = chrono::Utc::now();
+    // While a day runs the page carries a "now" marker: the validator changes with the minute.
+    let live = views::running_day(&p, now).map(|_| now.format("%Y-%m-%dT%H:%M").to_string());
+    let tag = page_tag(&ctx, &p, &counts, live.as_deref());
     if let Some(r) = unchanged(&req, &tag) {
         return Ok(r);
     }
@@ -306,16 +322,7 @@ pub async fn program(
         .iter()
         .map(|d| {
             // The day as the organizer labelled it ("Tag 1: Plenum"), with its date.
-            let label = p
-                .snapshot
-                .days
-                .iter()
-                .find(|x| x.date == *d)
-                .map(|x| match ctx.lang {
-                    crate::i18n::Lang::En if !x.label_en.is_empty() => x.label_en.as_str(),
-                    _ => x.label.as_str(),
-                })
-                .unwrap_or("");
+            let label = views::day_label(&p, ctx.lang, *d);
             (
                 if label.is_empty() {
                     ctx.lang.short_date(*d)
@@ -333,8 +340,35 @@ pub async fn program(
         .iter()
         .map(|t| (t.id.to_string(), t.name.clone(), track == Some(t.id)))
         .collect();
-    let days = views::day_views(&p, ctx.lang, day, track, &counts);
-    let empty = days.iter().all(|d| d.cards.is_empty());
+    let legend = p
+        .snapshot
+        .tracks
+        .iter()
+        .map(|t| {
+            let mut parts = vec![];
+            if let Some(d) = day {
+                parts.push(format!("day={d}"));
+            }
+            parts.push(format!("track={}", t.id));
+            if list {
+                parts.push("view=list".into());
+            }
+            (
+                t.name.clone(),
+                format!("t{}", t.id),
+                format!("/{slug}/program?{}", parts.join("&")),
+            )
+        })
+        .collect();
+    let days = views::day_views(&p, ctx.lang, day, track, &counts, now);
+    let empty = days.iter().all(|d| d.is_empty());
+    let jump_to_now = views::running_day(&p, now).map(|today| {
+        if days.iter().any(|d| d.date == today && d.now.is_some()) {
+            "#jetzt".to_string()
+        } else {
+            format!("{}#jetzt", keep(&format!("day={today}")))
+        }
+    });
     render_tagged(
         &tag,
         ProgramPage {
@@ -344,14 +378,17 @@ pub async fn program(
                 current: "program",
             },
             programme_css: format!("/{slug}/program.css?v={}", p.number),
+            programme_js: super::assets::programme_js_url(),
             all_days_url: keep(""),
             all_days: day.is_none(),
             day_tabs,
             tracks,
+            legend,
             selected_day: day.map(|d| d.to_string()).unwrap_or_default(),
             list,
             days,
             empty,
+            jump_to_now,
             version: p.number,
             tz_name: p.snapshot.congress.time_zone.clone(),
             ctx,
@@ -430,7 +467,7 @@ pub async fn session(
     .ok_or(AppError::NotFound(ctx.lang))?;
     let s = p.session(id).ok_or(AppError::NotFound(ctx.lang))?;
     let counts = HashMap::from([(id, count)]);
-    let tag = page_tag(&ctx, &p, &counts);
+    let tag = page_tag(&ctx, &p, &counts, None);
     if let Some(r) = unchanged(&req, &tag) {
         return Ok(r);
     }
@@ -501,7 +538,7 @@ pub async fn speakers(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let Loaded { p, .. } = load(&state, &ctx, slug.into_inner()).await?;
-    let tag = page_tag(&ctx, &p, &HashMap::new());
+    let tag = page_tag(&ctx, &p, &HashMap::new(), None);
     if let Some(r) = unchanged(&req, &tag) {
         return Ok(r);
     }
@@ -572,7 +609,7 @@ pub async fn speaker(
         .map_err(|_| AppError::NotFound(ctx.lang))?;
     let Loaded { p, counts } = load(&state, &ctx, slug).await?;
     let sp = p.speaker(id).ok_or(AppError::NotFound(ctx.lang))?;
-    let tag = page_tag(&ctx, &p, &counts);
+    let tag = page_tag(&ctx, &p, &counts, None);
     if let Some(r) = unchanged(&req, &tag) {
         return Ok(r);
     }

@@ -32,10 +32,14 @@ fn floor_to_half_hour(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(floored, 0).unwrap_or(t)
 }
 
-/// The layout of every day that has sessions, in order (index = day index in CSS).
-pub fn layouts(p: &PublishedProgramme) -> Vec<DayLayout> {
+/// The layout of every day that has sessions, in order (index = day index in CSS). With a track,
+/// only that track's sessions are laid out, so rooms without any of them get no column.
+pub fn layouts(p: &PublishedProgramme, track: Option<TrackId>) -> Vec<DayLayout> {
     let mut by_day: Vec<(NaiveDate, Vec<usize>)> = p.days.iter().map(|d| (*d, vec![])).collect();
     for (i, s) in p.snapshot.sessions.iter().enumerate() {
+        if track.is_some_and(|t| s.track_id != Some(t)) {
+            continue;
+        }
         let d = p.local_date(s.start);
         if let Some(slot) = by_day.iter_mut().find(|(date, _)| *date == d) {
             slot.1.push(i);
@@ -43,7 +47,19 @@ pub fn layouts(p: &PublishedProgramme) -> Vec<DayLayout> {
     }
     by_day
         .into_iter()
-        .map(|(date, idx)| layout_of_day(p, date, &idx))
+        .map(|(date, mut idx)| {
+            // Reading order: by start, then by room as the organizer sorted them.
+            idx.sort_by_key(|&i| {
+                let s = &p.snapshot.sessions[i];
+                (
+                    s.start,
+                    s.room_id
+                        .and_then(|r| p.room_position(r))
+                        .unwrap_or(usize::MAX),
+                )
+            });
+            layout_of_day(p, date, &idx)
+        })
         .collect()
 }
 
@@ -99,13 +115,15 @@ pub fn safe_colour(c: &str) -> &str {
     }
 }
 
-/// The stylesheet of one published version: grid shapes per day, placements, track colours.
-/// It depends only on the version, so it is served with a versioned URL and cached for good.
+/// The stylesheet of one published version: grid shapes per day (unfiltered and per track, so a
+/// track filter shows only the rooms that track uses), placements, rows for the "now" marker and
+/// track colours. It depends only on the version, so it is served with a versioned URL and
+/// cached for good.
 pub fn programme_css(p: &PublishedProgramme) -> String {
-    let mut css = String::with_capacity(64 * p.snapshot.sessions.len() + 1024);
-    let layouts = layouts(p);
-    let max_cols = layouts.iter().map(|l| l.rooms.len()).max().unwrap_or(0) + 1;
-    let max_rows = layouts.iter().map(|l| l.rows).max().unwrap_or(0) + 2;
+    let mut css = String::with_capacity(128 * p.snapshot.sessions.len() + 1024);
+    let all = layouts(p, None);
+    let max_cols = all.iter().map(|l| l.rooms.len()).max().unwrap_or(0) + 1;
+    let max_rows = all.iter().map(|l| l.rows).max().unwrap_or(0) + 2;
     for t in &p.snapshot.tracks {
         let _ = writeln!(css, ".t{}{{--track:{}}}", t.id, safe_colour(&t.colour));
     }
@@ -118,19 +136,33 @@ pub fn programme_css(p: &PublishedProgramme) -> String {
         let _ = writeln!(css, ".r{r}{{grid-row:{r}/span {LABEL_ROWS}}}");
         r += LABEL_ROWS;
     }
-    for (d, l) in layouts.iter().enumerate() {
-        let _ = writeln!(
-            css,
-            ".g{d}{{grid-template-columns:4.5rem repeat({},minmax(11rem,1fr));grid-template-rows:auto repeat({},minmax(.55rem,auto))}}",
-            l.rooms.len().max(1),
-            l.rows.max(1)
-        );
-        for &(i, r0, c0, r1, c1) in &l.placements {
-            let id = p.snapshot.sessions[i].id;
-            if c1 == 0 {
-                let _ = writeln!(css, ".s{id}{{grid-area:{r0}/{c0}/{r1}/-1}}");
-            } else {
-                let _ = writeln!(css, ".s{id}{{grid-area:{r0}/{c0}/{r1}/{c1}}}");
+    for r in 2..=max_rows {
+        let _ = writeln!(css, ".n{r}{{grid-row:{r}}}");
+    }
+    let mut views: Vec<(String, char, Vec<DayLayout>)> = vec![(String::new(), 's', all)];
+    for t in &p.snapshot.tracks {
+        views.push((format!("t{}", t.id), 'f', layouts(p, Some(t.id))));
+    }
+    for (suffix, prefix, ls) in &views {
+        for (d, l) in ls.iter().enumerate() {
+            if l.placements.is_empty() {
+                continue;
+            }
+            // `1fr` is `minmax(auto, 1fr)`: a column is never narrower than its longest word
+            // (or a card's minimum width), so titles are not broken inside words.
+            let _ = writeln!(
+                css,
+                ".g{d}{suffix}{{grid-template-columns:4.5rem repeat({},1fr);grid-template-rows:auto repeat({},minmax(.55rem,auto))}}",
+                l.rooms.len().max(1),
+                l.rows.max(1)
+            );
+            for &(i, r0, c0, r1, c1) in &l.placements {
+                let id = p.snapshot.sessions[i].id;
+                if c1 == 0 {
+                    let _ = writeln!(css, ".{prefix}{id}{{grid-area:{r0}/{c0}/{r1}/-1}}");
+                } else {
+                    let _ = writeln!(css, ".{prefix}{id}{{grid-area:{r0}/{c0}/{r1}/{c1}}}");
+                }
             }
         }
     }
@@ -196,6 +228,8 @@ pub struct Card {
     pub seats: Option<String>,
     pub full: bool,
     pub place_class: String,
+    /// Heading level of the title: 3 on its own, 4 under a time group.
+    pub level: u8,
 }
 
 /// "09:30–11:30" in the congress's zone.
@@ -253,6 +287,7 @@ pub fn card(
         full: seats.as_ref().is_some_and(|(_, full)| *full),
         seats: seats.map(|(text, _)| text),
         place_class: format!("s{}", s.id),
+        level: 3,
     }
 }
 
@@ -268,39 +303,75 @@ pub struct TimeLabel {
     pub class: String,
 }
 
+/// Sessions of a day that start at the same time, under one heading ("Werkstattblock 1 ·
+/// 10:00–12:00"): on a phone, in the list view and for screen readers the programme reads as
+/// a sequence of time slots. In the wide grid the heading is hidden from sight only.
+pub struct TimeGroup {
+    pub heading: String,
+    /// The "now" marker goes right before this group.
+    pub now_before: bool,
+    pub cards: Vec<Card>,
+}
+
+/// Where "now" is on a day being shown: its grid row and the time it reads.
+pub struct NowMarker {
+    pub class: String,
+    pub time: String,
+    /// After the last group (the day's sessions have all started).
+    pub at_end: bool,
+}
+
 /// One day of the programme page.
 pub struct DayView {
+    pub date: NaiveDate,
     pub heading: String,
     pub anchor: String,
     pub grid_class: String,
     pub rooms: Vec<RoomHead>,
     pub times: Vec<TimeLabel>,
-    pub cards: Vec<Card>,
+    pub groups: Vec<TimeGroup>,
+    pub now: Option<NowMarker>,
 }
 
-/// The days to show (all, or the one picked) with the cards that pass the track filter.
+impl DayView {
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+/// The day's label as the organizer set it, in the page's language.
+pub fn day_label(p: &PublishedProgramme, lang: Lang, date: NaiveDate) -> String {
+    p.snapshot
+        .days
+        .iter()
+        .find(|x| x.date == date)
+        .map(|x| match lang {
+            Lang::En if !x.label_en.is_empty() => x.label_en.clone(),
+            _ => x.label.clone(),
+        })
+        .unwrap_or_default()
+}
+
+/// The days to show (all, or the one picked) with the cards that pass the track filter, in
+/// time groups, and the "now" marker on the day that is running at `now`.
 pub fn day_views(
     p: &PublishedProgramme,
     lang: Lang,
     day: Option<NaiveDate>,
     track: Option<TrackId>,
     counts: &HashMap<SessionId, SeatCount>,
+    now: DateTime<Utc>,
 ) -> Vec<DayView> {
-    layouts(p)
+    let (prefix, suffix) = match track {
+        Some(t) => ('f', format!("t{t}")),
+        None => ('s', String::new()),
+    };
+    layouts(p, track)
         .into_iter()
         .enumerate()
         .filter(|(_, l)| day.is_none_or(|d| d == l.date))
         .map(|(d, l)| {
-            let label = p
-                .snapshot
-                .days
-                .iter()
-                .find(|x| x.date == l.date)
-                .map(|x| match lang {
-                    Lang::En if !x.label_en.is_empty() => x.label_en.clone(),
-                    _ => x.label.clone(),
-                })
-                .unwrap_or_default();
+            let label = day_label(p, lang, l.date);
             let date = lang.long_date(l.date);
             let heading = if label.is_empty() {
                 date
@@ -328,23 +399,96 @@ pub fn day_views(
                     class: format!("r{}", row + 2),
                 })
                 .collect();
-            let cards = l
+            let sessions: Vec<&SnapshotSession> = l
                 .placements
                 .iter()
                 .map(|&(i, ..)| &p.snapshot.sessions[i])
-                .filter(|s| track.is_none_or(|t| s.track_id == Some(t)))
-                .map(|s| card(p, lang, s, counts))
                 .collect();
+            let running = !sessions.is_empty() && running_day(p, now) == Some(l.date);
+            let mut groups: Vec<TimeGroup> = vec![];
+            let mut marked = false;
+            for chunk in sessions.chunk_by(|a, b| a.start == b.start) {
+                let now_before = running && !marked && chunk[0].start > now;
+                marked |= now_before;
+                groups.push(TimeGroup {
+                    heading: group_heading(p, chunk),
+                    now_before,
+                    cards: chunk
+                        .iter()
+                        .map(|s| {
+                            let mut c = card(p, lang, s, counts);
+                            c.place_class = format!("{prefix}{}", s.id);
+                            c.level = 4;
+                            c
+                        })
+                        .collect(),
+                });
+            }
+            let now = running.then(|| {
+                // Clamped into the grid: a track filter may start the day later or end it
+                // earlier than the running day does.
+                let minutes = (now - l.start)
+                    .num_minutes()
+                    .clamp(0, l.rows as i64 * ROW_MINUTES);
+                let row = (minutes / ROW_MINUTES) as usize + 2;
+                NowMarker {
+                    class: format!("n{row}"),
+                    time: now.with_timezone(&p.tz).format("%H:%M").to_string(),
+                    at_end: !marked,
+                }
+            });
             DayView {
+                date: l.date,
                 heading,
                 anchor: format!("tag-{}", l.date),
-                grid_class: format!("g{d}"),
+                grid_class: format!("g{d}{suffix}"),
                 rooms,
                 times,
-                cards,
+                groups,
+                now,
             }
         })
         .collect()
+}
+
+/// The congress day whose sessions are running at `now` (from its first start to its last
+/// end), if any.
+pub fn running_day(p: &PublishedProgramme, now: DateTime<Utc>) -> Option<NaiveDate> {
+    let today = p.local_date(now);
+    let mut on_day = p
+        .snapshot
+        .sessions
+        .iter()
+        .filter(|s| p.local_date(s.start) == today)
+        .peekable();
+    on_day.peek()?;
+    let (first, last) = on_day.fold((None, None), |(a, b): (Option<_>, Option<_>), s| {
+        (
+            Some(a.map_or(s.start, |a: DateTime<Utc>| a.min(s.start))),
+            Some(b.map_or(s.end, |b: DateTime<Utc>| b.max(s.end))),
+        )
+    });
+    (first.is_some_and(|f| now >= f) && last.is_some_and(|l| now < l)).then_some(today)
+}
+
+/// "Werkstattblock 1 · 10:00–12:00" when the sessions starting together form one block, else
+/// the start time ("09:00").
+fn group_heading(p: &PublishedProgramme, chunk: &[&SnapshotSession]) -> String {
+    let start = chunk[0].start.with_timezone(&p.tz).format("%H:%M");
+    let block = chunk[0]
+        .block
+        .filter(|b| chunk.iter().all(|s| s.block == Some(*b)));
+    match block.and_then(|b| p.snapshot.blocks.iter().find(|x| x.id == b)) {
+        Some(b) => {
+            let end = chunk.iter().map(|s| s.end).max().unwrap_or(chunk[0].end);
+            format!(
+                "{} · {start}–{}",
+                b.name,
+                end.with_timezone(&p.tz).format("%H:%M")
+            )
+        }
+        None => start.to_string(),
+    }
 }
 
 /// Splits free text into paragraphs at blank lines (rendered escaped, one `<p>` each).

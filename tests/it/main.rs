@@ -14,6 +14,7 @@ mod blocks;
 pub mod cli;
 pub mod formats;
 mod fuzz;
+mod grid;
 mod hardening;
 mod health;
 mod hostile;

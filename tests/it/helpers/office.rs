@@ -2,7 +2,7 @@
 //! token, and the forms that build a congress (congress, sessions, placing them).
 
 use diesel::prelude::*;
-use kongress::db::schema::{rooms, sessions, speakers};
+use kongress::db::schema::{rooms, sessions, speakers, tracks};
 
 use super::TestApp;
 
@@ -47,6 +47,11 @@ pub fn id_of(app: &TestApp, table: &str, name: &str) -> i64 {
         "session" => sessions::table
             .filter(sessions::title.eq(name))
             .select(sessions::id)
+            .first(&mut *conn)
+            .unwrap(),
+        "track" => tracks::table
+            .filter(tracks::name.eq(name))
+            .select(tracks::id)
             .first(&mut *conn)
             .unwrap(),
         "speaker" => speakers::table
