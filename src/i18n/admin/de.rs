@@ -79,6 +79,7 @@ pub static DE: AdminTexts = AdminTexts {
     unconfirmed_sessions: "Termine mit offenen oder abgesagten Zusagen",
     all_confirmed: "Alle Mitwirkenden haben zugesagt.",
 
+    menu: "Menü",
     back_office: "Verwaltung",
     login_title: "Anmeldung für Veranstaltende",
     email: "E-Mail-Adresse",

@@ -79,6 +79,7 @@ pub static EN: AdminTexts = AdminTexts {
     unconfirmed_sessions: "Sessions with open or declined answers",
     all_confirmed: "All speakers have confirmed.",
 
+    menu: "Menu",
     back_office: "Back office",
     login_title: "Organizer login",
     email: "Email address",

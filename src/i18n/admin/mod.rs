@@ -89,6 +89,8 @@ pub struct AdminTexts {
     pub unconfirmed_sessions: &'static str,
     pub all_confirmed: &'static str,
 
+    /// The folded back-office navigation on a phone.
+    pub menu: &'static str,
     pub back_office: &'static str,
     pub login_title: &'static str,
     pub email: &'static str,
