@@ -12,6 +12,7 @@ pub mod email;
 pub mod enrollment;
 pub mod ids;
 pub mod mail;
+pub mod profile;
 pub mod programme;
 pub mod published;
 pub mod registration;

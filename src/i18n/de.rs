@@ -5,6 +5,7 @@ pub static TEXTS: Texts = Texts {
     s: &super::speaker::DE,
     blk: &super::blocks::DE,
     prg: &super::programme::DE,
+    pp: &super::private::DE,
     msg_ranked: "Ihre Wünsche sind gespeichert.",
     your_choices: "Ihre Werkstattwünsche",
     ranking_intro: "Ordnen Sie die Werkstätten dieses Blocks nach Ihren Wünschen. Die Plätze werden nach der Frist für alle zugleich verteilt – es kommt nicht darauf an, wer zuerst wählt.",

@@ -5,6 +5,7 @@ pub static TEXTS: Texts = Texts {
     s: &super::speaker::EN,
     blk: &super::blocks::EN,
     prg: &super::programme::EN,
+    pp: &super::private::EN,
     msg_ranked: "Your choices are saved.",
     your_choices: "Your workshop choices",
     ranking_intro: "Rank the workshops of this block by your preference. Seats are allocated for everyone at once after the deadline – it does not matter who chooses first.",

@@ -9,6 +9,7 @@ pub mod changes;
 mod de;
 mod en;
 mod lang;
+pub mod private;
 pub mod programme;
 pub mod speaker;
 
@@ -100,6 +101,8 @@ pub struct Texts {
     pub blk: &'static blocks::BlockTexts,
     /// The public programme page.
     pub prg: &'static programme::ProgrammeTexts,
+    /// A person's private page.
+    pub pp: &'static private::PrivateTexts,
     pub msg_ranked: &'static str,
     pub your_choices: &'static str,
     pub ranking_intro: &'static str,

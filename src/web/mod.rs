@@ -146,6 +146,8 @@ site_routes! {
         sample ["/r/{manage_token}/swap"]
     "/r/{token}/days" => { post(ParticipantLink): participant::change_days }
         sample ["/r/{manage_token}/days"]
+    "/r/{token}/profile" => { post(ParticipantLink): participant::save_profile }
+        sample ["/r/{manage_token}/profile"]
     "/r/{token}/leave" => { post(ParticipantLink): participant::leave }
         sample ["/r/{manage_token}/leave"]
     "/r/{token}/cancel" => { post(ParticipantLink): participant::cancel }

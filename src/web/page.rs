@@ -41,9 +41,19 @@ fn with_lang(query: &str, lang: Lang) -> String {
 }
 
 impl PageCtx {
-    pub fn from_request(req: &HttpRequest) -> PageCtx {
-        let lang = query_lang(req.query_string())
+    /// The language the visitor chose (`?lang=` or the cookie the switch sets), if any.
+    fn chosen(req: &HttpRequest) -> Option<Lang> {
+        query_lang(req.query_string())
             .or_else(|| req.cookie("lang").and_then(|c| Lang::parse(c.value())))
+    }
+
+    /// Whether the visitor chose a language (rather than the browser's default speaking).
+    pub fn chosen_lang(req: &HttpRequest) -> bool {
+        Self::chosen(req).is_some()
+    }
+
+    pub fn from_request(req: &HttpRequest) -> PageCtx {
+        let lang = Self::chosen(req)
             .or_else(|| {
                 req.headers()
                     .get(header::ACCEPT_LANGUAGE)
@@ -51,6 +61,11 @@ impl PageCtx {
                     .map(Lang::from_accept_language)
             })
             .unwrap_or(Lang::De);
+        Self::from_request_in(req, lang)
+    }
+
+    /// The page context of `req` in `lang` (a page whose data names its language).
+    pub fn from_request_in(req: &HttpRequest, lang: Lang) -> PageCtx {
         let switch_url = format!(
             "{}?{}",
             req.path(),

@@ -21,6 +21,7 @@ mod hostile;
 mod mail_attachments;
 mod mail_lease;
 mod people;
+mod private_page;
 mod programme;
 mod public_pages;
 mod races;

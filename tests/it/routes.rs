@@ -321,8 +321,10 @@ async fn every_site_route_answers_its_access_rule() {
                     );
                     let real = stage.with_real_link(&app, sample);
                     let r = send(real, None).await.unwrap();
+                    // A POST's empty form may also come back as a form with its errors (422).
                     assert!(
-                        matches!(r.status().as_u16(), 200 | 303),
+                        matches!(r.status().as_u16(), 200 | 303)
+                            || (method != Method::GET && r.status() == 422),
                         "{what} with a real link: {}",
                         r.status()
                     );
@@ -457,7 +459,7 @@ async fn a_method_a_route_does_not_have_is_405_with_allow() {
 
 /// The congress navigation of a back-office page: (href, whether it is the current page).
 fn nav_of(html: &str) -> Vec<(String, bool)> {
-    let Some(nav) = html.split("<nav class=\"congress\"").nth(1) else {
+    let Some(nav) = html.split("<nav class=\"congress office-wide\"").nth(1) else {
         return vec![];
     };
     let nav = nav.split("</nav>").next().unwrap();

@@ -8,7 +8,8 @@
 //!   and leave;
 //! - [`waitlist`]: promotion from the workshop and congress waitlists, in the domain's order;
 //! - [`data`]: what the participant's page and form show, their data download and deletion;
-//! - [`days`]: the days a person attends and the seats that must lie on them.
+//! - [`days`]: the days a person attends and the seats that must lie on them;
+//! - [`profile`]: the details a person corrects on their private page.
 //!
 //! Seats are taken with one conditional UPDATE each, so they are exact under any number of
 //! concurrent requests and app instances; a person's own repeated or concurrent requests are
@@ -18,6 +19,7 @@ mod data;
 mod days;
 mod lifecycle;
 mod organizer;
+mod profile;
 mod seats;
 mod waitlist;
 
@@ -25,6 +27,7 @@ pub use data::*;
 pub use days::*;
 pub use lifecycle::*;
 pub use organizer::*;
+pub use profile::*;
 pub use seats::*;
 pub use waitlist::*;
 

@@ -13,7 +13,6 @@ use super::views::Nav;
 use crate::app::AppState;
 use crate::db::rows;
 use crate::domain::enrollment::EnrollmentStatus;
-use crate::domain::registration::RegistrationStatus;
 use crate::domain::SlotGroupId;
 use crate::domain::{CongressStatus, SessionId};
 use crate::i18n::Lang;
@@ -28,10 +27,15 @@ use crate::web::respond::{page, see_other, with_db};
 
 mod days;
 mod form;
+mod page;
+mod profile;
 mod swap;
 
 pub use days::change as change_days;
 pub use form::RegisterForm;
+pub use page::manage;
+use page::{load_manage, manage_page, page_ctx, ProfileForm, Returned};
+pub use profile::save as save_profile;
 pub use swap::swap;
 
 /// Whether registration is open now, and the message if not.
@@ -354,289 +358,6 @@ pub async fn confirm(
     }
 }
 
-#[derive(Template)]
-#[template(path = "participant/manage.html")]
-struct ManagePage {
-    ctx: PageCtx,
-    csrf: String,
-    token: String,
-    r: rows::Registration,
-    congress: rows::Congress,
-    status: RegistrationStatus,
-    lines: Vec<svc::WorkshopLine>,
-    may_enroll: bool,
-    message: String,
-    tz: chrono_tz::Tz,
-    /// The check-in QR code as an SVG data URL (CSP allows `data:` images).
-    qr: String,
-    /// Blocks allocated by ranked preferences: their choices and ranking.
-    rankings: Vec<crate::services::allocation::RankingView>,
-    /// The congress's days, offered to change the ones attended.
-    days: Vec<rows::CongressDay>,
-    /// A swap to offer after a refused enrollment: (wanted, its title, the held seat, its
-    /// title, whether a seat is free in the wanted one now).
-    swap: Option<(SessionId, String, SessionId, String, bool)>,
-    /// Where the person stands on the congress waiting list, and why (while waiting).
-    standing: Vec<String>,
-    /// A ranking form that came back: its block and the message.
-    ranking_error: Option<(SlotGroupId, String)>,
-    /// Where `message` is shown: `top`, `workshops`, `days` or `g{block}`.
-    message_at: String,
-}
-
-impl ManagePage {
-    /// Whether `session` is the person's `rank`-th (0-based) choice in the view.
-    fn is_choice(
-        &self,
-        v: &crate::services::allocation::RankingView,
-        rank: &usize,
-        session: &i64,
-    ) -> bool {
-        v.chosen.get(*rank) == Some(session)
-    }
-
-    fn title_of(&self, v: &crate::services::allocation::RankingView, session: &i64) -> String {
-        v.options
-            .iter()
-            .find(|o| o.0 == *session)
-            .map(|o| o.1.clone())
-            .unwrap_or_default()
-    }
-
-    fn deadline(&self, v: &crate::services::allocation::RankingView) -> String {
-        v.group
-            .deadline
-            .map(|d| {
-                let l = d.and_utc().with_timezone(&self.tz);
-                format!(
-                    "{} {}",
-                    self.ctx.lang.short_date(l.date_naive()),
-                    l.format("%H:%M")
-                )
-            })
-            .unwrap_or_default()
-    }
-
-    fn swap_text(&self, wanted: &str, held: &str, free: &bool) -> String {
-        crate::i18n::blocks::swap_offer(self.ctx.lang, wanted, held, *free)
-    }
-
-    fn attends(&self, d: &chrono::NaiveDate) -> bool {
-        crate::domain::blocks::parse_days(&self.r.days_attending).contains(d)
-    }
-
-    fn long_day(&self, d: &rows::CongressDay) -> String {
-        let label = match self.ctx.lang {
-            Lang::En if !d.label_en.is_empty() => &d.label_en,
-            _ => &d.label,
-        };
-        if label.is_empty() {
-            self.ctx.lang.long_date(d.day)
-        } else {
-            format!("{}: {label}", self.ctx.lang.long_date(d.day))
-        }
-    }
-
-    fn status_text(&self) -> &'static str {
-        let t = self.ctx.t;
-        match self.status {
-            RegistrationStatus::Pending => t.status_pending,
-            RegistrationStatus::Confirmed => t.status_confirmed,
-            RegistrationStatus::Waitlisted => t.status_waitlisted,
-            RegistrationStatus::AwaitingApproval => t.status_awaiting_approval,
-            RegistrationStatus::Cancelled => t.status_cancelled,
-            RegistrationStatus::Expired => t.status_expired,
-        }
-    }
-
-    fn slot(&self, s: &rows::Session) -> String {
-        match (s.starts_at, s.ends_at) {
-            (Some(a), Some(b)) => {
-                let (a, b) = (
-                    a.and_utc().with_timezone(&self.tz),
-                    b.and_utc().with_timezone(&self.tz),
-                );
-                format!(
-                    "{} {}–{}",
-                    self.ctx.lang.short_date(a.date_naive()),
-                    a.format("%H:%M"),
-                    b.format("%H:%M")
-                )
-            }
-            _ => String::new(),
-        }
-    }
-
-    fn seats(&self, s: &rows::Session) -> String {
-        let count = programme::SeatCount {
-            enrolled: s.enrolled_count,
-            waitlisted: s.waitlisted_count,
-        };
-        super::views::seats_text(self.ctx.lang, s.capacity, count)
-            .map(|(t, _)| t)
-            .unwrap_or_default()
-    }
-}
-
-/// The swap the page offers after `?done=swap&with=A&want=B` (both workshops of the page).
-fn swap_offer(
-    query: &str,
-    lines: &[svc::WorkshopLine],
-) -> Option<(SessionId, String, SessionId, String, bool)> {
-    let param = |name: &str| {
-        query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix(name))
-            .and_then(|v| v.parse::<SessionId>().ok())
-    };
-    let (want, with) = (param("want=")?, param("with=")?);
-    let line = |id: SessionId| lines.iter().find(|l| l.session.id == id);
-    let (w, h) = (line(want)?, line(with)?);
-    let free = w
-        .session
-        .capacity
-        .is_some_and(|c| w.session.enrolled_count < c);
-    Some((
-        want,
-        w.session.title.clone(),
-        with,
-        h.session.title.clone(),
-        free,
-    ))
-}
-
-async fn load_manage(
-    state: &web::Data<AppState>,
-    ctx: &PageCtx,
-    token: &str,
-) -> Result<(rows::Registration, rows::Congress, Vec<svc::WorkshopLine>), AppError> {
-    let token = token.to_string();
-    with_db(state, ctx.lang, move |conn| {
-        let Some(r) = svc::by_manage_token(conn, &token)? else {
-            return Ok(None);
-        };
-        let c: rows::Congress = crate::db::schema::congresses::table
-            .find(r.congress_id)
-            .select(rows::Congress::as_select())
-            .first(conn)
-            .map_err(ServiceError::Db)?;
-        use diesel::prelude::*;
-        let lines = svc::overview(conn, &r)?;
-        Ok(Some((r, c, lines)))
-    })
-    .await?
-    .ok_or(AppError::NotFound(ctx.lang))
-}
-
-pub async fn manage(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    ctx: PageCtx,
-    csrf: CsrfToken,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    manage_page(&req, &state, ctx, csrf, token, None).await
-}
-
-/// A ranking form that came back: its block, the choices as sent, the message.
-type FailedRanking = (SlotGroupId, Vec<i64>, String);
-
-/// The private page; with `failed`, that block's ranking form shows the choices as sent and
-/// the message (422).
-async fn manage_page(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-    ctx: PageCtx,
-    csrf: CsrfToken,
-    token: String,
-    failed: Option<FailedRanking>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.clone();
-    let (r, congress, lines) = load_manage(&state, &ctx, &token).await?;
-    let status = r.status;
-    let message = match req.query_string() {
-        q if q.contains("done=enrolled") => ctx.t.msg_enrolled.to_string(),
-        q if q.contains("done=waitlisted") => ctx.t.msg_waitlisted.to_string(),
-        q if q.contains("done=left") => ctx.t.msg_left.to_string(),
-        q if q.contains("done=overlap") => ctx.t.msg_overlap.to_string(),
-        q if q.contains("done=not_attending") => ctx.t.blk.err_not_attending.to_string(),
-        q if q.contains("done=days_released") => ctx.t.blk.days_released.to_string(),
-        q if q.contains("done=days_none") => ctx.t.blk.days_refused.to_string(),
-        q if q.contains("done=swapped") => ctx.t.blk.msg_swapped.to_string(),
-        q if q.contains("done=swap_waiting") => ctx.t.blk.msg_swap_waiting.to_string(),
-        q if q.contains("done=days") => ctx.t.blk.days_saved.to_string(),
-        q if q.contains("done=cancelled") => ctx.t.status_cancelled.to_string(),
-        q if q.contains("done=ranked") => ctx.t.msg_ranked.to_string(),
-        _ => String::new(),
-    };
-    // The message goes where the action was (the page is scrolled there), not only to the top.
-    let message_at = match req.query_string() {
-        q if q.contains("done=days") => "days".to_string(),
-        q if q.contains("done=ranked") => q
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("group="))
-            .map(|g| format!("g{g}"))
-            .unwrap_or_else(|| "top".into()),
-        q if q.contains("done=cancelled") || q.is_empty() => "top".to_string(),
-        _ => "workshops".to_string(),
-    };
-    let checkin_url = format!(
-        "{}/admin/{}/checkin/code/{}",
-        state.settings.base_url,
-        congress.slug,
-        svc::checkin_token(&state.ctx.clone(), &r)
-    );
-    let swap = swap_offer(req.query_string(), &lines);
-    let reg = r.clone();
-    let lang = ctx.lang;
-    let (mut rankings, days, standing) = with_db(&state, ctx.lang, move |conn| {
-        Ok((
-            crate::services::allocation::ranking_views(conn, &reg, now_utc())?,
-            crate::db::queries::days(conn, reg.congress_id)?,
-            svc::congress_standing(conn, &reg)?
-                .map(|s| svc::standing_lines(lang, &s))
-                .unwrap_or_default(),
-        ))
-    })
-    .await?;
-    if let Some((group, sent, _)) = &failed {
-        for v in rankings.iter_mut().filter(|v| v.group.id == *group) {
-            v.chosen = sent.clone();
-        }
-    }
-    page(
-        if failed.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        },
-        ManagePage {
-            ranking_error: failed.map(|(g, _, m)| (g, m)),
-            message_at,
-            qr: if status == RegistrationStatus::Confirmed {
-                crate::services::qr::svg_data_url(&checkin_url)
-            } else {
-                String::new()
-            },
-            tz: crate::domain::time::parse_time_zone(&congress.time_zone).unwrap_or(chrono_tz::UTC),
-            may_enroll: crate::domain::registration::may_enroll(status),
-            ctx,
-            csrf: csrf.0,
-            token,
-            r,
-            congress,
-            status,
-            lines,
-            message,
-            rankings,
-            days,
-            swap,
-            standing,
-        },
-    )
-}
-
 #[derive(serde::Deserialize)]
 pub struct SessionForm {
     #[serde(default)]
@@ -823,6 +544,7 @@ pub async fn ranking(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (r, _, _) = load_manage(&state, &ctx, &token).await?;
+    let ctx = page_ctx(&req, &r, ctx);
     let group: SlotGroupId = form
         .get("group")
         .parse()
@@ -845,7 +567,7 @@ pub async fn ranking(
         }
     }
     if let Some(message) = problem {
-        let failed = Some((group, sent, message.to_string()));
+        let failed = Some(Returned::Ranking(group, sent, message.to_string()));
         return manage_page(&req, &state, ctx, csrf, token, failed).await;
     }
     let (id, choices) = (r.id, sent.clone());
@@ -872,5 +594,6 @@ pub async fn ranking(
         Err(ServiceError::Conflict(_)) => ctx.t.choices_closed.to_string(),
         Err(e) => return Err(AppError::from_service(ctx.lang, e)),
     };
-    manage_page(&req, &state, ctx, csrf, token, Some((group, sent, message))).await
+    let back = Some(Returned::Ranking(group, sent, message));
+    manage_page(&req, &state, ctx, csrf, token, back).await
 }
